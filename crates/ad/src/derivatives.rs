@@ -1,0 +1,70 @@
+//! The derivatives the solvers need, composed from forward and reverse mode:
+//! gradient, Hessian-vector product (forward-over-reverse), batched Hessian columns,
+//! Jacobian columns, and derivatives with respect to inputs.
+
+use saddle_graph::{Graph, GraphError, NodeId, Shape};
+
+use crate::{jvp, vjp};
+
+/// ∇f with respect to `x`, for a scalar `f`; a node of `x`'s shape.
+pub fn grad(g: &mut Graph, f: NodeId, x: NodeId) -> Result<NodeId, GraphError> {
+    let fs = g.shape(f);
+    if fs != Shape::SCALAR {
+        return Err(GraphError::Shape {
+            op: "grad".into(),
+            args: vec![fs],
+            reason: "the function must be a scalar (use vjp for other outputs)".into(),
+        });
+    }
+    let one = g.scalar(1.0);
+    vjp(g, f, x, one)
+}
+
+/// The Hessian-vector product ∇²f · v, as the JVP of the gradient along `v`
+/// (forward-over-reverse). `v` may be a batch of directions (`k; n, 1`), giving `k`
+/// products at once.
+pub fn hvp(g: &mut Graph, f: NodeId, x: NodeId, v: NodeId) -> Result<NodeId, GraphError> {
+    let gradient = grad(g, f, x)?;
+    directional(g, gradient, x, v)
+}
+
+/// The Hessian of scalar `f` with respect to the column vector `x` (length n), `chunk`
+/// columns at a time: declares the input `basis` of shape `chunk; n, 1` and returns
+/// the batched HVP, whose entry k is H · basis_k. Evaluating it with the columns of the
+/// identity, `chunk` at a time, yields H.
+pub fn hessian_columns(g: &mut Graph, f: NodeId, x: NodeId, chunk: usize) -> Result<NodeId, GraphError> {
+    let basis = g.input("basis", g.shape(x).batched(chunk))?;
+    hvp(g, f, x, basis)
+}
+
+/// Columns of the Jacobian ∂u/∂x, `chunk` at a time: declares the input `basis` of
+/// shape `chunk; n, 1` and returns the batched JVP of `u` (entry k is J · basis_k).
+pub fn jacobian_columns(g: &mut Graph, u: NodeId, x: NodeId, chunk: usize) -> Result<NodeId, GraphError> {
+    let basis = g.input("basis", g.shape(x).batched(chunk))?;
+    directional(g, u, x, basis)
+}
+
+/// The derivative of `u` along the input direction `dx` (a node of `x`'s shape, or a
+/// batch of them). For one input per data point (`x`: N × 1) and `dx` all ones, entry i
+/// is du(xᵢ)/dx. The result is a graph, so it can be differentiated again.
+pub fn directional(g: &mut Graph, u: NodeId, x: NodeId, dx: NodeId) -> Result<NodeId, GraphError> {
+    match jvp(g, &[u], &[(x, dx)])?[0] {
+        Some(t) => Ok(t),
+        None => {
+            let shape = Shape { batch: g.shape(dx).batch, ..g.shape(u) };
+            Ok(g.fill(0.0, shape))
+        }
+    }
+}
+
+/// du/dx at each data point for a network with one input (`x`: N × 1).
+pub fn d_dx(g: &mut Graph, u: NodeId, x: NodeId) -> Result<NodeId, GraphError> {
+    let ones = g.fill(1.0, g.shape(x));
+    directional(g, u, x, ones)
+}
+
+/// d²u/dx² at each data point for a network with one input (`x`: N × 1).
+pub fn d2_dx2(g: &mut Graph, u: NodeId, x: NodeId) -> Result<NodeId, GraphError> {
+    let u_x = d_dx(g, u, x)?;
+    d_dx(g, u_x, x)
+}

@@ -1,0 +1,273 @@
+//! Builders for the networks and losses of DESIGN.md: the MLP over the flat parameter
+//! vector θ, the regression loss, and the pieces of the 1-D Poisson PINN loss.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// The activation applied on every hidden layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Activation {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Sine.
+    Sin,
+    /// Logistic sigmoid.
+    Sigmoid,
+    /// Softplus log(1 + eˣ).
+    Softplus,
+}
+
+impl Activation {
+    /// Every activation, in the order the command line lists them.
+    pub const ALL: [Activation; 4] =
+        [Activation::Tanh, Activation::Sin, Activation::Sigmoid, Activation::Softplus];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Sin => "sin",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Softplus => "softplus",
+        }
+    }
+
+    /// Applies the activation to `x`.
+    pub fn apply(self, g: &mut Graph, x: NodeId) -> Result<NodeId, GraphError> {
+        match self {
+            Activation::Tanh => g.tanh(x),
+            Activation::Sin => g.sin(x),
+            Activation::Sigmoid => g.sigmoid(x),
+            Activation::Softplus => g.softplus(x),
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Activation::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            format!("unknown activation '{s}' (expected one of: tanh, sin, sigmoid, softplus)")
+        })
+    }
+}
+
+/// Layer widths `d_in, hidden..., d_out`, e.g. `1,20,20,1`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Arch {
+    widths: Vec<usize>,
+}
+
+/// Where one layer's weights and biases sit in θ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layer {
+    /// Inputs of the layer.
+    pub fan_in: usize,
+    /// Outputs of the layer.
+    pub fan_out: usize,
+    /// Offset of W (fan_in × fan_out, row-major) in θ.
+    pub weights: usize,
+    /// Offset of b (fan_out) in θ, right after W.
+    pub biases: usize,
+}
+
+impl Arch {
+    /// An architecture from its widths; at least two, none zero.
+    pub fn new(widths: Vec<usize>) -> Result<Arch, String> {
+        if widths.len() < 2 {
+            return Err(format!(
+                "an architecture needs at least an input and an output width, got {widths:?}"
+            ));
+        }
+        if widths.contains(&0) {
+            return Err(format!("layer widths must be positive, got {widths:?}"));
+        }
+        Ok(Arch { widths })
+    }
+
+    /// Widths `d_in, hidden..., d_out`.
+    pub fn widths(&self) -> &[usize] {
+        &self.widths
+    }
+
+    /// Input dimension.
+    pub fn input_dim(&self) -> usize {
+        self.widths[0]
+    }
+
+    /// Output dimension.
+    pub fn output_dim(&self) -> usize {
+        self.widths[self.widths.len() - 1]
+    }
+
+    /// The layers in order, with their offsets in θ.
+    pub fn layers(&self) -> Vec<Layer> {
+        let mut offset = 0;
+        self.widths
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let layer = Layer { fan_in, fan_out, weights: offset, biases: offset + fan_in * fan_out };
+                offset += fan_in * fan_out + fan_out;
+                layer
+            })
+            .collect()
+    }
+
+    /// n = Σ (fan_in·fan_out + fan_out).
+    pub fn param_count(&self) -> usize {
+        self.widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.widths.iter().map(usize::to_string).collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let widths = s
+            .split(',')
+            .map(|w| {
+                w.trim().parse::<usize>().map_err(|_| {
+                    format!(
+                        "architecture '{s}': '{}' is not a layer width (expected e.g. 1,20,20,1)",
+                        w.trim()
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Arch::new(widths).map_err(|e| format!("architecture '{s}': {e}"))
+    }
+}
+
+/// The network's values at the data points.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Outputs u, N × d_out.
+    pub output: NodeId,
+    /// Activations of each hidden layer, N × width (the learned basis is the last).
+    pub hidden: Vec<NodeId>,
+}
+
+/// The MLP of DESIGN.md: H₀ = X; H_l = σ(H_{l−1} W_l + 1 b_lᵀ) on hidden layers; a
+/// linear output layer. `theta` is the n × 1 parameter vector, `x` is N × d_in.
+pub fn mlp(
+    g: &mut Graph,
+    arch: &Arch,
+    act: Activation,
+    theta: NodeId,
+    x: NodeId,
+) -> Result<Network, GraphError> {
+    let expected = Shape::vector(arch.param_count());
+    if g.shape(theta).batched(1) != expected {
+        return Err(GraphError::Shape {
+            op: format!("mlp[{arch}]"),
+            args: vec![g.shape(theta)],
+            reason: format!("θ must be {expected}"),
+        });
+    }
+    let layers = arch.layers();
+    let mut h = x;
+    let mut hidden = Vec::new();
+    for (l, layer) in layers.iter().enumerate() {
+        let w = g.slice(theta, layer.weights, layer.fan_in, layer.fan_out)?;
+        let b = g.slice(theta, layer.biases, 1, layer.fan_out)?;
+        let hw = g.matmul(h, w)?;
+        let z = g.add(hw, b)?;
+        if l + 1 == layers.len() {
+            h = z;
+        } else {
+            h = act.apply(g, z)?;
+            hidden.push(h);
+        }
+    }
+    Ok(Network { output: h, hidden })
+}
+
+/// ½ Σᵢ rᵢ² for a residual r.
+pub fn half_sum_of_squares(g: &mut Graph, r: NodeId) -> Result<NodeId, GraphError> {
+    let r2 = g.mul(r, r)?;
+    let sum = g.sum_all(r2)?;
+    let half = g.scalar(0.5);
+    g.mul(half, sum)
+}
+
+/// The regression loss ½ Σᵢ (uᵢ − yᵢ)².
+pub fn regression_loss(g: &mut Graph, u: NodeId, y: NodeId) -> Result<NodeId, GraphError> {
+    let r = g.sub(u, y)?;
+    half_sum_of_squares(g, r)
+}
+
+/// The PINN trial function u(x) = x(1 − x)·N(x), which vanishes at 0 and 1.
+pub fn pinn_trial(g: &mut Graph, x: NodeId, net: NodeId) -> Result<NodeId, GraphError> {
+    let one = g.scalar(1.0);
+    let one_minus_x = g.sub(one, x)?;
+    let bump = g.mul(x, one_minus_x)?;
+    g.mul(bump, net)
+}
+
+/// The PINN residual −u'' − f at the collocation points, given u'' = `u_xx`.
+pub fn pinn_residual(g: &mut Graph, u_xx: NodeId, f: NodeId) -> Result<NodeId, GraphError> {
+    let minus = g.neg(u_xx)?;
+    g.sub(minus, f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Program;
+
+    #[test]
+    fn parameter_layout_follows_the_contract() {
+        let arch: Arch = "2,3,1".parse().unwrap();
+        assert_eq!(arch.param_count(), 2 * 3 + 3 + 3 + 1);
+        let layers = arch.layers();
+        assert_eq!(layers[0], Layer { fan_in: 2, fan_out: 3, weights: 0, biases: 6 });
+        assert_eq!(layers[1], Layer { fan_in: 3, fan_out: 1, weights: 9, biases: 12 });
+    }
+
+    #[test]
+    fn parse_errors_name_the_fault() {
+        assert!("1,x,1".parse::<Arch>().unwrap_err().contains("'x' is not a layer width"));
+        assert!("3".parse::<Arch>().unwrap_err().contains("at least"));
+        assert!("1,0,1".parse::<Arch>().unwrap_err().contains("positive"));
+        assert!("relu".parse::<Activation>().unwrap_err().contains("unknown activation 'relu'"));
+        assert_eq!("softplus".parse::<Activation>(), Ok(Activation::Softplus));
+    }
+
+    #[test]
+    fn mlp_matches_a_hand_evaluation() {
+        // One input, two tanh units, one output; θ = [W1 (1×2), b1 (2), W2 (2×1), b2].
+        let arch: Arch = "1,2,1".parse().unwrap();
+        let theta_v = [0.5, -1.0, 0.1, 0.2, 2.0, 3.0, -0.5];
+        let xs = [0.3, -0.7];
+        let mut g = Graph::new();
+        let theta = g.input("theta", Shape::vector(7)).unwrap();
+        let x = g.input("x", Shape::matrix(2, 1)).unwrap();
+        let net = mlp(&mut g, &arch, Activation::Tanh, theta, x).unwrap();
+        g.set_output("u", net.output);
+        let mut p = Program::compile(&g).unwrap();
+        p.set_input("theta", &theta_v).unwrap();
+        p.set_input("x", &xs).unwrap();
+        p.run();
+        let u: Vec<f64> =
+            xs.iter().map(|&x| 2.0 * (0.5 * x + 0.1f64).tanh() + 3.0 * (-x + 0.2f64).tanh() - 0.5).collect();
+        let got = p.output("u").unwrap();
+        for (a, b) in got.iter().zip(&u) {
+            assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
+    }
+}

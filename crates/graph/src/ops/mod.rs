@@ -1,0 +1,243 @@
+//! The primitives: each file holds one op's shape rule, kernel, simplifications,
+//! JVP rule and (for linear ops) transpose rule, and the examples the derivative
+//! harness checks it on.
+//!
+//! Adding an op is one file here plus one line in the [`primitives!`] list below.
+
+use std::fmt;
+
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// The rules every primitive provides. Derivative rules build graph nodes through
+/// the same [`Graph`] builder as user code; they never compute numbers.
+pub trait Primitive {
+    /// The op's name in the text form and in error messages.
+    fn name(&self) -> &'static str;
+
+    /// The op's parameters for the text form, e.g. `offset=3,rows=2,cols=4`.
+    fn params(&self) -> String {
+        String::new()
+    }
+
+    /// Number of operands.
+    fn arity(&self) -> usize;
+
+    /// The result shape, or why the operand shapes do not fit.
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String>;
+
+    /// Computes the result into `out` (whose shape is the result shape).
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>);
+
+    /// The fill value of the result when every operand is a constant fill with the given
+    /// values and shapes; `None` when the result is not a fill (or folding is not worth it).
+    fn fold(&self, _values: &[f64], _args: &[Shape], _out: Shape) -> Option<f64> {
+        None
+    }
+
+    /// An algebraic identity: a node equal to this op applied to `args`, or `None`.
+    fn simplify(&self, _g: &mut Graph, _args: &[NodeId], _out: Shape) -> Result<Option<NodeId>, GraphError> {
+        Ok(None)
+    }
+
+    /// Forward-mode rule: the tangent of the result `out = op(args)` given the operands'
+    /// tangents (`None` is a symbolic zero; at least one is non-zero). A tangent may carry
+    /// a larger batch than its primal. The driver broadcasts the result to `out`'s rows
+    /// and columns, so a rule may return a smaller (broadcastable) tangent.
+    fn jvp(
+        &self,
+        _g: &mut Graph,
+        _out: NodeId,
+        _args: &[NodeId],
+        _tangents: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        Err(GraphError::MissingRule { op: self.name(), rule: "jvp" })
+    }
+
+    /// Transpose rule for ops linear in the operands marked `linear`: the cotangent
+    /// contribution to each linear operand given the result's cotangent `ct` (`None` for
+    /// the others). The driver sums each contribution down to its operand's shape.
+    fn transpose(
+        &self,
+        _g: &mut Graph,
+        _args: &[NodeId],
+        _linear: &[bool],
+        _ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        Err(GraphError::MissingRule { op: self.name(), rule: "transpose" })
+    }
+}
+
+/// A read-only view of a value: its data (row-major, batch-major) and shape.
+#[derive(Clone, Copy, Debug)]
+pub struct Tensor<'a> {
+    /// The elements, `shape.len()` of them.
+    pub data: &'a [f64],
+    /// The shape.
+    pub shape: Shape,
+}
+
+/// A writable view of a value.
+#[derive(Debug)]
+pub struct TensorMut<'a> {
+    /// The elements, `shape.len()` of them.
+    pub data: &'a mut [f64],
+    /// The shape.
+    pub shape: Shape,
+}
+
+/// One case the derivative harness checks a primitive on: the op and its operand shapes.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// The op under test.
+    pub op: Op,
+    /// Shapes of its operands (sampled at random points by the harness).
+    pub args: Vec<Shape>,
+}
+
+impl Example {
+    /// A case of `op` on operands of the given shapes.
+    pub fn new(op: impl Into<Op>, args: impl IntoIterator<Item = Shape>) -> Self {
+        Example { op: op.into(), args: args.into_iter().collect() }
+    }
+}
+
+/// Declares the primitive set: the [`Op`] enum, its dispatch to each primitive's
+/// rules, and the list of examples over all of them.
+macro_rules! primitives {
+    ($($(#[$doc:meta])* $variant:ident in $module:ident),* $(,)?) => {
+        $(mod $module; pub use $module::$variant;)*
+
+        /// An operation: one variant per primitive.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum Op {
+            $($(#[$doc])* $variant($variant),)*
+        }
+
+        $(impl From<$variant> for Op {
+            fn from(p: $variant) -> Op { Op::$variant(p) }
+        })*
+
+        impl Op {
+            /// The primitive's rules.
+            pub fn rules(&self) -> &dyn Primitive {
+                match self { $(Op::$variant(p) => p,)* }
+            }
+
+            /// The names of all primitives, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),*];
+
+            /// Every primitive's examples, by variant name; the derivative harness
+            /// requires a non-empty list for every op with operands.
+            pub fn examples() -> Vec<(&'static str, Vec<Example>)> {
+                vec![$((stringify!($variant), $module::examples()),)*]
+            }
+        }
+    };
+}
+
+primitives! {
+    /// A named input value (data, parameters, a tangent direction).
+    Input in input,
+    /// A constant fill: every element has the same value.
+    Const in constant,
+    /// A `rows × cols` block carved row-major from a column vector.
+    Slice in slice,
+    /// A matrix placed row-major into a zero column vector (the transpose of `Slice`).
+    Embed in embed,
+    /// Matrix product.
+    MatMul in matmul,
+    /// Matrix transpose.
+    Transpose in transpose,
+    /// Elementwise sum with broadcasting.
+    Add in add,
+    /// Elementwise difference with broadcasting.
+    Sub in sub,
+    /// Elementwise product with broadcasting.
+    Mul in mul,
+    /// Elementwise quotient with broadcasting.
+    Div in div,
+    /// Elementwise negation.
+    Neg in neg,
+    /// Sum over rows and/or columns, keeping them as length 1.
+    SumTo in sum_to,
+    /// Repeat a single row and/or column (the transpose of `SumTo`).
+    BroadcastTo in broadcast_to,
+    /// Hyperbolic tangent.
+    Tanh in tanh,
+    /// Sine.
+    Sin in sin,
+    /// Cosine.
+    Cos in cos,
+    /// Logistic sigmoid 1 / (1 + e^-x).
+    Sigmoid in sigmoid,
+    /// Softplus log(1 + e^x).
+    Softplus in softplus,
+}
+
+impl fmt::Display for Op {
+    /// The op's name and parameters, e.g. `slice[offset=0,rows=1,cols=10]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rules = self.rules();
+        let params = rules.params();
+        if params.is_empty() { f.write_str(rules.name()) } else { write!(f, "{}[{}]", rules.name(), params) }
+    }
+}
+
+/// Kernels shared by the elementwise primitives.
+pub(crate) mod elementwise {
+    use super::{Tensor, TensorMut};
+
+    /// `out = f(a)` elementwise.
+    pub fn unary(a: Tensor<'_>, out: TensorMut<'_>, f: impl Fn(f64) -> f64) {
+        for (o, &x) in out.data.iter_mut().zip(a.data) {
+            *o = f(x);
+        }
+    }
+
+    /// `out = f(a, b)` elementwise, broadcasting dimensions of length 1.
+    pub fn binary(a: Tensor<'_>, b: Tensor<'_>, out: TensorMut<'_>, f: impl Fn(f64, f64) -> f64) {
+        if a.shape == out.shape && b.shape == out.shape {
+            for ((o, &x), &y) in out.data.iter_mut().zip(a.data).zip(b.data) {
+                *o = f(x, y);
+            }
+            return;
+        }
+        if b.shape.is_scalar() && a.shape == out.shape {
+            let y = b.data[0];
+            return unary(a, out, |x| f(x, y));
+        }
+        if a.shape.is_scalar() && b.shape == out.shape {
+            let x = a.data[0];
+            return unary(b, out, |y| f(x, y));
+        }
+        let s = out.shape;
+        let index = |t: &Tensor<'_>, k: usize, i: usize, j: usize| {
+            let ts = t.shape;
+            let k = if ts.batch == 1 { 0 } else { k };
+            let i = if ts.rows == 1 { 0 } else { i };
+            let j = if ts.cols == 1 { 0 } else { j };
+            (k * ts.rows + i) * ts.cols + j
+        };
+        let mut o = 0;
+        for k in 0..s.batch {
+            for i in 0..s.rows {
+                for j in 0..s.cols {
+                    out.data[o] = f(a.data[index(&a, k, i, j)], b.data[index(&b, k, i, j)]);
+                    o += 1;
+                }
+            }
+        }
+    }
+
+    /// `out = a` broadcast to `out`'s shape.
+    pub fn unary_broadcast(a: Tensor<'_>, out: TensorMut<'_>) {
+        let zero = Tensor { data: &[0.0], shape: crate::Shape::SCALAR };
+        binary(a, zero, out, |x, _| x);
+    }
+
+    /// Shape rule of a broadcasting binary op.
+    pub fn broadcast_shape(args: &[crate::Shape]) -> Result<crate::Shape, String> {
+        crate::Shape::broadcast(args[0], args[1])
+            .ok_or_else(|| "operands do not broadcast (each dimension must match or be 1)".into())
+    }
+}

@@ -1,0 +1,75 @@
+//! `mul`: elementwise product with broadcasting.
+
+use super::elementwise::{binary, broadcast_shape};
+use super::{Example, Primitive, Tensor, TensorMut};
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// `a ⊙ b`, broadcasting dimensions of length 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Mul;
+
+impl Primitive for Mul {
+    fn name(&self) -> &'static str {
+        "mul"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
+        broadcast_shape(args)
+    }
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
+        binary(args[0], args[1], out, |x, y| x * y);
+    }
+    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
+        Some(v[0] * v[1])
+    }
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
+        let (a, b) = (args[0], args[1]);
+        for (x, c) in [(a, b), (b, a)] {
+            match g.const_value(c) {
+                Some(0.0) => return Ok(Some(g.fill(0.0, out))),
+                Some(1.0) => return g.broadcast_like(x, out),
+                Some(-1.0) => {
+                    let nx = g.neg(x)?;
+                    return g.broadcast_like(nx, out);
+                }
+                _ => {}
+            }
+        }
+        // Commutative: one canonical operand order, so equal products are shared.
+        Ok(if a > b { Some(g.mul(b, a)?) } else { None })
+    }
+    fn jvp(
+        &self,
+        g: &mut Graph,
+        _: NodeId,
+        args: &[NodeId],
+        t: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        let da_b = t[0].map(|da| g.mul(da, args[1])).transpose()?;
+        let a_db = t[1].map(|db| g.mul(args[0], db)).transpose()?;
+        g.add_maybe(da_b, a_db)
+    }
+    fn transpose(
+        &self,
+        g: &mut Graph,
+        args: &[NodeId],
+        linear: &[bool],
+        ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        match linear {
+            [true, false] => Ok(vec![Some(g.mul(ct, args[1])?), None]),
+            [false, true] => Ok(vec![None, Some(g.mul(args[0], ct)?)]),
+            _ => Err(GraphError::NotLinear { op: "mul" }),
+        }
+    }
+}
+
+pub(super) fn examples() -> Vec<Example> {
+    vec![
+        Example::new(Mul, [Shape::matrix(3, 4), Shape::matrix(3, 4)]),
+        Example::new(Mul, [Shape::matrix(3, 4), Shape::matrix(3, 1)]),
+        Example::new(Mul, [Shape::SCALAR, Shape::matrix(2, 3)]),
+    ]
+}

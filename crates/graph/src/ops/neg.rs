@@ -1,0 +1,62 @@
+//! `neg`: elementwise negation.
+
+use super::elementwise::unary;
+use super::{Example, Op, Primitive, Tensor, TensorMut};
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// `−a`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Neg;
+
+impl Primitive for Neg {
+    fn name(&self) -> &'static str {
+        "neg"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
+        Ok(args[0])
+    }
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
+        unary(args[0], out, |x| -x);
+    }
+    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
+        Some(-v[0])
+    }
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], _: Shape) -> Result<Option<NodeId>, GraphError> {
+        let inner = g.node(args[0]);
+        match inner.op {
+            // −(−x) = x
+            Op::Neg(_) => Ok(Some(inner.args[0])),
+            // −(a − b) = b − a
+            Op::Sub(_) => {
+                let (a, b) = (inner.args[0], inner.args[1]);
+                g.sub(b, a).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+    fn jvp(
+        &self,
+        g: &mut Graph,
+        _: NodeId,
+        _: &[NodeId],
+        t: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        t[0].map(|t| g.neg(t)).transpose()
+    }
+    fn transpose(
+        &self,
+        g: &mut Graph,
+        _: &[NodeId],
+        _: &[bool],
+        ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        Ok(vec![Some(g.neg(ct)?)])
+    }
+}
+
+pub(super) fn examples() -> Vec<Example> {
+    vec![Example::new(Neg, [Shape::matrix(2, 3)])]
+}

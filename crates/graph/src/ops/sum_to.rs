@@ -1,0 +1,87 @@
+//! `sum`: sums over rows and/or columns, keeping each reduced dimension as length 1.
+
+use super::{Example, Primitive, Tensor, TensorMut};
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// Sums over the rows (to one row), the columns (to one column), or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SumTo {
+    /// Reduce the rows to one.
+    pub rows: bool,
+    /// Reduce the columns to one.
+    pub cols: bool,
+}
+
+impl Primitive for SumTo {
+    fn name(&self) -> &'static str {
+        "sum"
+    }
+    fn params(&self) -> String {
+        match (self.rows, self.cols) {
+            (true, true) => "all",
+            (true, false) => "rows",
+            (false, true) => "cols",
+            (false, false) => "none",
+        }
+        .into()
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
+        let a = args[0];
+        Ok(Shape {
+            batch: a.batch,
+            rows: if self.rows { 1 } else { a.rows },
+            cols: if self.cols { 1 } else { a.cols },
+        })
+    }
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
+        let a = args[0];
+        let (r, c) = (a.shape.rows, a.shape.cols);
+        let (or, oc) = (out.shape.rows, out.shape.cols);
+        out.data.fill(0.0);
+        for k in 0..a.shape.batch {
+            for i in 0..r {
+                for j in 0..c {
+                    let o = (k * or + if self.rows { 0 } else { i }) * oc + if self.cols { 0 } else { j };
+                    out.data[o] += a.data[(k * r + i) * c + j];
+                }
+            }
+        }
+    }
+    fn fold(&self, v: &[f64], args: &[Shape], out: Shape) -> Option<f64> {
+        Some(v[0] * (args[0].matrix_len() / out.matrix_len().max(1)) as f64)
+    }
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
+        Ok((g.shape(args[0]) == out).then_some(args[0]))
+    }
+    fn jvp(
+        &self,
+        g: &mut Graph,
+        _: NodeId,
+        _: &[NodeId],
+        t: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        t[0].map(|t| g.apply(*self, &[t])).transpose()
+    }
+    fn transpose(
+        &self,
+        g: &mut Graph,
+        args: &[NodeId],
+        _: &[bool],
+        ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        let a = g.shape(args[0]);
+        Ok(vec![Some(g.broadcast_to(ct, a.rows, a.cols)?)])
+    }
+}
+
+pub(super) fn examples() -> Vec<Example> {
+    let a = Shape::matrix(3, 4);
+    vec![
+        Example::new(SumTo { rows: true, cols: true }, [a]),
+        Example::new(SumTo { rows: true, cols: false }, [a]),
+        Example::new(SumTo { rows: false, cols: true }, [a]),
+    ]
+}

@@ -1,0 +1,65 @@
+//! `transpose`: swaps rows and columns of every matrix in the batch.
+
+use super::{Example, Primitive, Tensor, TensorMut};
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// The matrix transpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Transpose;
+
+impl Primitive for Transpose {
+    fn name(&self) -> &'static str {
+        "transpose"
+    }
+    fn arity(&self) -> usize {
+        1
+    }
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
+        let a = args[0];
+        Ok(Shape { batch: a.batch, rows: a.cols, cols: a.rows })
+    }
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
+        let a = args[0];
+        let (r, c) = (a.shape.rows, a.shape.cols);
+        for (k, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
+            let src = &a.data[k * r * c..(k + 1) * r * c];
+            for i in 0..r {
+                for j in 0..c {
+                    o[j * r + i] = src[i * c + j];
+                }
+            }
+        }
+    }
+    fn fold(&self, values: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
+        Some(values[0])
+    }
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], _: Shape) -> Result<Option<NodeId>, GraphError> {
+        // transpose(transpose(x)) = x
+        Ok(match g.node(args[0]).op {
+            super::Op::Transpose(_) => Some(g.node(args[0]).args[0]),
+            _ => None,
+        })
+    }
+    fn jvp(
+        &self,
+        g: &mut Graph,
+        _: NodeId,
+        _: &[NodeId],
+        t: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        t[0].map(|t| g.transpose(t)).transpose()
+    }
+    fn transpose(
+        &self,
+        g: &mut Graph,
+        _: &[NodeId],
+        _: &[bool],
+        ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        Ok(vec![Some(g.transpose(ct)?)])
+    }
+}
+
+pub(super) fn examples() -> Vec<Example> {
+    vec![Example::new(Transpose, [Shape::matrix(3, 2)])]
+}
