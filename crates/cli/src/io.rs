@@ -323,13 +323,19 @@ enum Content {
 /// are they renamed into place. On failure every temporary is removed, so no partial output
 /// file is ever left behind.
 ///
-/// ```ignore
+/// ```no_run
+/// # use saddle_cli::io::OutputFiles;
+/// # fn main() -> saddle_cli::error::Result<()> {
+/// # let (grad, hessian, n) = (vec![0.0], vec![0.0], 1);
+/// # let hessian_out = Some("h.npy");
 /// let mut out = OutputFiles::new();
 /// out.vector("g.npy", &grad);
 /// if let Some(path) = &hessian_out {
 ///     out.matrix(path, &hessian, n, n);
 /// }
 /// out.commit()?;
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Default)]
 pub struct OutputFiles {
