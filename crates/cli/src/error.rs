@@ -3,13 +3,14 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// An error caused by the user's input: printed as one `error: ...` line, exit code 2.
+/// An error of the command line: one `error: ...` line on stderr; exit code 2 for the
+/// user's input, 1 for a bug in saddle ([`CliError::Internal`]).
 ///
 /// Every message is a single line that names the file (or argument) at fault and says what was
 /// expected, e.g. `data.csv: line 4, column 2: "abc" is not a number` or
 /// `params.npy: expected 31 values (the parameter count of --arch 1,10,1), found 30`.
 #[derive(Debug, thiserror::Error)]
-pub enum UserError {
+pub enum CliError {
     /// A file could not be opened, read, created, written or renamed.
     #[error("{}: cannot {action}: {}", .path.display(), describe_io(.source))]
     Io {
@@ -58,29 +59,43 @@ pub enum UserError {
     /// (e.g. bad `--arch`, unknown activation, mismatched shapes).
     #[error("{0}")]
     Invalid(String),
+
+    /// A failure inside saddle itself (a bug), not in the user's input: exit code 1.
+    #[error("internal error (a bug in saddle, please report it): {0}")]
+    Internal(String),
 }
 
-/// The crate's result type; the error defaults to [`UserError`].
-pub type Result<T, E = UserError> = std::result::Result<T, E>;
+/// The crate's result type; the error defaults to [`CliError`].
+pub type Result<T, E = CliError> = std::result::Result<T, E>;
 
-impl UserError {
-    /// The process exit code for a user error: always 2.
+impl CliError {
+    /// The process exit code: 2 for the user's input, 1 for a bug in saddle.
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            CliError::Internal(_) => 1,
+            _ => 2,
+        }
     }
 
     /// An I/O failure while doing `action` (e.g. `"open"`, `"write"`) on the file `path`.
     pub fn io(path: impl Into<PathBuf>, action: &'static str, source: io::Error) -> Self {
-        UserError::Io { path: path.into(), action, source }
+        CliError::Io { path: path.into(), action, source }
     }
 
     /// A `.npy` mismatch: the file `path` should hold `expected` but holds `found`.
     pub fn npy(path: &Path, expected: impl Into<String>, found: impl Into<String>) -> Self {
-        UserError::Npy { path: path.to_path_buf(), expected: expected.into(), found: found.into() }
+        CliError::Npy { path: path.to_path_buf(), expected: expected.into(), found: found.into() }
     }
 }
 
 /// `line 4, column 2: `, `line 4: ` or nothing.
+impl From<saddle_graph::GraphError> for CliError {
+    /// Graphs are built from validated input, so a graph error is a bug.
+    fn from(e: saddle_graph::GraphError) -> Self {
+        CliError::Internal(e.to_string())
+    }
+}
+
 fn csv_location(line: Option<u64>, column: Option<usize>) -> String {
     match (line, column) {
         (Some(l), Some(c)) => format!("line {l}, column {c}: "),
@@ -113,10 +128,10 @@ mod tests {
 
     #[test]
     fn messages_are_one_line_and_name_the_file() {
-        let e = UserError::io("data.csv", "open", io::Error::from(io::ErrorKind::NotFound));
+        let e = CliError::io("data.csv", "open", io::Error::from(io::ErrorKind::NotFound));
         assert_eq!(e.to_string(), "data.csv: cannot open: no such file or directory");
 
-        let e = UserError::Csv {
+        let e = CliError::Csv {
             path: "data.csv".into(),
             line: Some(4),
             column: Some(2),
@@ -124,7 +139,7 @@ mod tests {
         };
         assert_eq!(e.to_string(), "data.csv: line 4, column 2: \"abc\" is not a number");
 
-        let e = UserError::Csv {
+        let e = CliError::Csv {
             path: "data.csv".into(),
             line: Some(7),
             column: None,
@@ -132,7 +147,7 @@ mod tests {
         };
         assert_eq!(e.to_string(), "data.csv: line 7: expected 3 fields, found 2");
 
-        let e = UserError::Csv {
+        let e = CliError::Csv {
             path: "data.csv".into(),
             line: None,
             column: None,
@@ -141,23 +156,23 @@ mod tests {
         assert_eq!(e.to_string(), "data.csv: no data rows");
 
         let e =
-            UserError::npy(Path::new("params.npy"), "31 values (the parameter count of --arch 1,10,1)", "30");
+            CliError::npy(Path::new("params.npy"), "31 values (the parameter count of --arch 1,10,1)", "30");
         assert_eq!(
             e.to_string(),
             "params.npy: expected 31 values (the parameter count of --arch 1,10,1), found 30"
         );
 
-        let e = UserError::NpyFormat { path: "x.npy".into(), message: "magic not found".into() };
+        let e = CliError::NpyFormat { path: "x.npy".into(), message: "magic not found".into() };
         assert_eq!(e.to_string(), "x.npy: not a valid .npy file: magic not found");
 
-        let e = UserError::Invalid("--arch 1,,2: empty layer width".into());
+        let e = CliError::Invalid("--arch 1,,2: empty layer width".into());
         assert_eq!(e.to_string(), "--arch 1,,2: empty layer width");
         assert_eq!(e.exit_code(), 2);
     }
 
     #[test]
     fn io_source_is_kept_and_other_kinds_fall_back_to_os_text() {
-        let e = UserError::io("out.npy", "write", io::Error::other("disk on fire\nreally"));
+        let e = CliError::io("out.npy", "write", io::Error::other("disk on fire\nreally"));
         assert_eq!(e.to_string(), "out.npy: cannot write: disk on fire really");
         assert!(std::error::Error::source(&e).is_some());
         assert_eq!(e.exit_code(), 2);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use npyz::{DType, Endianness, Order, TypeChar, TypeStr, WriterBuilder};
 
-use crate::error::{Result, UserError};
+use crate::error::{Result, CliError};
 
 /// The only dtype read or written: little-endian IEEE 754 double.
 const F64_LE: &str = "<f8";
@@ -37,7 +37,7 @@ pub fn read_data_csv(path: &Path) -> Result<Dataset> {
     let bytes = read_file(path)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes.as_slice());
 
-    let csv_error = |line: Option<u64>, column: Option<usize>, message: String| UserError::Csv {
+    let csv_error = |line: Option<u64>, column: Option<usize>, message: String| CliError::Csv {
         path: path.to_path_buf(),
         line,
         column,
@@ -49,7 +49,7 @@ pub fn read_data_csv(path: &Path) -> Result<Dataset> {
             return csv_error(line, None, e.to_string().replace(['\n', '\r'], " "));
         }
         match e.into_kind() {
-            csv::ErrorKind::Io(e) => UserError::io(path, "read", e),
+            csv::ErrorKind::Io(e) => CliError::io(path, "read", e),
             _ => unreachable!("checked by is_io_error"),
         }
     };
@@ -119,9 +119,9 @@ fn record_line(bytes: &[u8], pos: &csv::Position) -> u64 {
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     File::open(path)
-        .map_err(|e| UserError::io(path, "open", e))?
+        .map_err(|e| CliError::io(path, "open", e))?
         .read_to_end(&mut bytes)
-        .map_err(|e| UserError::io(path, "read", e))?;
+        .map_err(|e| CliError::io(path, "read", e))?;
     Ok(bytes)
 }
 
@@ -161,16 +161,26 @@ fn quote(text: &str) -> String {
 pub fn read_npy_vector(path: &Path, expected_len: usize, what: &str) -> Result<Vec<f64>> {
     let npy = read_npy_f64(path)?;
     if npy.shape.len() != 1 {
-        return Err(UserError::npy(
+        return Err(CliError::npy(
             path,
             format!("a 1-D array of {}", values_for(expected_len, what)),
             describe_rank(&npy.shape),
         ));
     }
     if npy.values.len() != expected_len {
-        return Err(UserError::npy(path, values_for(expected_len, what), npy.values.len().to_string()));
+        return Err(CliError::npy(path, values_for(expected_len, what), npy.values.len().to_string()));
     }
     Ok(npy.values)
+}
+
+/// Reads a vector as [`read_npy_vector`] does and also requires every element to be
+/// finite (parameters and directions must be).
+pub fn read_finite_npy_vector(path: &Path, expected_len: usize, what: &str) -> Result<Vec<f64>> {
+    let values = read_npy_vector(path, expected_len, what)?;
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(CliError::npy(path, "finite values", format!("{} at index {i}", values[i]))),
+        None => Ok(values),
+    }
 }
 
 /// Reads a `.npy` file holding a 2-D little-endian `f64` array in C order; returns the values
@@ -181,10 +191,10 @@ pub fn read_npy_vector(path: &Path, expected_len: usize, what: &str) -> Result<V
 pub fn read_npy_matrix(path: &Path) -> Result<(Vec<f64>, usize, usize)> {
     let npy = read_npy_f64(path)?;
     if npy.shape.len() != 2 {
-        return Err(UserError::npy(path, "a 2-D array (a matrix)", describe_rank(&npy.shape)));
+        return Err(CliError::npy(path, "a 2-D array (a matrix)", describe_rank(&npy.shape)));
     }
     if npy.order == Order::Fortran {
-        return Err(UserError::npy(path, "C order (fortran_order: False)", "fortran_order: True"));
+        return Err(CliError::npy(path, "C order (fortran_order: False)", "fortran_order: True"));
     }
     // Both fit in usize: their product, the length of `values`, does.
     let rows = npy.shape[0] as usize;
@@ -255,7 +265,7 @@ struct NpyF64 {
 fn read_npy_f64(path: &Path) -> Result<NpyF64> {
     let bytes = read_file(path)?;
     let mut data: &[u8] = &bytes;
-    let header = npyz::NpyHeader::from_reader(&mut data).map_err(|e| UserError::NpyFormat {
+    let header = npyz::NpyHeader::from_reader(&mut data).map_err(|e| CliError::NpyFormat {
         path: path.to_path_buf(),
         message: if e.kind() == io::ErrorKind::UnexpectedEof {
             "the file ends inside the header".to_string()
@@ -267,14 +277,14 @@ fn read_npy_f64(path: &Path) -> Result<NpyF64> {
     let dtype = header.dtype();
     let f64_le: TypeStr = F64_LE.parse().expect("valid type string");
     if dtype != DType::Plain(f64_le) {
-        return Err(UserError::npy(path, format!("dtype float64 ({F64_LE})"), describe_dtype(&dtype)));
+        return Err(CliError::npy(path, format!("dtype float64 ({F64_LE})"), describe_dtype(&dtype)));
     }
 
     let shape = header.shape().to_vec();
     let n_bytes =
         shape.iter().try_fold(8u64, |acc, &d| acc.checked_mul(d)).filter(|&n| n <= data.len() as u64);
     let Some(n_bytes) = n_bytes else {
-        return Err(UserError::NpyFormat {
+        return Err(CliError::NpyFormat {
             path: path.to_path_buf(),
             message: format!(
                 "the data is truncated: shape {} needs more than the {} bytes after the header",
@@ -284,7 +294,7 @@ fn read_npy_f64(path: &Path) -> Result<NpyF64> {
         });
     };
     if n_bytes != data.len() as u64 {
-        return Err(UserError::NpyFormat {
+        return Err(CliError::NpyFormat {
             path: path.to_path_buf(),
             message: format!(
                 "{} unexpected bytes after the data of shape {}",
@@ -401,7 +411,7 @@ impl OutputFiles {
         for (path, _) in &self.files {
             let key = check_target(path)?;
             if !seen.insert(key) {
-                return Err(UserError::Invalid(format!(
+                return Err(CliError::Invalid(format!(
                     "{}: named as more than one output file",
                     path.display()
                 )));
@@ -413,13 +423,13 @@ impl OutputFiles {
         for (i, (path, content)) in self.files.iter().enumerate() {
             let temp = temp_sibling(path, pid, i);
             temps.0.push(Some(temp.clone()));
-            write_file(&temp, content).map_err(|e| UserError::io(path, "write", e))?;
+            write_file(&temp, content).map_err(|e| CliError::io(path, "write", e))?;
         }
         for (i, (path, _)) in self.files.iter().enumerate() {
             let temp = temps.0[i].take().expect("each temporary is renamed once");
             if let Err(e) = fs::rename(&temp, path) {
                 temps.0[i] = Some(temp);
-                return Err(UserError::io(path, "rename into place", e));
+                return Err(CliError::io(path, "rename into place", e));
             }
         }
         Ok(())
@@ -430,7 +440,7 @@ impl OutputFiles {
 /// canonicalized, joined with its name) to detect the same file staged twice.
 fn check_target(path: &Path) -> Result<PathBuf> {
     let Some(name) = path.file_name() else {
-        return Err(UserError::Invalid(format!("{}: not a file name for an output file", path.display())));
+        return Err(CliError::Invalid(format!("{}: not a file name for an output file", path.display())));
     };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -442,12 +452,12 @@ fn check_target(path: &Path) -> Result<PathBuf> {
         } else {
             format!("directory {} does not exist", dir.display())
         };
-        return Err(UserError::io(path, "write", io::Error::new(io::ErrorKind::NotFound, why)));
+        return Err(CliError::io(path, "write", io::Error::new(io::ErrorKind::NotFound, why)));
     }
     if path.is_dir() {
-        return Err(UserError::io(path, "write", io::Error::from(io::ErrorKind::IsADirectory)));
+        return Err(CliError::io(path, "write", io::Error::from(io::ErrorKind::IsADirectory)));
     }
-    let dir = dir.canonicalize().map_err(|e| UserError::io(path, "write", e))?;
+    let dir = dir.canonicalize().map_err(|e| CliError::io(path, "write", e))?;
     Ok(dir.join(name))
 }
 
@@ -493,7 +503,7 @@ mod tests {
         path
     }
 
-    fn csv_err(contents: &str) -> (UserError, String) {
+    fn csv_err(contents: &str) -> (CliError, String) {
         let dir = TempDir::new().unwrap();
         let path = write(&dir, "data.csv", contents.as_bytes());
         let err = read_data_csv(&path).unwrap_err();
@@ -563,7 +573,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = dir.path().join("nope.csv");
         let err = read_data_csv(&path).unwrap_err();
-        assert!(matches!(&err, UserError::Io { action: "open", .. }), "{err:?}");
+        assert!(matches!(&err, CliError::Io { action: "open", .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains("nope.csv: cannot open: no such file or directory"), "{msg}");
     }
@@ -572,21 +582,21 @@ mod tests {
     fn csv_non_numeric_cell_names_line_and_column() {
         // Line 4 of the file (line 3 is blank), column 2.
         let (err, msg) = csv_err("x,y\n1,2\n\n3, abc \n");
-        assert!(matches!(err, UserError::Csv { line: Some(4), column: Some(2), .. }), "{err:?}");
+        assert!(matches!(err, CliError::Csv { line: Some(4), column: Some(2), .. }), "{err:?}");
         assert!(msg.ends_with("data.csv: line 4, column 2: \"abc\" is not a number"), "{msg}");
     }
 
     #[test]
     fn csv_empty_cell() {
         let (err, msg) = csv_err("a,b,y\n1,,3\n");
-        assert!(matches!(err, UserError::Csv { line: Some(2), column: Some(2), .. }));
+        assert!(matches!(err, CliError::Csv { line: Some(2), column: Some(2), .. }));
         assert!(msg.ends_with("line 2, column 2: empty cell; expected a number"), "{msg}");
     }
 
     #[test]
     fn csv_nan_and_inf_are_errors() {
         let (err, msg) = csv_err("x,y\n1,2\n3,nan\n");
-        assert!(matches!(err, UserError::Csv { line: Some(3), column: Some(2), .. }));
+        assert!(matches!(err, CliError::Csv { line: Some(3), column: Some(2), .. }));
         assert!(msg.ends_with("line 3, column 2: \"nan\" is not a finite number"), "{msg}");
 
         let (_, msg) = csv_err("x,y\n-inf,2\n");
@@ -600,7 +610,7 @@ mod tests {
     #[test]
     fn csv_ragged_row() {
         let (err, msg) = csv_err("x1,x2,y\n1,2,3\n4,5\n");
-        assert!(matches!(err, UserError::Csv { line: Some(3), column: None, .. }));
+        assert!(matches!(err, CliError::Csv { line: Some(3), column: None, .. }));
         assert!(msg.ends_with("data.csv: line 3: expected 3 fields (as in the header), found 2"), "{msg}");
         let (_, msg) = csv_err("x,y\n1,2,\n");
         assert!(msg.ends_with("line 2: expected 2 fields (as in the header), found 3"), "{msg}");
@@ -609,7 +619,7 @@ mod tests {
     #[test]
     fn csv_header_only_and_empty_file() {
         let (err, msg) = csv_err("x,y\n\n");
-        assert!(matches!(err, UserError::Csv { line: None, .. }));
+        assert!(matches!(err, CliError::Csv { line: None, .. }));
         assert!(msg.ends_with("data.csv: no data rows after the header; expected at least one"));
 
         let (_, msg) = csv_err("");
@@ -634,7 +644,7 @@ mod tests {
     #[test]
     fn csv_single_column() {
         let (err, msg) = csv_err("y\n1\n2\n");
-        assert!(matches!(err, UserError::Csv { line: Some(1), .. }));
+        assert!(matches!(err, CliError::Csv { line: Some(1), .. }));
         assert!(msg.contains("data.csv: line 1: the header has 1 column; expected at least 2"));
     }
 
@@ -706,7 +716,7 @@ mod tests {
     fn npy_missing_file() {
         let dir = TempDir::new().unwrap();
         let err = read_npy_vector(&dir.path().join("p.npy"), 3, "").unwrap_err();
-        assert!(matches!(err, UserError::Io { .. }));
+        assert!(matches!(err, CliError::Io { .. }));
         assert!(err.to_string().contains("p.npy: cannot open: no such file or directory"));
         let err = read_npy_matrix(&dir.path().join("h.npy")).unwrap_err();
         assert!(err.to_string().contains("h.npy: cannot open"));
@@ -717,7 +727,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = write_npy_as(&dir, "v.npy", "<i8", &[3], Order::C, &[1i64, 2, 3]);
         let err = read_npy_vector(&path, 3, "").unwrap_err();
-        assert!(matches!(err, UserError::Npy { .. }), "{err:?}");
+        assert!(matches!(err, CliError::Npy { .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.ends_with("v.npy: expected dtype float64 (<f8), found int64 (<i8)"), "{msg}");
 
@@ -731,7 +741,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = write_npy_as(&dir, "be.npy", ">f8", &[2], Order::C, &[1.0f64, 2.0]);
         let err = read_npy_vector(&path, 2, "").unwrap_err();
-        assert!(matches!(err, UserError::Npy { .. }));
+        assert!(matches!(err, CliError::Npy { .. }));
         let msg = err.to_string();
         assert!(
             msg.ends_with("be.npy: expected dtype float64 (<f8), found big-endian float64 (>f8)"),
@@ -744,7 +754,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = write_npy_as(&dir, "m.npy", "<f8", &[3, 4], Order::C, &[0.0f64; 12]);
         let err = read_npy_vector(&path, 12, "the parameter count of --arch 1,3,1").unwrap_err();
-        assert!(matches!(err, UserError::Npy { .. }));
+        assert!(matches!(err, CliError::Npy { .. }));
         assert_eq!(
             err.to_string(),
             format!(
@@ -775,7 +785,7 @@ mod tests {
         out.commit().unwrap();
         let err = read_npy_vector(&path, 31, "the parameter count of --arch 1,10,1").unwrap_err();
         assert!(
-            matches!(&err, UserError::Npy { expected, found, .. }
+            matches!(&err, CliError::Npy { expected, found, .. }
                 if expected.starts_with("31 values") && found == "30"),
             "{err:?}"
         );
@@ -799,7 +809,7 @@ mod tests {
         // A Fortran-order matrix is not.
         let path = write_npy_as(&dir, "m.npy", "<f8", &[2, 2], Order::Fortran, &[0.0f64; 4]);
         let err = read_npy_matrix(&path).unwrap_err();
-        assert!(matches!(err, UserError::Npy { .. }));
+        assert!(matches!(err, CliError::Npy { .. }));
         assert!(
             err.to_string()
                 .ends_with("m.npy: expected C order (fortran_order: False), found fortran_order: True")
@@ -811,7 +821,7 @@ mod tests {
         let dir = TempDir::new().unwrap();
         let path = write(&dir, "x.npy", b"x,y\n1,2\n");
         let err = read_npy_vector(&path, 2, "").unwrap_err();
-        assert!(matches!(err, UserError::NpyFormat { .. }), "{err:?}");
+        assert!(matches!(err, CliError::NpyFormat { .. }), "{err:?}");
         assert!(err.to_string().contains("x.npy: not a valid .npy file: "));
 
         // Truncated data and trailing bytes.
@@ -860,7 +870,7 @@ mod tests {
         let mut out = OutputFiles::new();
         out.vector(&good, &[1.0]).matrix(&bad, &[1.0], 1, 1);
         let err = out.commit().unwrap_err();
-        assert!(matches!(err, UserError::Io { .. }), "{err:?}");
+        assert!(matches!(err, CliError::Io { .. }), "{err:?}");
         let msg = err.to_string();
         assert!(msg.contains("missing/h.npy: cannot write: directory "), "{msg}");
         assert!(msg.ends_with("missing does not exist"), "{msg}");
@@ -879,7 +889,7 @@ mod tests {
         let mut out = OutputFiles::new();
         out.text(&good, "a".into()).text(&second, "b".into());
         let err = out.commit().unwrap_err();
-        assert!(matches!(err, UserError::Io { action: "write", .. }), "{err:?}");
+        assert!(matches!(err, CliError::Io { action: "write", .. }), "{err:?}");
         assert!(err.to_string().contains("b.txt: cannot write: "), "{err}");
         fs::remove_dir(&blocker).unwrap();
         assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
@@ -897,7 +907,7 @@ mod tests {
         let mut out = OutputFiles::new();
         out.vector(&a, &[1.0]).vector(dir.path().join(".").join("a.npy"), &[2.0]);
         let err = out.commit().unwrap_err();
-        assert!(matches!(err, UserError::Invalid(_)));
+        assert!(matches!(err, CliError::Invalid(_)));
         assert!(err.to_string().ends_with("a.npy: named as more than one output file"));
         assert!(files_in(dir.path()).is_empty());
 

@@ -1,3 +1,39 @@
-//! placeholder
+//! `saddle-cli`: the problems, their compiled derivative programs, file formats and the
+//! `saddle` command line.
+#![warn(missing_docs)]
+
+pub mod args;
+pub mod commands;
+pub mod derivatives;
 pub mod error;
 pub mod io;
+pub mod problem;
+
+use args::{Cli, Command};
+use clap::Parser;
+
+/// Runs the command line on `argv` and returns the JSON object to print.
+pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
+    match &cli.command {
+        Command::Derivs(args) => commands::derivs::run(args),
+    }
+}
+
+/// Parses the arguments; help and version requests print and exit, other parse
+/// errors become one `error:` line.
+pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
+    Cli::try_parse().map_err(|e| match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
+        _ => {
+            // clap's message spans lines (the fault, then usage and tips): keep the fault.
+            let text = e.to_string();
+            let fault: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.starts_with("tip:"))
+                .collect();
+            error::CliError::Invalid(fault.join(" ").trim_start_matches("error: ").to_string())
+        }
+    })
+}

@@ -1,1 +1,16 @@
-fn main() {}
+//! The `saddle` binary: parse, run, print one JSON object; errors are one line.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match saddle_cli::parse_args().and_then(|cli| saddle_cli::run(&cli)) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -189,6 +189,11 @@ impl Graph {
         }
     }
 
+    /// Removes every output (the nodes stay; simplification drops what is dead).
+    pub fn clear_outputs(&mut self) {
+        self.outputs.clear();
+    }
+
     /// Named outputs, in the order they were first set.
     pub fn outputs(&self) -> &[(String, NodeId)] {
         &self.outputs

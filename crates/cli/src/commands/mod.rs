@@ -1,0 +1,3 @@
+//! One module per subcommand; each returns the JSON object it prints.
+
+pub mod derivs;

@@ -1,0 +1,115 @@
+//! Compiled derivative programs of a problem's loss: value and gradient, Hessian-vector
+//! products, and the dense Hessian assembled from batched HVP columns.
+
+use saddle_graph::{Graph, Program};
+
+use crate::error::Result;
+use crate::problem::Problem;
+
+/// Hessian columns computed per evaluation of the batched HVP program.
+pub const DEFAULT_HESSIAN_CHUNK: usize = 16;
+
+/// The exact loss, gradient, HVP and Hessian of one problem on its data, each a
+/// compiled program whose data inputs are bound once.
+#[derive(Clone, Debug)]
+pub struct Derivatives {
+    n: usize,
+    gradient: Program,
+    hvp: Program,
+    hessian: Program,
+    chunk: usize,
+    basis: Vec<f64>,
+}
+
+impl Derivatives {
+    /// Derives and compiles the programs for `problem`.
+    pub fn new(problem: &Problem) -> Result<Derivatives> {
+        Self::with_chunk(problem, DEFAULT_HESSIAN_CHUNK)
+    }
+
+    /// As [`Derivatives::new`], computing `chunk` Hessian columns per batched evaluation.
+    pub fn with_chunk(problem: &Problem, chunk: usize) -> Result<Derivatives> {
+        let n = problem.param_count();
+        let chunk = chunk.clamp(1, n.max(1));
+        let compile = |build: &dyn Fn(&mut Graph, &crate::problem::LossGraph) -> Result<()>| -> Result<Program> {
+            let mut lg = problem.loss_graph()?;
+            let mut g = std::mem::take(&mut lg.graph);
+            build(&mut g, &lg)?;
+            let mut program = Program::compile(&g.simplify()?)?;
+            for (name, values) in problem.data_inputs() {
+                program.set_input(name, values)?;
+            }
+            Ok(program)
+        };
+        let gradient = compile(&|g, lg| {
+            let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
+            g.set_output("grad", grad);
+            Ok(())
+        })?;
+        let hvp = compile(&|g, lg| {
+            let v = g.input("v", g.shape(lg.theta))?;
+            let hv = saddle_ad::hvp(g, lg.loss, lg.theta, v)?;
+            g.clear_outputs();
+            g.set_output("hvp", hv);
+            Ok(())
+        })?;
+        let hessian = compile(&|g, lg| {
+            let columns = saddle_ad::hessian_columns(g, lg.loss, lg.theta, chunk)?;
+            g.clear_outputs();
+            g.set_output("columns", columns);
+            Ok(())
+        })?;
+        Ok(Derivatives { n, gradient, hvp, hessian, chunk, basis: vec![0.0; chunk * n] })
+    }
+
+    /// n, the number of parameters.
+    pub fn param_count(&self) -> usize {
+        self.n
+    }
+
+    /// The loss at θ.
+    pub fn loss(&mut self, theta: &[f64]) -> Result<f64> {
+        self.gradient.set_input("theta", theta)?;
+        self.gradient.run();
+        Ok(self.gradient.output("loss")?[0])
+    }
+
+    /// The loss at θ, with the gradient written to `grad`.
+    pub fn gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
+        let loss = self.loss(theta)?;
+        grad.copy_from_slice(self.gradient.output("grad")?);
+        Ok(loss)
+    }
+
+    /// H(θ)·v written to `out`.
+    pub fn hvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        self.hvp.set_input("theta", theta)?;
+        self.hvp.set_input("v", v)?;
+        self.hvp.run();
+        out.copy_from_slice(self.hvp.output("hvp")?);
+        Ok(())
+    }
+
+    /// The dense Hessian H(θ), row-major n × n, written to `out`: columns of the
+    /// identity pushed through the batched HVP program, `chunk` at a time.
+    pub fn hessian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
+        let n = self.n;
+        self.hessian.set_input("theta", theta)?;
+        for start in (0..n).step_by(self.chunk) {
+            let width = self.chunk.min(n - start);
+            self.basis.fill(0.0);
+            for k in 0..width {
+                self.basis[k * n + start + k] = 1.0;
+            }
+            self.hessian.set_input("basis", &self.basis)?;
+            self.hessian.run();
+            let columns = self.hessian.output("columns")?;
+            for k in 0..width {
+                for i in 0..n {
+                    out[i * n + start + k] = columns[k * n + i];
+                }
+            }
+        }
+        Ok(())
+    }
+}

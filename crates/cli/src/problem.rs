@@ -1,0 +1,128 @@
+//! The problems of DESIGN.md (network regression and the 1-D Poisson PINN) as loss
+//! graphs over the flat parameter vector θ.
+
+use std::fmt;
+
+use saddle_graph::model::{half_sum_of_squares, mlp, pinn_residual, pinn_trial};
+use saddle_graph::{Activation, Arch, Graph, GraphError, NodeId, Shape};
+
+use crate::error::{CliError, Result};
+use crate::io::Dataset;
+
+/// Which objective is built from the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ProblemKind {
+    /// L(θ) = ½ Σᵢ (u(xᵢ; θ) − yᵢ)².
+    Regression,
+    /// −u'' = f on (0, 1) with u = x(1 − x)·N(x; θ); L(θ) = ½ Σᵢ (−u''(xᵢ) − f(xᵢ))².
+    Pinn,
+}
+
+impl ProblemKind {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProblemKind::Regression => "regression",
+            ProblemKind::Pinn => "pinn",
+        }
+    }
+
+    /// The name of the target input: `y` for regression, `f` for the PINN source.
+    pub fn target_name(self) -> &'static str {
+        match self {
+            ProblemKind::Regression => "y",
+            ProblemKind::Pinn => "f",
+        }
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A problem: the objective, the network and the data it is fitted to.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The objective.
+    pub kind: ProblemKind,
+    /// Layer widths.
+    pub arch: Arch,
+    /// Hidden-layer activation.
+    pub act: Activation,
+    /// Inputs and targets.
+    pub data: Dataset,
+}
+
+/// The loss graph of a problem with its named nodes.
+#[derive(Clone, Debug)]
+pub struct LossGraph {
+    /// The graph; inputs `theta`, `x` and the target (`y` or `f`); output `loss`.
+    pub graph: Graph,
+    /// θ, n × 1.
+    pub theta: NodeId,
+    /// The loss ½‖r‖², 1 × 1.
+    pub loss: NodeId,
+    /// The residual r (u − y, or −u'' − f), N × 1.
+    pub residual: NodeId,
+    /// The model's values u at the points, N × 1.
+    pub output: NodeId,
+    /// Each hidden layer's activations at the points, N × width.
+    pub hidden: Vec<NodeId>,
+}
+
+impl Problem {
+    /// Checks that the architecture fits the data and the problem.
+    pub fn new(kind: ProblemKind, arch: Arch, act: Activation, data: Dataset) -> Result<Problem> {
+        if arch.output_dim() != 1 {
+            return Err(CliError::Invalid(format!(
+                "--arch {arch}: the output width must be 1 (the data has one target column)"
+            )));
+        }
+        if kind == ProblemKind::Pinn && arch.input_dim() != 1 {
+            return Err(CliError::Invalid(format!(
+                "--arch {arch}: --problem pinn solves a 1-D equation, so the input width must be 1"
+            )));
+        }
+        if data.n_inputs != arch.input_dim() {
+            return Err(CliError::Invalid(format!(
+                "--arch {arch} takes {} input(s) but the data has {} input column(s) (the last column is the target)",
+                arch.input_dim(),
+                data.n_inputs
+            )));
+        }
+        Ok(Problem { kind, arch, act, data })
+    }
+
+    /// n, the length of θ.
+    pub fn param_count(&self) -> usize {
+        self.arch.param_count()
+    }
+
+    /// Builds the loss graph.
+    pub fn loss_graph(&self) -> Result<LossGraph, GraphError> {
+        let mut g = Graph::new();
+        let n_points = self.data.n_points;
+        let theta = g.input("theta", Shape::vector(self.param_count()))?;
+        let x = g.input("x", Shape::matrix(n_points, self.arch.input_dim()))?;
+        let target = g.input(self.kind.target_name(), Shape::vector(n_points))?;
+        let net = mlp(&mut g, &self.arch, self.act, theta, x)?;
+        let (output, residual) = match self.kind {
+            ProblemKind::Regression => (net.output, g.sub(net.output, target)?),
+            ProblemKind::Pinn => {
+                let u = pinn_trial(&mut g, x, net.output)?;
+                let u_xx = saddle_ad::d2_dx2(&mut g, u, x)?;
+                (u, pinn_residual(&mut g, u_xx, target)?)
+            }
+        };
+        let loss = half_sum_of_squares(&mut g, residual)?;
+        g.set_output("loss", loss);
+        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: net.hidden })
+    }
+
+    /// The data as program inputs: `x` and the target.
+    pub fn data_inputs(&self) -> [(&'static str, &[f64]); 2] {
+        [("x", &self.data.inputs), (self.kind.target_name(), &self.data.targets)]
+    }
+}
