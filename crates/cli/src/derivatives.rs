@@ -31,16 +31,17 @@ impl Derivatives {
     pub fn with_chunk(problem: &Problem, chunk: usize) -> Result<Derivatives> {
         let n = problem.param_count();
         let chunk = chunk.clamp(1, n.max(1));
-        let compile = |build: &dyn Fn(&mut Graph, &crate::problem::LossGraph) -> Result<()>| -> Result<Program> {
-            let mut lg = problem.loss_graph()?;
-            let mut g = std::mem::take(&mut lg.graph);
-            build(&mut g, &lg)?;
-            let mut program = Program::compile(&g.simplify()?)?;
-            for (name, values) in problem.data_inputs() {
-                program.set_input(name, values)?;
-            }
-            Ok(program)
-        };
+        let compile =
+            |build: &dyn Fn(&mut Graph, &crate::problem::LossGraph) -> Result<()>| -> Result<Program> {
+                let mut lg = problem.loss_graph()?;
+                let mut g = std::mem::take(&mut lg.graph);
+                build(&mut g, &lg)?;
+                let mut program = Program::compile(&g.simplify()?)?;
+                for (name, values) in problem.data_inputs() {
+                    program.set_input(name, values)?;
+                }
+                Ok(program)
+            };
         let gradient = compile(&|g, lg| {
             let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
             g.set_output("grad", grad);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use npyz::{DType, Endianness, Order, TypeChar, TypeStr, WriterBuilder};
 
-use crate::error::{Result, CliError};
+use crate::error::{CliError, Result};
 
 /// The only dtype read or written: little-endian IEEE 754 double.
 const F64_LE: &str = "<f8";
