@@ -1,0 +1,94 @@
+//! Snapshots of derivative graphs in the canonical text form (`simplify()` then
+//! `to_string()`): per primitive, the JVP, the gradient and the HVP; for a small tanh
+//! network, the regression loss, its gradient and its HVP. Regenerate with
+//! `INSTA_UPDATE=always cargo test -p saddle-ad --test snapshots` and review the diff.
+//! Also the sizes of the derivative graphs of a [1,20,20,1] network, relative to the
+//! loss graph.
+
+mod common;
+
+use common::{Problem, loss_graph};
+use saddle_ad::{grad, hvp, jvp};
+use saddle_graph::{Activation, Arch, Graph, NodeId, Op};
+
+/// The canonical text of `g` with `out` as its only output.
+fn text(g: &Graph, name: &str, out: NodeId) -> String {
+    let mut g = g.clone();
+    g.clear_outputs();
+    g.set_output(name, out);
+    let s = g.simplify().expect("simplify");
+    s.validate().expect("simplified graph invariants");
+    s.to_string()
+}
+
+/// For the first example of each primitive with operands a0, a1, ...: the JVP along
+/// tangents t0, t1, ... of every operand; the gradient of f = sum_all(op(args)) with
+/// respect to a0; and the HVP of that f with respect to a0 along v.
+#[test]
+fn primitive_derivative_graphs() {
+    for (_, examples) in Op::examples() {
+        let Some(example) = examples.first() else { continue };
+        let name = example.op.rules().name();
+        let shapes: Vec<String> = example.args.iter().map(ToString::to_string).collect();
+        let mut g = Graph::new();
+        let args: Vec<NodeId> =
+            example.args.iter().enumerate().map(|(i, s)| g.input(&format!("a{i}"), *s).unwrap()).collect();
+        let out = g.apply(example.op.clone(), &args).unwrap();
+
+        let seeds: Vec<(NodeId, NodeId)> =
+            args.iter().enumerate().map(|(i, &a)| (a, g.input(&format!("t{i}"), g.shape(a)).unwrap())).collect();
+        let tangent = jvp(&mut g, &[out], &seeds).unwrap()[0].expect("a non-zero tangent");
+        let f = g.sum_all(out).unwrap();
+        let gradient = grad(&mut g, f, args[0]).unwrap();
+        let v = g.input("v", g.shape(args[0])).unwrap();
+        let hv = hvp(&mut g, f, args[0], v).unwrap();
+
+        let snapshot = format!(
+            "# {} on {}\n# jvp (tangents t_i of every operand a_i)\n{}# grad of f = sum_all(out) w.r.t. a0\n{}# hvp of f w.r.t. a0 along v\n{}",
+            example.op,
+            shapes.join(", "),
+            text(&g, "tangent", tangent),
+            text(&g, "grad", gradient),
+            text(&g, "hvp", hv),
+        );
+        insta::assert_snapshot!(format!("primitive_{name}"), snapshot);
+    }
+}
+
+/// A one-hidden-layer tanh network (arch 1,3,1) on N = 4 points: the regression loss,
+/// its gradient and its HVP along v.
+#[test]
+fn small_network_graphs() {
+    let arch: Arch = "1,3,1".parse().unwrap();
+    let lg = loss_graph(Problem::Regression, &arch, Activation::Tanh, 4);
+    let mut g = lg.graph.clone();
+    let gradient = grad(&mut g, lg.loss, lg.theta).unwrap();
+    let v = g.input("v", g.shape(lg.theta)).unwrap();
+    let hv = hvp(&mut g, lg.loss, lg.theta, v).unwrap();
+    insta::assert_snapshot!("mlp_1_3_1_tanh_regression_loss", text(&g, "loss", lg.loss));
+    insta::assert_snapshot!("mlp_1_3_1_tanh_regression_grad", text(&g, "grad", gradient));
+    insta::assert_snapshot!("mlp_1_3_1_tanh_regression_hvp", text(&g, "hvp", hv));
+}
+
+/// Reverse mode costs a small constant multiple of the forward graph, and forward-
+/// over-reverse another small multiple: live nodes of the simplified graphs for a
+/// [1,20,20,1] tanh regression network on 64 points.
+#[test]
+fn derivative_graph_sizes_are_a_small_multiple_of_the_loss() {
+    let arch: Arch = "1,20,20,1".parse().unwrap();
+    let lg = loss_graph(Problem::Regression, &arch, Activation::Tanh, 64);
+    let mut g = lg.graph.clone();
+    let gradient = grad(&mut g, lg.loss, lg.theta).unwrap();
+    let v = g.input("v", g.shape(lg.theta)).unwrap();
+    let hv = hvp(&mut g, lg.loss, lg.theta, v).unwrap();
+    let count = |name: &str, out: NodeId| {
+        let mut g = g.clone();
+        g.clear_outputs();
+        g.set_output(name, out);
+        g.simplify().unwrap().live_count()
+    };
+    let (f, gr, h) = (count("loss", lg.loss), count("grad", gradient), count("hvp", hv));
+    eprintln!("[1,20,20,1] tanh, N = 64: loss {f} nodes, gradient {gr}, HVP {h}");
+    assert!(gr as f64 <= 3.0 * f as f64, "gradient graph {gr} nodes vs loss {f}");
+    assert!(h as f64 <= 7.0 * f as f64, "HVP graph {h} nodes vs loss {f}");
+}

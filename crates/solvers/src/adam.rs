@@ -1,0 +1,18 @@
+//! `adam`: PLACEHOLDER, to be replaced by the real solver.
+
+use crate::driver::{Iterate, Method, Step};
+use crate::objective::Counted;
+
+/// PLACEHOLDER.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Adam;
+
+impl Method for Adam {
+    fn name(&self) -> &'static str {
+        "adam"
+    }
+
+    fn step(&mut self, _: &mut Counted<'_>, _: &Iterate) -> Step {
+        Step::Singular
+    }
+}

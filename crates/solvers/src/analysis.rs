@@ -1,0 +1,166 @@
+//! Stationary-point analysis: the exact Hessian's spectrum, its inertia under a
+//! relative zero tolerance, and the classification of the point.
+
+use faer::{MatRef, Side};
+
+/// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (DESIGN.md).
+pub const ZERO_TOLERANCE: f64 = 1e-10;
+
+/// What the curvature says a stationary point is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    /// Every eigenvalue positive.
+    Minimum,
+    /// Both negative and positive eigenvalues.
+    Saddle,
+    /// Every eigenvalue negative.
+    Maximum,
+    /// Zero eigenvalues and no sign change: second order cannot decide (or the
+    /// spectrum could not be computed).
+    Degenerate,
+}
+
+impl Classification {
+    /// The name used in summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Classification::Minimum => "minimum",
+            Classification::Saddle => "saddle",
+            Classification::Maximum => "maximum",
+            Classification::Degenerate => "degenerate",
+        }
+    }
+}
+
+/// Counts of negative, zero and positive eigenvalues.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Inertia {
+    /// Eigenvalues below −tol.
+    pub negative: usize,
+    /// Eigenvalues within ±tol.
+    pub zero: usize,
+    /// Eigenvalues above tol.
+    pub positive: usize,
+}
+
+impl Inertia {
+    /// `[negative, zero, positive]`, as printed in summaries.
+    pub fn as_array(&self) -> [usize; 3] {
+        [self.negative, self.zero, self.positive]
+    }
+
+    /// The classification this inertia implies.
+    pub fn classify(&self) -> Classification {
+        match (self.negative, self.zero, self.positive) {
+            (0, 0, p) if p > 0 => Classification::Minimum,
+            (n, 0, 0) if n > 0 => Classification::Maximum,
+            (n, _, p) if n > 0 && p > 0 => Classification::Saddle,
+            _ => Classification::Degenerate,
+        }
+    }
+
+    /// Index of the point: the fraction of negative eigenvalues.
+    pub fn index(&self) -> f64 {
+        self.negative as f64 / (self.negative + self.zero + self.positive).max(1) as f64
+    }
+}
+
+/// The inertia of ascending `eigenvalues`, zero meaning |λ| ≤ `rel_tol` · max|λ|.
+pub fn inertia(eigenvalues: &[f64], rel_tol: f64) -> Inertia {
+    let scale = eigenvalues.iter().fold(0.0f64, |m, l| m.max(l.abs()));
+    let tol = rel_tol * scale;
+    let mut inertia = Inertia::default();
+    for &l in eigenvalues {
+        if l < -tol {
+            inertia.negative += 1;
+        } else if l > tol {
+            inertia.positive += 1;
+        } else {
+            inertia.zero += 1;
+        }
+    }
+    inertia
+}
+
+/// The eigenvalues of the symmetric matrix `h` (its lower triangle is read), ascending;
+/// `None` if `h` is not finite or the decomposition fails.
+pub fn eigenvalues(h: MatRef<'_, f64>) -> Option<Vec<f64>> {
+    let finite = (0..h.ncols()).all(|j| (0..h.nrows()).all(|i| h[(i, j)].is_finite()));
+    if !finite {
+        return None;
+    }
+    h.self_adjoint_eigenvalues(Side::Lower).ok()
+}
+
+/// Summary of the curvature at a point, as reported by `saddle fit`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Curvature {
+    /// Negative, zero and positive eigenvalue counts.
+    #[serde(serialize_with = "inertia_as_array")]
+    pub inertia: Inertia,
+    /// Smallest eigenvalue.
+    pub min_eig: f64,
+    /// Largest eigenvalue.
+    pub max_eig: f64,
+    /// What the inertia implies.
+    pub classification: Classification,
+}
+
+fn inertia_as_array<S: serde::Serializer>(inertia: &Inertia, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&inertia.as_array(), s)
+}
+
+/// Inertia, extreme eigenvalues and classification of the symmetric matrix `h`. A
+/// spectrum that cannot be computed gives NaN extremes and `degenerate`.
+pub fn curvature(h: MatRef<'_, f64>) -> Curvature {
+    match eigenvalues(h) {
+        Some(eigs) if !eigs.is_empty() => {
+            let inertia = inertia(&eigs, ZERO_TOLERANCE);
+            Curvature {
+                inertia,
+                min_eig: eigs[0],
+                max_eig: eigs[eigs.len() - 1],
+                classification: inertia.classify(),
+            }
+        }
+        _ => Curvature {
+            inertia: Inertia::default(),
+            min_eig: f64::NAN,
+            max_eig: f64::NAN,
+            classification: Classification::Degenerate,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_follows_the_signs() {
+        let c = |eigs: &[f64]| inertia(eigs, ZERO_TOLERANCE).classify();
+        assert_eq!(c(&[1.0, 2.0]), Classification::Minimum);
+        assert_eq!(c(&[-1.0, 2.0]), Classification::Saddle);
+        assert_eq!(c(&[-1.0, 0.0, 2.0]), Classification::Saddle);
+        assert_eq!(c(&[-2.0, -1.0]), Classification::Maximum);
+        assert_eq!(c(&[0.0, 1.0]), Classification::Degenerate);
+        assert_eq!(c(&[-1.0, 1e-12]), Classification::Degenerate);
+        assert_eq!(inertia(&[-3.0, -1e-11, 1e-11, 5.0], 1e-10).as_array(), [1, 2, 1]);
+    }
+
+    #[test]
+    fn curvature_of_a_known_matrix() {
+        // [[2, 1], [1, 2]] has eigenvalues 1 and 3; [[1, 2], [2, 1]] has −1 and 3.
+        let a = faer::mat![[2.0, 1.0], [1.0, 2.0]];
+        let c = curvature(a.as_ref());
+        assert!((c.min_eig - 1.0).abs() < 1e-14 && (c.max_eig - 3.0).abs() < 1e-14);
+        assert_eq!(c.classification, Classification::Minimum);
+        let b = faer::mat![[1.0, 2.0], [2.0, 1.0]];
+        let c = curvature(b.as_ref());
+        assert_eq!(c.inertia.as_array(), [1, 0, 1]);
+        assert_eq!(c.classification, Classification::Saddle);
+        let bad = faer::mat![[f64::NAN, 0.0], [0.0, 1.0]];
+        assert_eq!(curvature(bad.as_ref()).classification, Classification::Degenerate);
+    }
+}

@@ -1,0 +1,254 @@
+//! The loop every solver shares: evaluation at the start, one [`Method::step`] per
+//! iteration, termination tests, records, and the guarantee that a non-finite
+//! number ends the run with the last finite iterate kept.
+
+use std::time::Instant;
+
+use crate::analysis::{Curvature, curvature};
+use crate::objective::{Counted, Evals, Objective};
+
+/// Termination settings shared by every solver.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Control {
+    /// Stop after this many iterations.
+    pub max_iter: usize,
+    /// Converged when ‖∇f‖₂ ≤ gtol.
+    pub gtol: f64,
+    /// Step too small when ‖xₖ₊₁ − xₖ‖₂ ≤ xtol·(xtol + ‖xₖ‖₂) for an accepted step, or
+    /// when a method's trial steps shrink below that size.
+    pub xtol: f64,
+    /// Every this many iterations (and at the end), record the exact Hessian's inertia
+    /// and extreme eigenvalues; `None` for never during the run.
+    pub curvature_every: Option<usize>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Control { max_iter: 100, gtol: 1e-8, xtol: 1e-14, curvature_every: None }
+    }
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// ‖∇f‖ ≤ gtol.
+    Converged,
+    /// The step (or every trial step) became negligible before convergence.
+    StepTooSmall,
+    /// The iteration limit was reached.
+    MaxIterations,
+    /// A non-finite value appeared; the last finite iterate is kept.
+    Diverged,
+    /// The linear system of the step was singular.
+    Singular,
+    /// The method needs residuals and a Jacobian, and the objective has none.
+    NotLeastSquares,
+}
+
+impl Status {
+    /// The name used in summaries and records.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Converged => "converged",
+            Status::StepTooSmall => "step_too_small",
+            Status::MaxIterations => "max_iterations",
+            Status::Diverged => "diverged",
+            Status::Singular => "singular",
+            Status::NotLeastSquares => "not_least_squares",
+        }
+    }
+}
+
+/// The iterate a method works from: x, f(x), ∇f(x).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Iterate {
+    /// The point.
+    pub x: Vec<f64>,
+    /// f(x).
+    pub loss: f64,
+    /// ∇f(x).
+    pub grad: Vec<f64>,
+}
+
+impl Iterate {
+    /// Evaluates f and ∇f at `x`.
+    pub fn at(f: &mut Counted<'_>, x: Vec<f64>) -> Iterate {
+        let mut grad = vec![0.0; x.len()];
+        let loss = f.gradient(&x, &mut grad);
+        Iterate { x, loss, grad }
+    }
+
+    /// ‖∇f‖₂.
+    pub fn grad_norm(&self) -> f64 {
+        norm(&self.grad)
+    }
+
+    /// Whether x, f and ∇f are all finite.
+    pub fn is_finite(&self) -> bool {
+        self.loss.is_finite() && self.x.iter().chain(&self.grad).all(|v| v.is_finite())
+    }
+}
+
+/// What one iteration of a method produced.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// The next iterate (equal to the current one if the trial step was rejected),
+    /// with the method's own quantities for the record.
+    Next {
+        /// The new iterate.
+        next: Iterate,
+        /// Norm of the trial step that was tried (accepted or not).
+        trial_norm: f64,
+        /// Step length along the search direction (line-search methods).
+        step_length: Option<f64>,
+        /// Damping λ after this iteration (damped Newton, LM, saddle-free Newton).
+        damping: Option<f64>,
+        /// Trust radius after this iteration (trust-region methods).
+        trust_radius: Option<f64>,
+    },
+    /// The step's linear system could not be solved.
+    Singular,
+    /// A non-finite number appeared inside the method (its step, a model value).
+    NonFinite,
+    /// The method needs a least-squares objective.
+    NotLeastSquares,
+}
+
+/// One solver: a name and one iteration at a time; the [`minimize`] loop does the rest.
+pub trait Method {
+    /// The solver's name as on the command line.
+    fn name(&self) -> &'static str;
+
+    /// One iteration from `current`.
+    fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step;
+}
+
+/// One line of a run's record.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Record {
+    /// Iteration (0 is the starting point).
+    pub iter: usize,
+    /// f(xₖ).
+    pub loss: f64,
+    /// ‖∇f(xₖ)‖₂.
+    pub grad_norm: f64,
+    /// ‖xₖ − xₖ₋₁‖₂ (0 for a rejected step and at the start).
+    pub step_norm: f64,
+    /// Step length along the search direction, if the method has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_length: Option<f64>,
+    /// Damping, if the method has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damping: Option<f64>,
+    /// Trust radius, if the method has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_radius: Option<f64>,
+    /// Cumulative evaluation counts.
+    pub evals: Evals,
+    /// Seconds since the start of the run.
+    pub seconds: f64,
+    /// Inertia and extreme eigenvalues of the exact Hessian, when requested.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub curvature: Option<Curvature>,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Why it stopped.
+    pub status: Status,
+    /// The final iterate (the last finite one if the run diverged).
+    pub last: Iterate,
+    /// Iterations performed.
+    pub iterations: usize,
+    /// Evaluation counts.
+    pub evals: Evals,
+}
+
+/// Minimizes `objective` from `x0` with `method`, calling `observe` with each record.
+pub fn minimize(
+    method: &mut dyn Method,
+    objective: &mut dyn Objective,
+    x0: Vec<f64>,
+    control: &Control,
+    observe: &mut dyn FnMut(&Record),
+) -> Outcome {
+    let start = Instant::now();
+    let mut f = Counted::new(objective);
+    let mut current = Iterate::at(&mut f, x0);
+    let wants_curvature = |k: usize| control.curvature_every.is_some_and(|every| every > 0 && k % every == 0);
+    let mut record = |f: &mut Counted<'_>, k: usize, it: &Iterate, step_norm: f64, step: Option<&Step>| {
+        let (step_length, damping, trust_radius) = match step {
+            Some(Step::Next { step_length, damping, trust_radius, .. }) => (*step_length, *damping, *trust_radius),
+            _ => (None, None, None),
+        };
+        let curvature = (wants_curvature(k) && it.is_finite()).then(|| curvature_at(f, &it.x));
+        observe(&Record {
+            iter: k,
+            loss: it.loss,
+            grad_norm: it.grad_norm(),
+            step_norm,
+            step_length,
+            damping,
+            trust_radius,
+            evals: f.evals,
+            seconds: start.elapsed().as_secs_f64(),
+            curvature,
+        });
+    };
+    record(&mut f, 0, &current, 0.0, None);
+    if !current.is_finite() {
+        return Outcome { status: Status::Diverged, last: current, iterations: 0, evals: f.evals };
+    }
+    let mut iterations = 0;
+    let status = loop {
+        if current.grad_norm() <= control.gtol {
+            break Status::Converged;
+        }
+        if iterations == control.max_iter {
+            break Status::MaxIterations;
+        }
+        let step = method.step(&mut f, &current);
+        iterations += 1;
+        let (next, trial_norm) = match &step {
+            Step::Next { next, trial_norm, .. } => (next, *trial_norm),
+            Step::Singular => break Status::Singular,
+            Step::NonFinite => break Status::Diverged,
+            Step::NotLeastSquares => break Status::NotLeastSquares,
+        };
+        if !next.is_finite() {
+            break Status::Diverged;
+        }
+        let step_norm = distance(&next.x, &current.x);
+        let tiny = control.xtol * (control.xtol + norm(&current.x));
+        current = next.clone();
+        record(&mut f, iterations, &current, step_norm, Some(&step));
+        if trial_norm <= tiny {
+            break Status::StepTooSmall;
+        }
+    };
+    Outcome { status, last: current, iterations, evals: f.evals }
+}
+
+fn curvature_at(f: &mut Counted<'_>, x: &[f64]) -> Curvature {
+    let n = x.len();
+    let mut h = faer::Mat::zeros(n, n);
+    f.hessian(x, h.as_mut());
+    curvature(h.as_ref())
+}
+
+/// ‖v‖₂.
+pub fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// ‖a − b‖₂.
+pub fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+}
+
+/// ⟨a, b⟩.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

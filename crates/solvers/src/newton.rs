@@ -1,0 +1,18 @@
+//! `newton`: PLACEHOLDER, to be replaced by the real solver.
+
+use crate::driver::{Iterate, Method, Step};
+use crate::objective::Counted;
+
+/// PLACEHOLDER.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Newton;
+
+impl Method for Newton {
+    fn name(&self) -> &'static str {
+        "newton"
+    }
+
+    fn step(&mut self, _: &mut Counted<'_>, _: &Iterate) -> Step {
+        Step::Singular
+    }
+}
