@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
+use saddle_solvers::SolverKind;
 
 use crate::error::Result;
 use crate::io::read_data_csv;
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Exact loss, gradient, Hessian and Hessian-vector product at given parameters.
     Derivs(DerivsArgs),
+    /// Fit the network with one solver and classify the point it ends at.
+    Fit(FitArgs),
 }
 
 /// The problem every command works on.
@@ -71,4 +74,40 @@ pub struct DerivsArgs {
     /// Write H·v (.npy, length n); needs --hvp.
     #[arg(long, value_name = "HV.npy", requires = "hvp")]
     pub hvp_out: Option<PathBuf>,
+}
+
+/// Arguments of `saddle fit`.
+#[derive(Debug, Clone, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub problem: ProblemArgs,
+    /// Solver: newton, damped-newton, saddle-free-newton, trust-region, newton-cg,
+    /// gauss-newton, lm, bfgs, lbfgs, adam, gd.
+    #[arg(long)]
+    pub solver: SolverKind,
+    /// Initial parameters θ (.npy, length n); otherwise Glorot-normal from --seed.
+    #[arg(long, value_name = "P.npy", conflicts_with = "seed")]
+    pub params: Option<PathBuf>,
+    /// Seed of the Glorot-normal initialization (weights N(0, 2/(fan_in+fan_out)), zero biases).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub seed: u64,
+    /// Iteration limit.
+    #[arg(long, value_name = "M", default_value_t = 100)]
+    pub max_iter: usize,
+    /// Converged when the gradient's 2-norm is at most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-8)]
+    pub gtol: f64,
+    /// Learning rate of gd and adam (defaults: gd 1e-3, adam 1e-3).
+    #[arg(long, value_name = "LR")]
+    pub learning_rate: Option<f64>,
+    /// Also record the exact Hessian's inertia and extreme eigenvalues every K iterations.
+    #[arg(long, value_name = "K")]
+    pub curvature_every: Option<usize>,
+    /// Write one JSON object per iteration (JSON Lines).
+    #[arg(long, value_name = "RUN.jsonl")]
+    pub out: Option<PathBuf>,
+    /// Write the final parameters (.npy).
+    #[arg(long, value_name = "P.npy")]
+    pub params_out: Option<PathBuf>,
 }

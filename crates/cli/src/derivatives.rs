@@ -1,5 +1,6 @@
 //! Compiled derivative programs of a problem's loss: value and gradient, Hessian-vector
-//! products, and the dense Hessian assembled from batched HVP columns.
+//! products, the dense Hessian assembled from batched HVP columns, and the residuals
+//! with their Jacobian (for Gauss-Newton and Levenberg-Marquardt).
 
 use saddle_graph::{Graph, Program};
 
@@ -17,6 +18,9 @@ pub struct Derivatives {
     gradient: Program,
     hvp: Program,
     hessian: Program,
+    residual: Program,
+    jacobian: Program,
+    m: usize,
     chunk: usize,
     basis: Vec<f64>,
 }
@@ -37,8 +41,11 @@ impl Derivatives {
                 let mut g = std::mem::take(&mut lg.graph);
                 build(&mut g, &lg)?;
                 let mut program = Program::compile(&g.simplify()?)?;
+                // A derivative need not read every data input (J does not read y).
                 for (name, values) in problem.data_inputs() {
-                    program.set_input(name, values)?;
+                    if program.has_input(name) {
+                        program.set_input(name, values)?;
+                    }
                 }
                 Ok(program)
             };
@@ -60,12 +67,39 @@ impl Derivatives {
             g.set_output("columns", columns);
             Ok(())
         })?;
-        Ok(Derivatives { n, gradient, hvp, hessian, chunk, basis: vec![0.0; chunk * n] })
+        let residual = compile(&|g, lg| {
+            g.clear_outputs();
+            g.set_output("residual", lg.residual);
+            Ok(())
+        })?;
+        let jacobian = compile(&|g, lg| {
+            let columns = saddle_ad::jacobian_columns(g, lg.residual, lg.theta, chunk)?;
+            g.clear_outputs();
+            g.set_output("columns", columns);
+            Ok(())
+        })?;
+        let m = problem.data.n_points;
+        Ok(Derivatives {
+            n,
+            gradient,
+            hvp,
+            hessian,
+            residual,
+            jacobian,
+            m,
+            chunk,
+            basis: vec![0.0; chunk * n],
+        })
     }
 
     /// n, the number of parameters.
     pub fn param_count(&self) -> usize {
         self.n
+    }
+
+    /// m, the number of residuals (data points).
+    pub fn residual_count(&self) -> usize {
+        self.m
     }
 
     /// The loss at θ.
@@ -95,22 +129,51 @@ impl Derivatives {
     /// identity pushed through the batched HVP program, `chunk` at a time.
     pub fn hessian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
         let n = self.n;
-        self.hessian.set_input("theta", theta)?;
-        for start in (0..n).step_by(self.chunk) {
-            let width = self.chunk.min(n - start);
-            self.basis.fill(0.0);
-            for k in 0..width {
-                self.basis[k * n + start + k] = 1.0;
-            }
-            self.hessian.set_input("basis", &self.basis)?;
-            self.hessian.run();
-            let columns = self.hessian.output("columns")?;
-            for k in 0..width {
-                for i in 0..n {
-                    out[i * n + start + k] = columns[k * n + i];
-                }
-            }
-        }
+        columns(&mut self.hessian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
+    }
+
+    /// The residuals r(θ) (N of them) written to `out`.
+    pub fn residuals(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
+        self.residual.set_input("theta", theta)?;
+        self.residual.run();
+        out.copy_from_slice(self.residual.output("residual")?);
         Ok(())
     }
+
+    /// The Jacobian ∂r/∂θ, row-major m × n, written to `out`.
+    pub fn jacobian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
+        let n = self.n;
+        columns(&mut self.jacobian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
+    }
+}
+
+/// Pushes the identity's columns through a batched directional-derivative `program`
+/// (input `basis` of shape `chunk; n, 1`, output `columns` of shape `chunk; rows, 1`),
+/// `chunk` at a time, calling `put(row, column, value)` for every entry.
+fn columns(
+    program: &mut Program,
+    basis: &mut [f64],
+    chunk: usize,
+    theta: &[f64],
+    mut put: impl FnMut(usize, usize, f64),
+) -> Result<()> {
+    let n = theta.len();
+    program.set_input("theta", theta)?;
+    for start in (0..n).step_by(chunk) {
+        let width = chunk.min(n - start);
+        basis.fill(0.0);
+        for k in 0..width {
+            basis[k * n + start + k] = 1.0;
+        }
+        program.set_input("basis", basis)?;
+        program.run();
+        let values = program.output("columns")?;
+        let rows = values.len() / chunk;
+        for k in 0..width {
+            for (i, &v) in values[k * rows..(k + 1) * rows].iter().enumerate() {
+                put(i, start + k, v);
+            }
+        }
+    }
+    Ok(())
 }

@@ -6,7 +6,9 @@ pub mod args;
 pub mod commands;
 pub mod derivatives;
 pub mod error;
+pub mod init;
 pub mod io;
+pub mod objective;
 pub mod problem;
 
 use args::{Cli, Command};
@@ -16,6 +18,7 @@ use clap::Parser;
 pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
     match &cli.command {
         Command::Derivs(args) => commands::derivs::run(args),
+        Command::Fit(args) => commands::fit::run(args),
     }
 }
 

@@ -234,7 +234,7 @@ pub fn minimize(
 fn curvature_at(f: &mut Counted<'_>, x: &[f64]) -> Curvature {
     let n = x.len();
     let mut h = faer::Mat::zeros(n, n);
-    f.hessian(x, h.as_mut());
+    f.hessian_for_analysis(x, h.as_mut());
     curvature(h.as_ref())
 }
 

@@ -101,6 +101,11 @@ impl<'a> Counted<'a> {
         self.inner.hessian(x, out)
     }
 
+    /// ∇²f(x) for analysis (inertia in the records), not counted as the solver's work.
+    pub fn hessian_for_analysis(&mut self, x: &[f64], out: MatMut<'_, f64>) {
+        self.inner.hessian(x, out)
+    }
+
     /// m, if the objective is a least-squares problem.
     pub fn residual_count(&mut self) -> Option<usize> {
         self.inner.as_least_squares().map(|ls| ls.residual_count())

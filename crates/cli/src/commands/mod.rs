@@ -1,3 +1,4 @@
 //! One module per subcommand; each returns the JSON object it prints.
 
 pub mod derivs;
+pub mod fit;
