@@ -26,6 +26,8 @@ pub enum Command {
     Derivs(DerivsArgs),
     /// Fit the network with one solver and classify the point it ends at.
     Fit(FitArgs),
+    /// Time loss, gradient, HVP and full Hessian on generated data (medians).
+    Bench(BenchArgs),
 }
 
 /// The problem every command works on.
@@ -110,4 +112,27 @@ pub struct FitArgs {
     /// Write the final parameters (.npy).
     #[arg(long, value_name = "P.npy")]
     pub params_out: Option<PathBuf>,
+}
+
+/// Arguments of `saddle bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The objective: regression or pinn.
+    #[arg(long, value_enum)]
+    pub problem: ProblemKind,
+    /// Layer widths from input to output, e.g. 1,50,50,1.
+    #[arg(long, value_name = "WIDTHS")]
+    pub arch: Arch,
+    /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
+    #[arg(long)]
+    pub act: Activation,
+    /// Number of generated data points (x evenly spaced in [−1, 1], target sin(3·x₁)).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub points: usize,
+    /// Seconds to spend timing each operation (at least 5 runs each, after a warm-up run).
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub budget: f64,
+    /// Print one JSON object (the default output is the same object; kept for scripts).
+    #[arg(long)]
+    pub json: bool,
 }

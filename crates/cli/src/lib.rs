@@ -19,6 +19,7 @@ pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
     match &cli.command {
         Command::Derivs(args) => commands::derivs::run(args),
         Command::Fit(args) => commands::fit::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     }
 }
 

@@ -1,0 +1,97 @@
+//! `saddle bench`: in-process medians of loss, gradient, HVP and full Hessian on
+//! generated data, for side-by-side comparisons (e.g. with JAX, `bench/compare_jax.py`).
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::args::BenchArgs;
+use crate::derivatives::Derivatives;
+use crate::error::{CliError, Result};
+use crate::init::glorot_normal;
+use crate::io::Dataset;
+use crate::problem::Problem;
+
+/// The seed of the benchmark's parameters.
+pub const BENCH_SEED: u64 = 0;
+
+/// The benchmark's data: N points with every input evenly spaced in [−1, 1] and target
+/// sin(3·x₁) (the same data for regression and the PINN).
+pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
+    let xs: Vec<f64> = (0..n_points)
+        .map(|i| if n_points == 1 { 0.0 } else { -1.0 + 2.0 * i as f64 / (n_points - 1) as f64 })
+        .collect();
+    Dataset {
+        inputs: xs.iter().flat_map(|&x| std::iter::repeat_n(x, n_inputs)).collect(),
+        targets: xs.iter().map(|x| (3.0 * x).sin()).collect(),
+        n_points,
+        n_inputs,
+    }
+}
+
+/// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
+/// seconds) with `params` and the run's settings.
+pub fn run(args: &BenchArgs) -> Result<Value> {
+    if args.points == 0 {
+        return Err(CliError::Invalid("--points must be at least 1".into()));
+    }
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        return Err(CliError::Invalid(format!(
+            "--budget must be a positive number of seconds, got {}",
+            args.budget
+        )));
+    }
+    let data = bench_data(args.points, args.arch.input_dim());
+    let problem = Problem::new(args.problem, args.arch.clone(), args.act, data)?;
+    let n = problem.param_count();
+    let theta = glorot_normal(&problem.arch, BENCH_SEED);
+    let v: Vec<f64> = glorot_normal(&problem.arch, BENCH_SEED + 1);
+    let mut derivs = Derivatives::new(&problem)?;
+    let mut grad = vec![0.0; n];
+    let mut hv = vec![0.0; n];
+    let mut hessian = vec![0.0; n * n];
+    let budget = args.budget;
+    let loss_s = median_seconds(budget, || derivs.loss(&theta).map(drop))?;
+    let grad_s = median_seconds(budget, || derivs.gradient(&theta, &mut grad).map(drop))?;
+    let hvp_s = median_seconds(budget, || derivs.hvp(&theta, &v, &mut hv))?;
+    let hessian_s = median_seconds(budget, || derivs.hessian(&theta, &mut hessian))?;
+    Ok(json!({
+        "problem": problem.kind.name(),
+        "arch": problem.arch.to_string(),
+        "act": problem.act.name(),
+        "points": args.points,
+        "params": n,
+        "loss_s": loss_s,
+        "grad_s": grad_s,
+        "hvp_s": hvp_s,
+        "hessian_s": hessian_s,
+    }))
+}
+
+/// Median wall time of `op` over at least 5 runs (more while within `budget` seconds,
+/// at most 10 000), after one warm-up run.
+fn median_seconds(budget: f64, mut op: impl FnMut() -> Result<()>) -> Result<f64> {
+    op()?;
+    let start = Instant::now();
+    let mut times = Vec::new();
+    while times.len() < 5 || (start.elapsed().as_secs_f64() < budget && times.len() < 10_000) {
+        let t = Instant::now();
+        op()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bench_data_spans_the_interval() {
+        let d = bench_data(5, 2);
+        assert_eq!(d.inputs, [-1.0, -1.0, -0.5, -0.5, 0.0, 0.0, 0.5, 0.5, 1.0, 1.0]);
+        assert_eq!(d.targets[4], 3f64.sin());
+        assert_eq!(d.targets[0], (-3f64).sin());
+    }
+}
