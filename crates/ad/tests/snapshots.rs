@@ -18,7 +18,9 @@ fn text(g: &Graph, name: &str, out: NodeId) -> String {
     g.set_output(name, out);
     let s = g.simplify().expect("simplify");
     s.validate().expect("simplified graph invariants");
-    s.to_string()
+    let text = s.to_string();
+    assert_eq!(s.simplify().unwrap().to_string(), text, "the canonical form is a fixed point of simplify");
+    text
 }
 
 /// For the first example of each primitive with operands a0, a1, ...: the JVP along
@@ -35,8 +37,11 @@ fn primitive_derivative_graphs() {
             example.args.iter().enumerate().map(|(i, s)| g.input(&format!("a{i}"), *s).unwrap()).collect();
         let out = g.apply(example.op.clone(), &args).unwrap();
 
-        let seeds: Vec<(NodeId, NodeId)> =
-            args.iter().enumerate().map(|(i, &a)| (a, g.input(&format!("t{i}"), g.shape(a)).unwrap())).collect();
+        let seeds: Vec<(NodeId, NodeId)> = args
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (a, g.input(&format!("t{i}"), g.shape(a)).unwrap()))
+            .collect();
         let tangent = jvp(&mut g, &[out], &seeds).unwrap()[0].expect("a non-zero tangent");
         let f = g.sum_all(out).unwrap();
         let gradient = grad(&mut g, f, args[0]).unwrap();
@@ -85,10 +90,13 @@ fn derivative_graph_sizes_are_a_small_multiple_of_the_loss() {
         let mut g = g.clone();
         g.clear_outputs();
         g.set_output(name, out);
-        g.simplify().unwrap().live_count()
+        let s = g.simplify().unwrap();
+        assert_eq!(s.live_count(), s.len(), "simplify keeps only live nodes");
+        s.live_count()
     };
     let (f, gr, h) = (count("loss", lg.loss), count("grad", gradient), count("hvp", hv));
     eprintln!("[1,20,20,1] tanh, N = 64: loss {f} nodes, gradient {gr}, HVP {h}");
-    assert!(gr as f64 <= 3.0 * f as f64, "gradient graph {gr} nodes vs loss {f}");
-    assert!(h as f64 <= 7.0 * f as f64, "HVP graph {h} nodes vs loss {f}");
+    // Measured: 22, 49 (2.2×) and 93 (4.2×) live nodes, inputs and constants included.
+    assert!(gr as f64 <= 2.5 * f as f64, "gradient graph {gr} nodes vs loss {f}");
+    assert!(h as f64 <= 4.5 * f as f64, "HVP graph {h} nodes vs loss {f}");
 }

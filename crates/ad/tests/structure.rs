@@ -28,7 +28,13 @@ fn sigma(act: Activation, z: f64) -> [f64; 5] {
     let logistic = |z: f64| {
         let s = 1.0 / (1.0 + (-z).exp());
         let p = s * (1.0 - s);
-        [s, p, p * (1.0 - 2.0 * s), p * (1.0 - 6.0 * s + 6.0 * s * s), p * (1.0 - 2.0 * s) * (1.0 - 12.0 * s + 12.0 * s * s)]
+        [
+            s,
+            p,
+            p * (1.0 - 2.0 * s),
+            p * (1.0 - 6.0 * s + 6.0 * s * s),
+            p * (1.0 - 2.0 * s) * (1.0 - 12.0 * s + 12.0 * s * s),
+        ]
     };
     match act {
         Activation::Tanh => {
@@ -261,7 +267,10 @@ fn jacobian_matches_the_hand_written_network() {
                 }
             }
             let err = rel(&jac, &hand.jac);
-            assert!(err <= TOL, "{act}, chunk {chunk}: Jacobian differs from the hand-written one by {err:e}");
+            assert!(
+                err <= TOL,
+                "{act}, chunk {chunk}: Jacobian differs from the hand-written one by {err:e}"
+            );
         }
     }
 }
