@@ -1,18 +1,237 @@
-//! `bfgs`: PLACEHOLDER, to be replaced by the real solver.
+//! `bfgs`: dense BFGS on the inverse-Hessian approximation with a strong-Wolfe line
+//! search (Nocedal & Wright, Alg. 6.1).
+//!
+//! Each iteration searches along d = −Hₖ∇f(xₖ) (first trial α = 1), then updates
+//! Hₖ₊₁ = (I − ρsyᵀ) Hₖ (I − ρysᵀ) + ρssᵀ with s = xₖ₊₁ − xₖ, y = ∇fₖ₊₁ − ∇fₖ,
+//! ρ = 1/yᵀs (N&W eq. 6.17). The first iteration has no curvature information: it is a
+//! steepest-descent step with first trial min(1, 1/‖∇f‖), and H₀ = (yᵀs/yᵀy)·I is
+//! chosen just before the first update (N&W eq. 6.20).
 
-use crate::driver::{Iterate, Method, Step};
+use crate::driver::{Iterate, Method, Step, dot, norm};
+use crate::line_search::{QuasiNewtonSearch, Wolfe, quasi_newton_search};
 use crate::objective::Counted;
 
-/// PLACEHOLDER.
+/// Dense BFGS with a strong-Wolfe line search.
+///
+/// The inverse-Hessian approximation persists across steps. A step from an iterate other
+/// than the one this solver last returned (a new run, or a different problem) starts
+/// again from no curvature information, so one value can be reused across runs.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Bfgs;
+pub struct Bfgs {
+    wolfe: Wolfe,
+    /// Hₖ (n × n, row-major); `None` until the first update and after a restart.
+    inverse: Option<Vec<f64>>,
+    /// The x of the iterate the last step returned.
+    last: Vec<f64>,
+}
+
+impl Bfgs {
+    /// Default sufficient-decrease constant c₁ of the Wolfe conditions.
+    pub const DEFAULT_C1: f64 = Wolfe::DEFAULT_C1;
+    /// Default curvature constant c₂ of the Wolfe conditions.
+    pub const DEFAULT_C2: f64 = Wolfe::DEFAULT_C2;
+    /// The update is skipped when yᵀs ≤ `SKIP_TOLERANCE`·‖s‖‖y‖.
+    pub const SKIP_TOLERANCE: f64 = 1e-8;
+
+    /// BFGS whose line search enforces the strong Wolfe conditions with
+    /// 0 < `c1` < `c2` < 1.
+    pub fn new(c1: f64, c2: f64) -> Result<Self, String> {
+        Ok(Bfgs { wolfe: Wolfe::new("bfgs", c1, c2)?, inverse: None, last: Vec::new() })
+    }
+
+    /// Hₖ₊₁ from Hₖ (`None`: no update yet) and the pair (s, y).
+    fn update(&mut self, s: &[f64], y: &[f64]) {
+        let sy = dot(s, y);
+        // Skip the update unless the curvature condition yᵀs > 0 holds with a margin: the
+        // update would lose positive definiteness (or divide by ~0). A strong-Wolfe step
+        // guarantees yᵀs ≥ (1 − c₂)α|∇fᵀd| > 0, so this happens only when the search
+        // stopped short of a Wolfe step or through rounding; H is then kept as it is.
+        let curvature = sy > Self::SKIP_TOLERANCE * norm(s) * norm(y);
+        if !curvature {
+            return;
+        }
+        let n = s.len();
+        let inverse = self.inverse.get_or_insert_with(|| {
+            let gamma = sy / dot(y, y);
+            let mut h = vec![0.0; n * n];
+            h.iter_mut().step_by(n + 1).for_each(|d| *d = gamma);
+            h
+        });
+        update_inverse(inverse, s, y);
+    }
+}
 
 impl Method for Bfgs {
     fn name(&self) -> &'static str {
         "bfgs"
     }
 
-    fn step(&mut self, _: &mut Counted<'_>, _: &Iterate) -> Step {
-        Step::Singular
+    fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
+        if self.last != current.x {
+            self.inverse = None;
+        }
+        let direction = self.inverse.as_ref().map(|h| {
+            let mut d = mat_vec(h, &current.grad);
+            d.iter_mut().for_each(|d| *d = -*d);
+            d
+        });
+        let (alpha, next) = match quasi_newton_search(&self.wolfe, f, current, direction) {
+            QuasiNewtonSearch::Moved { alpha, next, restarted } => {
+                if restarted {
+                    // Hₖ gave no acceptable step: start again from steepest descent.
+                    self.inverse = None;
+                }
+                (alpha, next)
+            }
+            QuasiNewtonSearch::Stuck(step) => {
+                self.last.clone_from(&current.x);
+                return step;
+            }
+        };
+        let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
+        self.update(&s, &y);
+        self.last.clone_from(&next.x);
+        Step::Next { trial_norm: norm(&s), next, step_length: Some(alpha), damping: None, trust_radius: None }
+    }
+}
+
+/// H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ, ρ = 1/yᵀs, for symmetric H (n × n, row-major):
+/// expanded, H − ρ(Hy sᵀ + s (Hy)ᵀ) + (ρ²·yᵀHy + ρ) ssᵀ, in O(n²).
+pub(crate) fn update_inverse(h: &mut [f64], s: &[f64], y: &[f64]) {
+    let n = s.len();
+    let rho = 1.0 / dot(s, y);
+    let hy = mat_vec(h, y);
+    let coefficient = rho * rho * dot(y, &hy) + rho;
+    for (i, row) in h.chunks_exact_mut(n).enumerate() {
+        for (j, hij) in row.iter_mut().enumerate() {
+            *hij += coefficient * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+        }
+    }
+}
+
+/// H·v for H n × n, row-major.
+fn mat_vec(h: &[f64], v: &[f64]) -> Vec<f64> {
+    h.chunks_exact(v.len()).map(|row| dot(row, v)).collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use faer::MatMut;
+
+    use super::*;
+    use crate::driver::{Control, Status, minimize};
+    use crate::line_search::tests::Rosenbrock;
+    use crate::objective::Objective;
+
+    /// f(x) = ½xᵀAx − bᵀx with a dense symmetric positive definite A (4 × 4).
+    pub(crate) struct DenseQuadratic;
+
+    impl DenseQuadratic {
+        pub(crate) const A: [[f64; 4]; 4] =
+            [[4.0, 1.0, 0.0, 0.0], [1.0, 3.0, 1.0, 0.0], [0.0, 1.0, 2.0, 0.5], [0.0, 0.0, 0.5, 1.0]];
+        const B: [f64; 4] = [1.0, -2.0, 3.0, -1.0];
+
+        fn a_times(v: &[f64]) -> Vec<f64> {
+            Self::A.iter().map(|row| dot(row, v)).collect()
+        }
+    }
+
+    impl Objective for DenseQuadratic {
+        fn dim(&self) -> usize {
+            4
+        }
+        fn value(&mut self, x: &[f64]) -> f64 {
+            0.5 * dot(x, &Self::a_times(x)) - dot(&Self::B, x)
+        }
+        fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+            for ((g, ax), b) in grad.iter_mut().zip(Self::a_times(x)).zip(Self::B) {
+                *g = ax - b;
+            }
+            self.value(x)
+        }
+        fn hvp(&mut self, _: &[f64], v: &[f64], out: &mut [f64]) {
+            out.copy_from_slice(&Self::a_times(v));
+        }
+        fn hessian(&mut self, _: &[f64], mut out: MatMut<'_, f64>) {
+            for (i, row) in Self::A.iter().enumerate() {
+                for (j, aij) in row.iter().enumerate() {
+                    out[(i, j)] = *aij;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn converges_on_rosenbrock() {
+        let mut bfgs = Bfgs::default();
+        let control = Control { max_iter: 200, gtol: 1e-8, ..Control::default() };
+        let out = minimize(&mut bfgs, &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |_| {});
+        assert_eq!(out.status, Status::Converged);
+        assert!(out.last.grad_norm() <= 1e-8);
+        assert!(out.last.x.iter().all(|x| (x - 1.0).abs() < 1e-8), "{:?}", out.last.x);
+        // Measured: 38 iterations, 46 gradient evaluations (c₁ = 1e-4, c₂ = 0.9).
+        assert!((30..=45).contains(&out.iterations), "{} iterations", out.iterations);
+        assert_eq!(out.evals.hessian + out.evals.hvp, 0);
+        // Reusing the solver starts afresh: the same run again.
+        let again = minimize(&mut bfgs, &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |_| {});
+        assert_eq!(again, out);
+    }
+
+    #[test]
+    fn every_update_satisfies_the_secant_condition() {
+        let mut objective = DenseQuadratic;
+        let mut f = Counted::new(&mut objective);
+        let mut bfgs = Bfgs::default();
+        let mut current = Iterate::at(&mut f, vec![2.0, -1.0, 0.5, 3.0]);
+        for k in 0..4 {
+            let Step::Next { next, .. } = bfgs.step(&mut f, &current) else { panic!("no step") };
+            let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
+            let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
+            // On a quadratic y = As exactly.
+            let as_ = DenseQuadratic::a_times(&s);
+            assert!(y.iter().zip(&as_).all(|(yi, ai)| (yi - ai).abs() <= 1e-12 * norm(&y)));
+            let hy = mat_vec(bfgs.inverse.as_ref().expect("updated"), &y);
+            let error = hy.iter().zip(&s).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            assert!(error <= 1e-12 * norm(&s), "iteration {k}: ‖Hy − s‖∞ = {error:e}");
+            current = next;
+        }
+    }
+
+    #[test]
+    fn terminates_in_n_steps_on_a_quadratic_with_exact_searches() {
+        // With exact line searches BFGS on a strongly convex quadratic produces conjugate
+        // directions and stops after at most n = 4 iterations with Hₙ = A⁻¹ (N&W §6.1).
+        // c₂ = 1e-8 makes the search exact up to rounding: on a quadratic, the zoom's
+        // cubic interpolant is φ itself, so its minimizer is the exact step.
+        let mut exact = Bfgs::new(1e-9, 1e-8).unwrap();
+        let control = Control { max_iter: 30, gtol: 1e-10, ..Control::default() };
+        let x0 = vec![2.0, -1.0, 0.5, 3.0];
+        let out = minimize(&mut exact, &mut DenseQuadratic, x0.clone(), &control, &mut |_| {});
+        assert_eq!(out.status, Status::Converged);
+        // Measured: 4 iterations (16 gradients, as each search needs 3-4 trials).
+        assert!(out.iterations <= 4, "{} iterations", out.iterations);
+        let h = exact.inverse.as_ref().unwrap();
+        for j in 0..4 {
+            let column: Vec<f64> = (0..4).map(|i| h[i * 4 + j]).collect();
+            let a_h = DenseQuadratic::a_times(&column);
+            for (i, v) in a_h.iter().enumerate() {
+                let identity = if i == j { 1.0 } else { 0.0 };
+                assert!((v - identity).abs() < 1e-8, "(A·H₄)[{i}][{j}] = {v}");
+            }
+        }
+        // With the default, inexact, search (c₂ = 0.9) the directions are not conjugate
+        // and there is no finite termination: measured, 16 iterations (16 gradients) to
+        // ‖∇f‖ ≤ 1e-10, with superlinear convergence at the end (unit steps from the 2nd).
+        let out = minimize(&mut Bfgs::default(), &mut DenseQuadratic, x0, &control, &mut |_| {});
+        assert_eq!(out.status, Status::Converged);
+        assert!((10..=20).contains(&out.iterations), "{} iterations", out.iterations);
+    }
+
+    #[test]
+    fn invalid_wolfe_constants_are_named() {
+        assert!(Bfgs::new(0.0, 0.9).unwrap_err().starts_with("bfgs: c1 "));
+        assert!(Bfgs::new(1e-4, 1e-5).unwrap_err().starts_with("bfgs: c2 "));
+        assert_eq!(Bfgs::new(Bfgs::DEFAULT_C1, Bfgs::DEFAULT_C2).unwrap(), Bfgs::default());
     }
 }

@@ -177,10 +177,13 @@ pub fn minimize(
     let start = Instant::now();
     let mut f = Counted::new(objective);
     let mut current = Iterate::at(&mut f, x0);
-    let wants_curvature = |k: usize| control.curvature_every.is_some_and(|every| every > 0 && k.is_multiple_of(every));
+    let wants_curvature =
+        |k: usize| control.curvature_every.is_some_and(|every| every > 0 && k.is_multiple_of(every));
     let mut record = |f: &mut Counted<'_>, k: usize, it: &Iterate, step_norm: f64, step: Option<&Step>| {
         let (step_length, damping, trust_radius) = match step {
-            Some(Step::Next { step_length, damping, trust_radius, .. }) => (*step_length, *damping, *trust_radius),
+            Some(Step::Next { step_length, damping, trust_radius, .. }) => {
+                (*step_length, *damping, *trust_radius)
+            }
             _ => (None, None, None),
         };
         let curvature = (wants_curvature(k) && it.is_finite()).then(|| curvature_at(f, &it.x));

@@ -34,7 +34,8 @@ impl Method for GradientDescent {
     }
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
-        let x: Vec<f64> = current.x.iter().zip(&current.grad).map(|(x, g)| x - self.learning_rate * g).collect();
+        let x: Vec<f64> =
+            current.x.iter().zip(&current.grad).map(|(x, g)| x - self.learning_rate * g).collect();
         Step::Next {
             trial_norm: self.learning_rate * norm(&current.grad),
             next: Iterate::at(f, x),

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use saddle_solvers::analysis::curvature;
-use saddle_solvers::{Control, GradientDescent, Method, Objective, SolverKind, minimize};
+use saddle_solvers::{Adam, Control, GradientDescent, Method, Objective, SolverKind, minimize};
 use serde_json::{Value, json};
 
 use crate::args::FitArgs;
@@ -77,6 +77,10 @@ pub fn run(args: &FitArgs) -> Result<Value> {
 fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
     match (args.solver, args.learning_rate) {
         (SolverKind::Gd, Some(lr)) => Ok(Box::new(GradientDescent::new(lr).map_err(CliError::Invalid)?)),
+        (SolverKind::Adam, Some(lr)) => Ok(Box::new(
+            Adam::new(lr, Adam::DEFAULT_BETA1, Adam::DEFAULT_BETA2, Adam::DEFAULT_EPSILON)
+                .map_err(CliError::Invalid)?,
+        )),
         (kind, Some(_)) => {
             Err(CliError::Invalid(format!("--learning-rate applies to gd and adam, not to --solver {kind}")))
         }

@@ -1,0 +1,327 @@
+//! Dense symmetric linear algebra for the Hessian-based solvers: the exact Hessian as a
+//! faer matrix, LBLᵀ (Bunch-Kaufman) solves that detect singular systems and report
+//! the inertia, and the symmetric eigendecomposition. Only the lower triangle of a
+//! symmetric matrix is read.
+
+use faer::linalg::solvers::{Lblt, Solve};
+use faer::{Col, ColRef, Mat, MatRef, Side};
+
+use crate::analysis::Inertia;
+use crate::objective::Counted;
+
+/// A pivot block eigenvalue d of LBLᵀ counts as zero when |d| ≤ `PIVOT_RTOL` · n ·
+/// max|Aᵢⱼ|: the matrix is then singular to working precision, and a solve with it is
+/// refused rather than returning a step dominated by rounding errors.
+pub(crate) const PIVOT_RTOL: f64 = f64::EPSILON;
+
+/// The ratio ρ of the actual decrease f(x) − f(x + p) to the `predicted` decrease,
+/// computed in finite precision as (actual + δ) / (predicted + δ) with
+/// δ = 10·ε·max(1, |f(x)|) (Conn, Gould & Toint, *Trust-Region Methods*, 2000,
+/// §17.4.2): once both decreases are at the rounding level of f the ratio tends to 1
+/// instead of being noise, so steps near a minimizer with f* ≠ 0 are not rejected for
+/// nothing. A non-finite `f_new` gives −∞.
+pub(crate) fn gain_ratio(f_old: f64, f_new: f64, predicted: f64) -> f64 {
+    let delta = 10.0 * f64::EPSILON * f_old.abs().max(1.0);
+    let denominator = predicted + delta;
+    if !f_new.is_finite() || denominator.is_nan() || denominator <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    (f_old - f_new + delta) / denominator
+}
+
+/// The exact Hessian ∇²f(x), evaluated (and counted) through `f`.
+pub(crate) fn hessian(f: &mut Counted<'_>, x: &[f64]) -> Mat<f64> {
+    let n = x.len();
+    let mut h = Mat::zeros(n, n);
+    f.hessian(x, h.as_mut());
+    h
+}
+
+/// Whether every entry of the lower triangle of `a` is finite.
+pub(crate) fn is_finite(a: MatRef<'_, f64>) -> bool {
+    (0..a.ncols()).all(|j| (j..a.nrows()).all(|i| a[(i, j)].is_finite()))
+}
+
+/// max|Aᵢⱼ| over the lower triangle (0 for an empty matrix).
+pub(crate) fn max_abs(a: MatRef<'_, f64>) -> f64 {
+    (0..a.ncols())
+        .flat_map(|j| (j..a.nrows()).map(move |i| (i, j)))
+        .fold(0.0, |m, (i, j)| m.max(a[(i, j)].abs()))
+}
+
+/// A·v for the symmetric `a` (read in full).
+pub(crate) fn matvec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
+    let y: Col<f64> = a * ColRef::from_slice(v);
+    y.iter().copied().collect()
+}
+
+/// The LBLᵀ factorization of a symmetric matrix, with its inertia (by Sylvester's law,
+/// the inertia of the block-diagonal B).
+pub(crate) struct Ldl {
+    lblt: Lblt<f64>,
+    /// Negative, zero and positive pivot eigenvalue counts (zero: see [`PIVOT_RTOL`]).
+    inertia: Inertia,
+}
+
+impl Ldl {
+    /// Factorizes the symmetric `a`; `None` if `a` has a non-finite entry.
+    pub(crate) fn new(a: MatRef<'_, f64>) -> Option<Ldl> {
+        if !is_finite(a) {
+            return None;
+        }
+        let n = a.nrows();
+        let tol = PIVOT_RTOL * n as f64 * max_abs(a);
+        let lblt = a.lblt(Side::Lower);
+        let d = lblt.B_diag().column_vector();
+        let s = lblt.B_subdiag().column_vector();
+        let mut inertia = Inertia::default();
+        let mut count = |e: f64| {
+            if e.is_nan() || e.abs() <= tol {
+                inertia.zero += 1;
+            } else if e < 0.0 {
+                inertia.negative += 1;
+            } else {
+                inertia.positive += 1;
+            }
+        };
+        let mut k = 0;
+        while k < n {
+            if k + 1 < n && s[k] != 0.0 {
+                // A 2 × 2 pivot [[a, c], [c, b]]: its eigenvalues, the small one from the
+                // determinant to avoid cancellation.
+                let (a, b, c) = (d[k], d[k + 1], s[k]);
+                let mean = 0.5 * (a + b);
+                let radius = (0.5 * (a - b)).hypot(c);
+                let big = if mean >= 0.0 { mean + radius } else { mean - radius };
+                let small = if big == 0.0 { 0.0 } else { (a * b - c * c) / big };
+                count(big);
+                count(small);
+                k += 2;
+            } else {
+                count(d[k]);
+                k += 1;
+            }
+        }
+        Some(Ldl { lblt, inertia })
+    }
+
+    /// Whether every pivot is positive, i.e. the matrix is positive definite.
+    pub(crate) fn is_positive_definite(&self) -> bool {
+        self.inertia.negative == 0 && self.inertia.zero == 0
+    }
+
+    /// The solution of A·x = `rhs`; `None` if A is singular (a zero pivot) or the
+    /// solution is not finite.
+    pub(crate) fn solve(&self, rhs: &[f64]) -> Option<Vec<f64>> {
+        if self.inertia.zero > 0 {
+            return None;
+        }
+        let mut x = Col::from_fn(rhs.len(), |i| rhs[i]);
+        self.lblt.solve_in_place(&mut x);
+        let x: Vec<f64> = x.iter().copied().collect();
+        x.iter().all(|v| v.is_finite()).then_some(x)
+    }
+}
+
+/// A = Q Λ Qᵀ for a symmetric A: eigenvalues ascending, eigenvectors in the columns of Q.
+#[derive(Clone, Debug)]
+pub(crate) struct Eigen {
+    /// λ₁ ≤ … ≤ λₙ.
+    pub(crate) values: Vec<f64>,
+    /// Q, orthonormal columns.
+    pub(crate) vectors: Mat<f64>,
+}
+
+impl Eigen {
+    /// Decomposes the symmetric `a`; `None` if `a` is not finite or the iteration fails.
+    pub(crate) fn new(a: MatRef<'_, f64>) -> Option<Eigen> {
+        if !is_finite(a) {
+            return None;
+        }
+        let evd = a.self_adjoint_eigen(Side::Lower).ok()?;
+        let values: Vec<f64> = evd.S().column_vector().iter().copied().collect();
+        values.iter().all(|v| v.is_finite()).then(|| Eigen { values, vectors: evd.U().to_owned() })
+    }
+
+    /// Qᵀv: the coordinates of `v` in the eigenbasis.
+    pub(crate) fn qt_mul(&self, v: &[f64]) -> Vec<f64> {
+        let y: Col<f64> = self.vectors.transpose() * ColRef::from_slice(v);
+        y.iter().copied().collect()
+    }
+
+    /// Q·c: the vector with eigenbasis coordinates `c`.
+    pub(crate) fn q_mul(&self, c: &[f64]) -> Vec<f64> {
+        matvec(self.vectors.as_ref(), c)
+    }
+
+    /// max|λᵢ| (0 for an empty matrix).
+    pub(crate) fn spectral_radius(&self) -> f64 {
+        self.values.iter().fold(0.0, |m, l| m.max(l.abs()))
+    }
+}
+
+/// Objectives with hand-written derivatives shared by the Hessian-based solvers' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use faer::{Mat, MatMut};
+
+    use crate::objective::Objective;
+
+    /// f(x) = ½ xᵀAx + bᵀx for a symmetric A.
+    #[derive(Clone, Debug)]
+    pub(crate) struct DenseQuadratic {
+        pub(crate) a: Mat<f64>,
+        pub(crate) b: Vec<f64>,
+    }
+
+    impl DenseQuadratic {
+        /// From the rows of A and b.
+        pub(crate) fn new(rows: &[&[f64]], b: &[f64]) -> Self {
+            let n = b.len();
+            let a = Mat::from_fn(n, n, |i, j| rows[i][j]);
+            DenseQuadratic { a, b: b.to_vec() }
+        }
+    }
+
+    impl Objective for DenseQuadratic {
+        fn dim(&self) -> usize {
+            self.b.len()
+        }
+        fn value(&mut self, x: &[f64]) -> f64 {
+            let ax = super::matvec(self.a.as_ref(), x);
+            x.iter().zip(&ax).zip(&self.b).map(|((x, ax), b)| 0.5 * x * ax + b * x).sum()
+        }
+        fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
+            let ax = super::matvec(self.a.as_ref(), x);
+            for ((g, ax), b) in grad.iter_mut().zip(&ax).zip(&self.b) {
+                *g = ax + b;
+            }
+            self.value(x)
+        }
+        fn hvp(&mut self, _: &[f64], v: &[f64], out: &mut [f64]) {
+            out.copy_from_slice(&super::matvec(self.a.as_ref(), v));
+        }
+        fn hessian(&mut self, _: &[f64], mut out: MatMut<'_, f64>) {
+            out.copy_from(&self.a);
+        }
+    }
+
+    /// Rosenbrock's function f(x, y) = 100(y − x²)² + (1 − x)², minimum 0 at (1, 1).
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Rosenbrock;
+
+    impl Objective for Rosenbrock {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn value(&mut self, v: &[f64]) -> f64 {
+            let (x, y) = (v[0], v[1]);
+            100.0 * (y - x * x).powi(2) + (1.0 - x).powi(2)
+        }
+        fn gradient(&mut self, v: &[f64], grad: &mut [f64]) -> f64 {
+            let (x, y) = (v[0], v[1]);
+            grad[0] = -400.0 * x * (y - x * x) - 2.0 * (1.0 - x);
+            grad[1] = 200.0 * (y - x * x);
+            self.value(v)
+        }
+        fn hvp(&mut self, v: &[f64], w: &[f64], out: &mut [f64]) {
+            let mut h = Mat::zeros(2, 2);
+            self.hessian(v, h.as_mut());
+            out.copy_from_slice(&super::matvec(h.as_ref(), w));
+        }
+        fn hessian(&mut self, v: &[f64], mut out: MatMut<'_, f64>) {
+            let (x, y) = (v[0], v[1]);
+            out[(0, 0)] = 1200.0 * x * x - 400.0 * y + 2.0;
+            out[(0, 1)] = -400.0 * x;
+            out[(1, 0)] = -400.0 * x;
+            out[(1, 1)] = 200.0;
+        }
+    }
+
+    /// An orthogonal n × n matrix: the product of plane rotations by fixed angles.
+    pub(crate) fn rotation(n: usize) -> Mat<f64> {
+        let mut q = Mat::<f64>::identity(n, n);
+        for i in 0..n {
+            for j in i + 1..n {
+                let t = 0.3 + 0.7 * (i * n + j) as f64;
+                let (s, c) = t.sin_cos();
+                for k in 0..n {
+                    let (a, b) = (q[(k, i)], q[(k, j)]);
+                    q[(k, i)] = c * a - s * b;
+                    q[(k, j)] = s * a + c * b;
+                }
+            }
+        }
+        q
+    }
+
+    /// Q diag(d) Qᵀ with Q = [`rotation`]`(n)`.
+    pub(crate) fn rotated(d: &[f64]) -> Mat<f64> {
+        let n = d.len();
+        let q = rotation(n);
+        Mat::from_fn(n, n, |i, j| (0..n).map(|k| q[(i, k)] * d[k] * q[(j, k)]).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{rotated, rotation};
+    use super::*;
+
+    #[test]
+    fn lblt_solves_and_counts_the_inertia() {
+        let a = rotated(&[-3.0, 0.5, 2.0, 7.0]);
+        let ldl = Ldl::new(a.as_ref()).unwrap();
+        assert_eq!(ldl.inertia.as_array(), [1, 0, 3]);
+        assert!(!ldl.is_positive_definite());
+        let b = [1.0, -2.0, 0.5, 3.0];
+        let x = ldl.solve(&b).unwrap();
+        let r = matvec(a.as_ref(), &x);
+        assert!(r.iter().zip(&b).all(|(r, b)| (r - b).abs() < 1e-12), "{r:?}");
+        let spd = rotated(&[0.1, 1.0, 2.0]);
+        assert!(Ldl::new(spd.as_ref()).unwrap().is_positive_definite());
+    }
+
+    #[test]
+    fn singular_matrices_are_refused() {
+        // Exact zero pivot, and a zero eigenvalue that rounding turns into a tiny pivot.
+        let exact = faer::mat![[1.0, 1.0], [1.0, 1.0]];
+        let ldl = Ldl::new(exact.as_ref()).unwrap();
+        assert_eq!(ldl.inertia.zero, 1);
+        assert_eq!(ldl.solve(&[1.0, 0.0]), None);
+        let rounded = rotated(&[2.0, 0.0, -1.0]);
+        let ldl = Ldl::new(rounded.as_ref()).unwrap();
+        assert_eq!(ldl.inertia.as_array(), [1, 1, 1]);
+        assert_eq!(ldl.solve(&[1.0, 0.0, 0.0]), None);
+        let bad = faer::mat![[f64::NAN, 0.0], [0.0, 1.0]];
+        assert!(Ldl::new(bad.as_ref()).is_none());
+    }
+
+    #[test]
+    fn gain_ratio_at_the_rounding_level() {
+        assert_eq!(
+            gain_ratio(5.0, 4.0, 2.0),
+            (1.0 + 1e1 * 5.0 * f64::EPSILON) / (2.0 + 1e1 * 5.0 * f64::EPSILON)
+        );
+        assert_eq!(gain_ratio(-5.0, -5.0, 0.0), 1.0);
+        assert_eq!(gain_ratio(1.0, f64::NAN, 1.0), f64::NEG_INFINITY);
+        assert_eq!(gain_ratio(1.0, 0.5, -1.0), f64::NEG_INFINITY);
+        assert!(gain_ratio(1.0, 2.0, 1.0) < -0.99);
+    }
+
+    #[test]
+    fn eigendecomposition_round_trips() {
+        let a = rotated(&[-2.0, 1.0, 3.0]);
+        let eig = Eigen::new(a.as_ref()).unwrap();
+        for (l, e) in eig.values.iter().zip([-2.0, 1.0, 3.0]) {
+            assert!((l - e).abs() < 1e-13);
+        }
+        assert_eq!(eig.spectral_radius(), eig.values[2]);
+        let v = [0.3, -1.0, 2.0];
+        let back = eig.q_mul(&eig.qt_mul(&v));
+        assert!(back.iter().zip(&v).all(|(a, b)| (a - b).abs() < 1e-14));
+        let q = rotation(3);
+        let qtq = q.transpose() * &q;
+        assert!((0..3).all(|i| (0..3).all(|j| (qtq[(i, j)] - f64::from(i == j)).abs() < 1e-14)));
+    }
+}
