@@ -22,7 +22,6 @@ pub fn saddle() -> Command {
             .package("saddle-cli")
             .bin("saddle")
             .current_release()
-            .current_target()
             .run()
             .unwrap_or_else(|e| panic!("building the saddle binary failed: {e}"))
     })
@@ -67,8 +66,8 @@ impl Run {
         assert!(self.stderr.is_empty(), "expected nothing on stderr, got {:?}", self.stderr);
         assert!(self.stdout.ends_with('\n'), "stdout should end with a newline: {:?}", self.stdout);
         assert_eq!(self.stdout.lines().count(), 1, "stdout should be one line: {:?}", self.stdout);
-        let value: serde_json::Value =
-            serde_json::from_str(self.stdout.trim_end()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout));
+        let value: serde_json::Value = serde_json::from_str(self.stdout.trim_end())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout));
         match value {
             serde_json::Value::Object(map) => map,
             other => panic!("stdout should be a JSON object, got {other}"),
@@ -89,7 +88,13 @@ impl Run {
         assert!(!self.stderr.contains("panicked"), "the binary panicked: {:?}", self.stderr);
         assert!(self.stderr.ends_with('\n'), "stderr should end with a newline: {:?}", self.stderr);
         let lines: Vec<&str> = self.stderr.lines().collect();
-        assert_eq!(lines.len(), 1, "stderr should be exactly one line, got {}: {:?}", lines.len(), self.stderr);
+        assert_eq!(
+            lines.len(),
+            1,
+            "stderr should be exactly one line, got {}: {:?}",
+            lines.len(),
+            self.stderr
+        );
         let line = lines[0];
         assert!(line.starts_with("error: "), "stderr should start with `error: `: {line:?}");
         for needle in needles {
@@ -146,7 +151,8 @@ pub struct Array {
 /// Reads a `.npy` file that must hold a C-order little-endian `f64` array (`<f8`).
 pub fn read_npy(path: &Path) -> Array {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let npy = npyz::NpyFile::new(&bytes[..]).unwrap_or_else(|e| panic!("{}: not a .npy file: {e}", path.display()));
+    let npy =
+        npyz::NpyFile::new(&bytes[..]).unwrap_or_else(|e| panic!("{}: not a .npy file: {e}", path.display()));
     let f64_le = DType::Plain("<f8".parse().expect("valid type string"));
     assert_eq!(npy.dtype(), f64_le, "{}: dtype should be <f8", path.display());
     assert_eq!(npy.order(), Order::C, "{}: should be in C order", path.display());

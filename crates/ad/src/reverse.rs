@@ -17,13 +17,15 @@ pub fn vjp(g: &mut Graph, f: NodeId, x: NodeId, w: NodeId) -> Result<NodeId, Gra
         });
     }
     let xs = g.shape(x);
-    // A fresh tangent input; after transposition no output depends on it, and
-    // simplification drops it.
+    // A fresh tangent input; after transposition nothing depends on it, so it is
+    // undeclared again and simplification drops its node.
     let seed = g.input(&format!("linearized#{}", g.len()), xs)?;
-    let Some(df) = jvp(g, &[f], &[(x, seed)])?[0] else {
-        return Ok(g.fill(0.0, xs));
+    let df = jvp(g, &[f], &[(x, seed)])?[0];
+    let ct = match df {
+        Some(df) => transpose(g, df, seed, w)?,
+        None => None,
     };
-    let ct = transpose(g, df, seed, w)?;
+    g.forget_input(seed);
     Ok(ct.unwrap_or_else(|| g.fill(0.0, xs)))
 }
 

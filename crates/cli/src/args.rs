@@ -12,7 +12,14 @@ use crate::problem::{Problem, ProblemKind};
 
 /// saddle: exact derivatives and Newton-type solvers for neural-network objectives.
 #[derive(Debug, Parser)]
-#[command(name = "saddle", version, about, long_about = None)]
+#[command(
+    name = "saddle",
+    version,
+    about,
+    long_about = None,
+    after_help = "Every command takes the problem as --problem regression|pinn --arch WIDTHS --act ACT \
+                  (and --data FILE for derivs and fit). See `saddle <command> --help`."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

@@ -41,11 +41,8 @@ impl Derivatives {
                 let mut g = std::mem::take(&mut lg.graph);
                 build(&mut g, &lg)?;
                 let mut program = Program::compile(&g.simplify()?)?;
-                // A derivative need not read every data input (J does not read y).
                 for (name, values) in problem.data_inputs() {
-                    if program.has_input(name) {
-                        program.set_input(name, values)?;
-                    }
+                    program.set_input(name, values)?;
                 }
                 Ok(program)
             };

@@ -28,6 +28,9 @@ pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
 pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
     Cli::try_parse().map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
+        clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error::CliError::Invalid(
+            "no command given (expected one of: derivs, fit, bench); see saddle --help".into(),
+        ),
         _ => {
             // clap's message spans lines (the fault, then usage and tips): keep the fault.
             let text = e.to_string();

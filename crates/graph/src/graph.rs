@@ -163,7 +163,8 @@ impl Graph {
         &self.dag
     }
 
-    /// Declared inputs, in declaration order.
+    /// Declared inputs, in declaration order. They are the graph's interface: kept by
+    /// simplification and bound by programs even when no output reads them.
     pub fn inputs(&self) -> &[NodeId] {
         &self.inputs
     }
@@ -171,6 +172,12 @@ impl Graph {
     /// The input called `name`, if declared.
     pub fn input_named(&self, name: &str) -> Option<NodeId> {
         self.inputs.iter().copied().find(|&id| matches!(&self.dag[id].op, Op::Input(i) if i.name == name))
+    }
+
+    /// Removes `id` from the declared inputs (a transform's temporary input that no
+    /// output will read); the node itself stays until simplification drops it.
+    pub fn forget_input(&mut self, id: NodeId) {
+        self.inputs.retain(|&i| i != id);
     }
 
     /// The name of input node `id`, if it is one.

@@ -73,8 +73,8 @@ impl Graph {
 }
 
 impl fmt::Display for Graph {
-    /// `{ inputs . let %k:shape = op operands ... in (name=value, ...) }`, listing only
-    /// what the outputs depend on, in topological order.
+    /// `{ inputs . let %k:shape = op operands ... in (name=value, ...) }`: the inputs the
+    /// outputs read, then what the outputs depend on, in topological order.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let live = self.live();
         let names = self.names(&live);

@@ -37,9 +37,13 @@ pub struct Program {
 }
 
 impl Program {
-    /// Compiles the part of `graph` its outputs depend on.
+    /// Compiles the part of `graph` its outputs depend on, binding every declared input.
     pub fn compile(graph: &Graph) -> Result<Program, GraphError> {
         let live = graph.live();
+        let mut kept = live.clone();
+        for id in graph.inputs() {
+            kept[id.index()] = true;
+        }
         let mut last_use = vec![0usize; graph.len()];
         for id in graph.node_ids().filter(|id| live[id.index()]) {
             for a in &graph.node(id).args {
@@ -56,7 +60,7 @@ impl Program {
         let mut buffer_of = vec![usize::MAX; graph.len()];
         let mut steps = Vec::new();
         let mut inputs = Vec::new();
-        for id in graph.node_ids().filter(|id| live[id.index()]) {
+        for id in graph.node_ids().filter(|id| kept[id.index()]) {
             let node = graph.node(id);
             let len = node.shape.len();
             match &node.op {
@@ -235,6 +239,23 @@ mod tests {
         assert!(p.buffers.len() <= 5, "{} buffers", p.buffers.len());
         assert!(matches!(p.set_input("x", &[1.0]), Err(GraphError::InputLength { .. })));
         assert!(matches!(p.set_input("nope", &[1.0]), Err(GraphError::UnknownInput(_))));
+    }
+
+    #[test]
+    fn declared_inputs_stay_bindable_when_no_output_reads_them() {
+        // A constant output (like the Hessian of a model linear in θ) reads no input.
+        let mut g = Graph::new();
+        let theta = g.input("theta", Shape::vector(2)).unwrap();
+        let two = g.scalar(2.0);
+        let twice = g.mul(theta, two).unwrap();
+        let zero = g.scalar(0.0);
+        let constant = g.mul(twice, zero).unwrap();
+        g.set_output("h", constant);
+        let mut p = Program::compile(&g.simplify().unwrap()).unwrap();
+        assert!(p.has_input("theta"));
+        p.set_input("theta", &[1.0, 2.0]).unwrap();
+        p.run();
+        assert_eq!(p.output("h").unwrap(), &[0.0, 0.0]);
     }
 
     #[test]

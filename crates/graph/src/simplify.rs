@@ -9,16 +9,15 @@ impl Graph {
     /// A simplified copy holding only what the outputs depend on (dead-code
     /// elimination), with constants folded, identities applied (x·1, x·0, x+0, −−x,
     /// (xᵀ)ᵀ, ...) and common subexpressions shared. Inputs keep their declaration
-    /// order; those no output depends on are dropped.
+    /// order and are all kept, read or not, so a program's interface does not depend on
+    /// what the outputs happen to need (a constant Hessian does not read θ).
     pub fn simplify(&self) -> Result<Graph, GraphError> {
         let live = self.live();
         let mut g = Graph::new();
         let mut map: Vec<Option<NodeId>> = vec![None; self.len()];
         for &id in self.inputs() {
-            if live[id.index()] {
-                let name = self.input_name(id).unwrap_or_default();
-                map[id.index()] = Some(g.input(name, self.shape(id))?);
-            }
+            let name = self.input_name(id).unwrap_or_default();
+            map[id.index()] = Some(g.input(name, self.shape(id))?);
         }
         for id in self.node_ids() {
             if !live[id.index()] || map[id.index()].is_some() {
@@ -108,8 +107,8 @@ mod tests {
         g.set_output("out", out);
         let s = g.simplify().unwrap();
         assert_eq!(g.live_count(), 5);
-        assert_eq!(s.len(), 4, "x, tanh, one shared product, the sum:\n{s}");
-        assert!(s.input_named("unused").is_none());
+        assert_eq!(s.len(), 5, "x, unused, tanh, one shared product, the sum:\n{s}");
+        assert!(s.input_named("unused").is_some(), "declared inputs are the interface and stay");
         assert_eq!(s.simplify().unwrap().to_string(), s.to_string(), "simplify is idempotent");
     }
 }
