@@ -190,12 +190,13 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
         let p = (k..n).max_by(|&i, &j| a[i][k].abs().total_cmp(&a[j][k].abs())).unwrap();
         a.swap(k, p);
         b.swap(k, p);
-        for i in k + 1..n {
-            let f = a[i][k] / a[k][k];
-            for j in k..n {
-                a[i][j] -= f * a[k][j];
+        let (pivot_row, pivot_b) = (a[k].clone(), b[k]);
+        for (row, bi) in a.iter_mut().zip(b.iter_mut()).skip(k + 1) {
+            let f = row[k] / pivot_row[k];
+            for (x, p) in row.iter_mut().zip(&pivot_row).skip(k) {
+                *x -= f * p;
             }
-            b[i] -= f * b[k];
+            *bi -= f * pivot_b;
         }
     }
     let mut x = vec![0.0; n];
