@@ -105,6 +105,11 @@ impl Ldl {
         Some(Ldl { lblt, inertia })
     }
 
+    /// Negative, zero and positive eigenvalue counts of the factorized matrix.
+    pub(crate) fn inertia(&self) -> Inertia {
+        self.inertia
+    }
+
     /// Whether every pivot is positive, i.e. the matrix is positive definite.
     pub(crate) fn is_positive_definite(&self) -> bool {
         self.inertia.negative == 0 && self.inertia.zero == 0

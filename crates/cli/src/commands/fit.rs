@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use saddle_solvers::analysis::curvature;
+use saddle_solvers::analysis::curvature_auto;
 use saddle_solvers::{Adam, Control, GradientDescent, Method, Objective, SolverKind, minimize};
 use serde_json::{Value, json};
 
@@ -40,7 +40,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
 
     let mut hessian = faer::Mat::zeros(n, n);
     objective.hessian(&outcome.last.x, hessian.as_mut());
-    let end = curvature(hessian.as_ref());
+    let (end, analysis) = curvature_auto(hessian.as_ref());
 
     let mut out = OutputFiles::new();
     if let Some(path) = &args.out {
@@ -60,6 +60,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "inertia": end.inertia.as_array(),
         "min_eig": end.min_eig,
         "max_eig": end.max_eig,
+        "analysis": analysis,
         "params": n,
         "problem": problem.kind.name(),
         "arch": problem.arch.to_string(),
