@@ -123,8 +123,7 @@ impl Method for DampedNewton {
             if factorizations == MAX_FACTORIZATIONS || !damping.is_finite() {
                 return Step::Singular;
             }
-            damping = (damping * nu).max(f64::EPSILON * scale);
-            nu *= 2.0;
+            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
         };
 
         let hp = dense::matvec(h.as_ref(), &p);
@@ -133,12 +132,10 @@ impl Method for DampedNewton {
         let value = f.value(&trial);
         let rho = dense::gain_ratio(current.loss, value, predicted);
         let (next, hessian) = if rho > self.eta {
-            damping *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
-            nu = 2.0;
+            dense::nielsen_accept(&mut damping, &mut nu, rho);
             (Iterate::at(f, trial), None)
         } else {
-            damping = (damping * nu).max(f64::EPSILON * scale);
-            nu *= 2.0;
+            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
             (current.clone(), Some(h))
         };
         self.state = Some(State { at: next.x.clone(), damping, nu, hessian });

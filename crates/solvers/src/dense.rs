@@ -55,6 +55,20 @@ pub(crate) fn matvec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
     y.iter().copied().collect()
 }
 
+/// Nielsen's damping update after an accepted step with gain ratio ρ
+/// (Madsen, Nielsen & Tingleff 2004): λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
+pub(crate) fn nielsen_accept(damping: &mut f64, nu: &mut f64, rho: f64) {
+    *damping *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
+    *nu = 2.0;
+}
+
+/// Nielsen's damping update after a rejected step (or a failed factorization):
+/// λ ← max(λ·ν, `floor`), ν ← 2ν.
+pub(crate) fn nielsen_reject(damping: &mut f64, nu: &mut f64, floor: f64) {
+    *damping = (*damping * *nu).max(floor);
+    *nu *= 2.0;
+}
+
 /// The LBLᵀ factorization of a symmetric matrix, with its inertia (by Sylvester's law,
 /// the inertia of the block-diagonal B).
 pub(crate) struct Ldl {

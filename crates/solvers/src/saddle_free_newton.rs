@@ -129,12 +129,10 @@ impl Method for SaddleFreeNewton {
         let value = if p.iter().all(|v| v.is_finite()) { f.value(&trial) } else { f64::NAN };
         let rho = dense::gain_ratio(current.loss, value, predicted);
         let (next, eigen) = if rho > self.eta {
-            damping *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
-            nu = 2.0;
+            dense::nielsen_accept(&mut damping, &mut nu, rho);
             (Iterate::at(f, trial), None)
         } else {
-            damping = (damping * nu).max(f64::EPSILON * scale);
-            nu *= 2.0;
+            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
             (current.clone(), Some(eigen))
         };
         self.state = Some(State { at: next.x.clone(), damping, nu, eigen });
