@@ -1,0 +1,519 @@
+#!/usr/bin/env python3
+"""Side-by-side timings of saddle and JAX on identical problems.
+
+For each size it runs, in this order and never concurrently,
+
+1. ``saddle bench --problem P --arch A --act tanh --points N --budget B --json``
+   (medians of loss, gradient, HVP and full Hessian, in-process);
+2. the same four operations in JAX (float64, CPU), each ``jax.jit``-compiled
+   ahead of time and timed with the same policy as ``saddle bench``: one warm-up
+   run, then at least 5 runs and more while within the budget (at most 10 000),
+   the median (upper median for an even count), ``block_until_ready`` on every
+   run.  JAX side: ``jax.grad``; the HVP as ``jax.jvp`` of ``jax.grad``
+   (forward-over-reverse); the Hessian both as ``jax.hessian`` and as HVPs
+   against unit vectors, 64 at a time (``vmap``) under ``lax.map``; the faster
+   of the two is compared;
+3. a correctness cross-check: the script writes its data and parameters to a
+   temporary directory, runs ``saddle derivs`` on them and compares the loss,
+   gradient and an HVP (and, for n <= 1000, both JAX Hessians) with JAX's.
+
+and prints the ratios saddle/JAX per size and operation (above 1: saddle is
+slower), with a description of the machine.
+
+The problems follow saddle's DESIGN.md, implemented here from the written
+conventions: flat theta, per layer W (fan_in x fan_out, row-major) then b;
+tanh hidden layers, linear output; regression loss 1/2 sum (u - y)^2; PINN
+u(x) = x(1 - x) N(x), loss 1/2 sum (-u''(x) - f(x))^2 with u'' exact (forward
+over forward mode in x).  Data as in ``saddle bench``: N points with every input
+evenly spaced in [-1, 1], target sin(3 x_1) (y, or f for the PINN).  Timing does
+not depend on the values of theta, so JAX's theta is Glorot-normal from NumPy
+(seed 0), not saddle's ChaCha8 draw; the cross-check uses that same theta in both.
+
+Each size's JAX work runs in a child process whose address space is capped
+(``--jax-mem-gb``, default 80% of the memory available at start), so a Hessian
+too large for the machine fails with JAX's RESOURCE_EXHAUSTED instead of
+waking the kernel's OOM killer; it is reported as "out of memory".
+
+Usage (from the repository root; saddle built with ``cargo build --release``):
+
+    python bench/compare_jax.py --sizes small        # [1,10,1]: ~10 s
+    python bench/compare_jax.py --sizes small,pinn,medium
+    python bench/compare_jax.py                      # all four sizes (large: 30+ min)
+
+Never needed to build or test saddle; see bench/README.md.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# name -> problem, layer widths, number of points (the sizes of the performance issue)
+SIZES = {
+    "small": ("regression", (1, 10, 1), 256),
+    "pinn": ("pinn", (1, 20, 20, 1), 256),
+    "medium": ("regression", (1, 50, 50, 1), 1024),
+    "large": ("regression", (2, 64, 64, 64, 1), 1024),
+}
+ACT = "tanh"
+HVP_CHUNK = 64           # unit vectors per vmap in the lax.map Hessian
+HESSIAN_CHECK_MAX = 1000  # cross-check Hessians only up to this many parameters
+TOLERANCE = 1e-10        # cross-check: max relative error allowed
+OPS = ("loss", "grad", "hvp", "hessian")
+
+
+# ----------------------------------------------------------------- the problems
+
+def n_params(widths):
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def bench_data(points, d_in):
+    """saddle bench's data: x evenly spaced in [-1, 1] on every input, target sin(3 x_1)."""
+    if points == 1:
+        x = np.zeros(1)
+    else:
+        x = -1.0 + 2.0 * np.arange(points, dtype=np.float64) / (points - 1)
+    X = np.repeat(x[:, None], d_in, axis=1)
+    return X, np.sin(3.0 * x)
+
+
+def glorot_normal(widths, seed):
+    """Weights N(0, 2 / (fan_in + fan_out)), zero biases, in the flat layout."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        parts.append(rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), fan_in * fan_out))
+        parts.append(np.zeros(fan_out))
+    return np.concatenate(parts)
+
+
+def make_loss(jax, jnp, problem, widths, X, y):
+    """The loss L(theta) of DESIGN.md as a JAX function of the flat theta."""
+    X, y = jnp.asarray(X), jnp.asarray(y)
+    layers, off = [], 0
+    for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        layers.append((off, fan_in, fan_out, off + fan_in * fan_out))
+        off += fan_in * fan_out + fan_out
+
+    def net(theta, H):
+        for i, (w, fan_in, fan_out, b) in enumerate(layers):
+            W = theta[w:w + fan_in * fan_out].reshape(fan_in, fan_out)  # row-major
+            Z = H @ W + theta[b:b + fan_out]
+            H = jnp.tanh(Z) if i + 1 < len(layers) else Z
+        return H[:, 0]
+
+    if problem == "regression":
+        def loss(theta):
+            r = net(theta, X) - y
+            return 0.5 * jnp.sum(r * r)
+        return loss
+
+    x = X[:, 0]
+    ones = jnp.ones_like(x)
+
+    def u(theta, xs):  # u_i depends on x_i only, so one jvp gives every du_i/dx_i
+        return xs * (1.0 - xs) * net(theta, xs[:, None])
+
+    def u_xx(theta):
+        du = lambda xs: jax.jvp(lambda t: u(theta, t), (xs,), (ones,))[1]
+        return jax.jvp(du, (x,), (ones,))[1]
+
+    def loss(theta):
+        r = -u_xx(theta) - y
+        return 0.5 * jnp.sum(r * r)
+    return loss
+
+
+# ----------------------------------------------------------------- JAX worker
+
+def median_seconds(run, budget):
+    """saddle bench's policy: one warm-up run, >= 5 runs, more within budget (<= 10 000)."""
+    run()
+    times = []
+    start = time.perf_counter()
+    while len(times) < 5 or (time.perf_counter() - start < budget and len(times) < 10_000):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def worker(spec):
+    """Times one size in JAX; prints one JSON object per line as results arrive."""
+    if spec.get("mem_bytes"):
+        resource.setrlimit(resource.RLIMIT_AS, (spec["mem_bytes"], spec["mem_bytes"]))
+
+    import jax
+    import jax.numpy as jnp
+    import jaxlib
+    jax.config.update("jax_enable_x64", True)
+
+    def emit(obj):
+        print(json.dumps(obj), flush=True)
+
+    emit({"info": {"jax": jax.__version__, "jaxlib": jaxlib.__version__,
+                   "numpy": np.__version__, "devices": [str(d) for d in jax.devices()],
+                   "x64": bool(jax.config.jax_enable_x64)}})
+    problem, widths, points = SIZES[spec["size"]]
+    X, y = bench_data(points, widths[0])
+    loss = make_loss(jax, jnp, problem, widths, X, y)
+    theta = jnp.asarray(glorot_normal(widths, 0))
+    v = jnp.asarray(glorot_normal(widths, 1))
+    n = theta.shape[0]
+    assert theta.dtype == jnp.float64
+
+    grad = jax.grad(loss)
+
+    def hvp(th, d):
+        return jax.jvp(grad, (th,), (d,))[1]
+
+    starts = np.arange(0, n, HVP_CHUNK)
+
+    def hessian_map(th):
+        def block(s):  # H e_s ... H e_{s+63}; indices past n give zero vectors
+            E = jax.nn.one_hot(s + jnp.arange(HVP_CHUNK), n, dtype=th.dtype)
+            return jax.vmap(lambda e: hvp(th, e))(E)
+        return jax.lax.map(block, starts).reshape(-1, n)[:n]
+
+    ops = {
+        "loss": (loss, (theta,)),
+        "grad": (grad, (theta,)),
+        "hvp": (hvp, (theta, v)),
+        "hessian_map": (hessian_map, (theta,)),
+        "hessian_jax": (jax.hessian(loss), (theta,)),
+    }
+    outputs = {}
+    for name in spec["ops"]:
+        emit({"start": name})
+        f, args = ops[name]
+        try:
+            t = time.perf_counter()
+            compiled = jax.jit(f).lower(*args).compile()
+            compile_s = time.perf_counter() - t
+            out = jax.block_until_ready(compiled(*args))
+            median, runs = median_seconds(lambda: jax.block_until_ready(compiled(*args)),
+                                          spec["budget"])
+        except Exception as e:  # RESOURCE_EXHAUSTED and friends: report, go on
+            text = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+            oom = "RESOURCE_EXHAUSTED" in text or isinstance(e, MemoryError)
+            emit({"op": name, "error": f"out of memory ({text})" if oom else text})
+            continue
+        if spec.get("check_dir") and (not name.startswith("hessian") or n <= HESSIAN_CHECK_MAX):
+            outputs[name] = np.asarray(out)
+        del out
+        emit({"op": name, "median_s": median, "runs": runs, "compile_s": compile_s})
+    if spec.get("check_dir"):
+        for name, a in outputs.items():
+            np.save(os.path.join(spec["check_dir"], f"jax_{name}.npy"), a)
+    emit({"done": True})
+
+
+# ----------------------------------------------------------------- orchestration
+
+def run_worker(spec, timeout):
+    """Runs the JAX worker; returns (info, {op: result}); a crash marks the op in progress."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
+    info, results, current = {}, {}, None
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        stdout, stderr, rc = proc.stdout, proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        stderr, rc = f"timed out after {timeout} s", "timeout"
+    done = False
+    for line in stdout.splitlines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "info" in obj:
+            info = obj["info"]
+        elif "start" in obj:
+            current = obj["start"]
+        elif "op" in obj:
+            results[obj["op"]] = obj
+            current = None
+        elif obj.get("done"):
+            done = True
+    if not done:
+        tail = " | ".join(stderr.strip().splitlines()[-3:])
+        oom = (rc == -9 or any(s in stderr for s in
+                               ("RESOURCE_EXHAUSTED", "Out of memory", "bad_alloc", "MemoryError")))
+        why = ("timed out" if rc == "timeout" else "out of memory" if oom
+               else f"worker failed (exit {rc})")
+        for op in [current] if current else []:
+            results[op] = {"op": op, "error": f"{why}: {tail}"}
+        for op in spec["ops"]:
+            results.setdefault(op, {"op": op, "error": f"not run: {why}"})
+    return info, results
+
+
+def run_saddle(saddle, args, what):
+    proc = subprocess.run([saddle] + args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"error: saddle {what} failed (exit {proc.returncode}): {proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
+def write_csv(path, header, X, y):
+    with open(path, "w", newline="\n") as fh:
+        fh.write(",".join(header) + "\n")
+        for row, t in zip(X, y):  # repr: the shortest string that round-trips exactly
+            fh.write(",".join(repr(float(v)) for v in list(row) + [t]) + "\n")
+
+
+def rel_err(a, b):
+    """max |a - b| / max |b| (normwise, so tiny entries do not dominate)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
+
+
+def cross_check(saddle, size, tmp):
+    """saddle derivs on the script's data and theta against the JAX values saved in tmp."""
+    problem, widths, points = SIZES[size]
+    n = n_params(widths)
+    X, y = bench_data(points, widths[0])
+    header = (["x", "f"] if problem == "pinn"
+              else [f"x{i + 1}" for i in range(widths[0])] + ["y"])
+    write_csv(os.path.join(tmp, "data.csv"), header, X, y)
+    for name, seed in (("theta", 0), ("v", 1)):
+        np.save(os.path.join(tmp, f"{name}.npy"), glorot_normal(widths, seed).astype("<f8"))
+    p = lambda f: os.path.join(tmp, f)
+    args = ["derivs", "--problem", problem, "--arch", ",".join(map(str, widths)), "--act", ACT,
+            "--data", p("data.csv"), "--params", p("theta.npy"), "--grad-out", p("grad.npy"),
+            "--hvp", p("v.npy"), "--hvp-out", p("hvp.npy")]
+    if n <= HESSIAN_CHECK_MAX:
+        args += ["--hessian-out", p("hessian.npy")]
+    out = run_saddle(saddle, args, "derivs")
+    errors = {}
+    pairs = [("loss", np.array(out["loss"]), "jax_loss.npy"),
+             ("grad", np.load(p("grad.npy")), "jax_grad.npy"),
+             ("hvp", np.load(p("hvp.npy")), "jax_hvp.npy")]
+    if n <= HESSIAN_CHECK_MAX:
+        pairs += [("hessian (lax.map)", np.load(p("hessian.npy")), "jax_hessian_map.npy"),
+                  ("hessian (jax.hessian)", np.load(p("hessian.npy")), "jax_hessian_jax.npy")]
+    for name, ours, theirs in pairs:
+        if os.path.exists(p(theirs)):
+            errors[name] = rel_err(ours, np.load(p(theirs)))
+    return errors
+
+
+def machine_description(saddle, info, cpus):
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = meminfo().get("MemTotal")
+    try:
+        commit = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
+                                capture_output=True, text=True).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    version = subprocess.run([saddle, "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": model,
+        "logical_cpus": os.cpu_count(),
+        "cpus_used": len(os.sched_getaffinity(0)) if cpus is None else cpus,
+        "memory_gb": round(mem / 2**30, 1) if mem else None,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "jax": info.get("jax"), "jaxlib": info.get("jaxlib"), "numpy": info.get("numpy"),
+        "jax_devices": info.get("devices"), "jax_x64": info.get("x64"),
+        "saddle": version, "commit": commit,
+        "load_average": loadavg(),
+    }
+
+
+def meminfo():
+    out = {}
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                key, value = line.split(":", 1)
+                out[key] = int(value.split()[0]) * 1024
+    except OSError:
+        pass
+    return out
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as fh:
+            return " ".join(fh.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def fmt_s(s):
+    if s is None:
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def fmt_ratio(a, b):
+    return f"{a / b:.3g}" if a is not None and b else "—"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="all",
+                        help="comma-separated among small (regression [1,10,1], 256 points), "
+                             "pinn ([1,20,20,1], 256), medium (regression [1,50,50,1], 1024), "
+                             "large (regression [2,64,64,64,1], 1024), or all (default)")
+    parser.add_argument("--saddle", default=os.path.join(REPO, "target", "release", "saddle"),
+                        help="the saddle binary (default: target/release/saddle; build it with "
+                             "`cargo build --release`)")
+    parser.add_argument("--budget", type=float, default=1.0,
+                        help="seconds per operation, for saddle and JAX alike (default 1)")
+    parser.add_argument("--cpus", type=int, default=None,
+                        help="pin this script, JAX and saddle to the first N allowed CPUs "
+                             "(default: no pinning; saddle is single-threaded, XLA uses every "
+                             "CPU it is given)")
+    parser.add_argument("--jax-mem-gb", type=float, default=None,
+                        help="address-space cap of each JAX process (default: 80%% of "
+                             "MemAvailable at start)")
+    parser.add_argument("--no-jax-hessian", action="store_true",
+                        help="skip the jax.hessian formulation (the lax.map one still runs)")
+    parser.add_argument("--no-check", action="store_true", help="skip the saddle derivs cross-check")
+    parser.add_argument("--timeout", type=float, default=7200,
+                        help="seconds allowed per JAX worker process (default 7200)")
+    parser.add_argument("--json-out", help="also write every number to this JSON file")
+    args = parser.parse_args()
+
+    if args.worker:
+        worker(json.loads(args.worker))
+        return
+
+    names = list(SIZES) if args.sizes == "all" else [s.strip() for s in args.sizes.split(",")]
+    unknown = [s for s in names if s not in SIZES]
+    if unknown or not names:
+        sys.exit(f"error: unknown size(s) {unknown}; choose among {', '.join(SIZES)} or all")
+    saddle = os.path.abspath(args.saddle)
+    if not (os.path.isfile(saddle) and os.access(saddle, os.X_OK)):
+        sys.exit(f"error: no saddle binary at {saddle}; build it with `cargo build --release` "
+                 "(from the repository root) or pass --saddle PATH")
+    if args.cpus is not None:
+        allowed = sorted(os.sched_getaffinity(0))
+        if not 1 <= args.cpus <= len(allowed):
+            sys.exit(f"error: --cpus must be between 1 and {len(allowed)}")
+        os.sched_setaffinity(0, allowed[:args.cpus])  # inherited by JAX and saddle
+    mem_bytes = (int(args.jax_mem_gb * 2**30) if args.jax_mem_gb
+                 else int(0.8 * meminfo().get("MemAvailable", 0)) or None)
+    jax_ops = ["loss", "grad", "hvp", "hessian_map"] + ([] if args.no_jax_hessian
+                                                        else ["hessian_jax"])
+    load_start = loadavg()
+    print(f"# saddle vs JAX  (sizes: {', '.join(names)}; budget {args.budget} s per operation; "
+          f"load average at start {load_start})", flush=True)
+
+    report, info = {"sizes": {}}, {}
+    for size in names:
+        problem, widths, points = SIZES[size]
+        arch = ",".join(map(str, widths))
+        n = n_params(widths)
+        print(f"\n## {size}: {problem} [{arch}] {ACT}, {points} points, n = {n}", flush=True)
+        t0 = time.perf_counter()
+        bench = run_saddle(saddle, ["bench", "--problem", problem, "--arch", arch, "--act", ACT,
+                                    "--points", str(points), "--budget", str(args.budget),
+                                    "--json"], "bench")
+        assert bench["params"] == n, f"saddle has {bench['params']} parameters, expected {n}"
+        t1 = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="saddle-jax-") as tmp:
+            spec = {"size": size, "ops": jax_ops, "budget": args.budget, "mem_bytes": mem_bytes,
+                    "check_dir": None if args.no_check else tmp}
+            info_now, jres = run_worker(spec, args.timeout)
+            info = info or info_now
+            t2 = time.perf_counter()
+            errors = {} if args.no_check else cross_check(saddle, size, tmp)
+
+        def jax_s(op):
+            r = jres.get(op, {})
+            return r.get("median_s")
+
+        candidates = [(jax_s(k), label) for k, label in
+                      (("hessian_map", "lax.map HVPs"), ("hessian_jax", "jax.hessian"))
+                      if jax_s(k) is not None]
+        best_h, best_label = min(candidates) if candidates else (None, None)
+        rows = []
+        for op in OPS:
+            s = bench[f"{op}_s"]
+            j = best_h if op == "hessian" else jax_s(op)
+            rows.append((op, s, j))
+        print("\n| operation | saddle | JAX | saddle/JAX |")
+        print("|---|---:|---:|---:|")
+        for op, s, j in rows:
+            label = f"hessian (JAX: {best_label})" if op == "hessian" and best_label else op
+            print(f"| {label} | {fmt_s(s)} | {fmt_s(j)} | {fmt_ratio(s, j)} |")
+        print("\nJAX Hessian formulations:")
+        for key, label in (("hessian_map", f"HVPs over unit vectors, lax.map of vmap x{HVP_CHUNK}"),
+                           ("hessian_jax", "jax.hessian (jacfwd of jacrev)")):
+            r = jres.get(key)
+            if r is None:
+                continue
+            if "error" in r:
+                print(f"  {label}: {r['error']}")
+            else:
+                print(f"  {label}: {fmt_s(r['median_s'])} (median of {r['runs']}, "
+                      f"compile {fmt_s(r['compile_s'])})")
+        for op in ("loss", "grad", "hvp"):
+            if "error" in jres.get(op, {}):
+                print(f"  JAX {op}: {jres[op]['error']}")
+        if errors:
+            worst = max(errors.values())
+            verdict = "ok" if worst <= TOLERANCE else f"MISMATCH (> {TOLERANCE:g})"
+            print(f"cross-check saddle derivs vs JAX, max relative error: {worst:.2e} {verdict}")
+            print("  " + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))
+        print(f"(wall time: saddle bench {t1 - t0:.0f} s, JAX {t2 - t1:.0f} s)", flush=True)
+        report["sizes"][size] = {
+            "problem": problem, "arch": arch, "act": ACT, "points": points, "params": n,
+            "saddle": bench, "jax": jres, "cross_check_rel_err": errors,
+            "ratios": {op: (s / j if j else None) for op, s, j in rows},
+            "jax_hessian_used": best_label,
+        }
+
+    machine = machine_description(saddle, info, args.cpus)
+    machine["load_average_start"] = load_start
+    report["machine"] = machine
+    report["budget_s"] = args.budget
+    print("\n## saddle/JAX (median time ratio; above 1 means saddle is slower)\n")
+    print("| size | params | loss | grad | hvp | hessian |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for size, r in report["sizes"].items():
+        cells = " | ".join(f"{r['ratios'][op]:.3g}" if r["ratios"][op] else "—" for op in OPS)
+        print(f"| {size} {r['problem']} [{r['arch']}] | {r['params']} | {cells} |")
+    print("\n## machine\n")
+    print(f"- CPU: {machine['cpu']}; {machine['logical_cpus']} logical CPUs, "
+          f"{machine['cpus_used']} used; {machine['memory_gb']} GB RAM; {machine['os']}")
+    print(f"- saddle: {machine['saddle']} (commit {machine['commit']}), single-threaded")
+    print(f"- JAX {machine['jax']}, jaxlib {machine['jaxlib']}, NumPy {machine['numpy']}, "
+          f"Python {machine['python']}; devices {machine['jax_devices']}; "
+          f"x64 {machine['jax_x64']}; XLA threads over the CPUs used")
+    print(f"- load average: {load_start} at start, {machine['load_average']} at end "
+          "(other processes on the machine skew both sides)")
+    if args.json_out:
+        with open(args.json_out, "w") as fh:
+            json.dump(report, fh, indent=2)
+            fh.write("\n")
+
+
+if __name__ == "__main__":
+    main()
