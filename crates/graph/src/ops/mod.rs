@@ -210,21 +210,23 @@ pub(crate) mod elementwise {
             let x = a.data[0];
             return unary(b, out, |y| f(x, y));
         }
+        // General case, one output row at a time: each operand contributes either a whole
+        // row or a single value broadcast along it, so the inner loops stay simple.
         let s = out.shape;
-        let index = |t: &Tensor<'_>, k: usize, i: usize, j: usize| {
+        fn row_of<'a>(t: &Tensor<'a>, k: usize, i: usize) -> &'a [f64] {
             let ts = t.shape;
             let k = if ts.batch == 1 { 0 } else { k };
             let i = if ts.rows == 1 { 0 } else { i };
-            let j = if ts.cols == 1 { 0 } else { j };
-            (k * ts.rows + i) * ts.cols + j
-        };
-        let mut o = 0;
-        for k in 0..s.batch {
-            for i in 0..s.rows {
-                for j in 0..s.cols {
-                    out.data[o] = f(a.data[index(&a, k, i, j)], b.data[index(&b, k, i, j)]);
-                    o += 1;
-                }
+            let start = (k * ts.rows + i) * ts.cols;
+            &t.data[start..start + ts.cols]
+        }
+        for (r, o) in out.data.chunks_exact_mut(s.cols.max(1)).enumerate() {
+            let (k, i) = (r / s.rows, r % s.rows);
+            match (row_of(&a, k, i), row_of(&b, k, i)) {
+                ([x], [y]) => o.fill(f(*x, *y)),
+                ([x], ys) => o.iter_mut().zip(ys).for_each(|(o, y)| *o = f(*x, *y)),
+                (xs, [y]) => o.iter_mut().zip(xs).for_each(|(o, x)| *o = f(*x, *y)),
+                (xs, ys) => o.iter_mut().zip(xs).zip(ys).for_each(|((o, x), y)| *o = f(*x, *y)),
             }
         }
     }
