@@ -1,6 +1,8 @@
 //! Compilation of a graph into a straight-line program over preallocated buffers,
 //! and its evaluation. Buffers are assigned once, reused once their value is dead,
-//! and running the program allocates nothing.
+//! and running the program allocates nothing. A run recomputes only the steps that
+//! depend on an input set since the previous run (the Hessian's basis changes for
+//! every chunk of columns, θ and the data do not).
 
 use smallvec::SmallVec;
 
@@ -14,6 +16,8 @@ struct Step {
     args: SmallVec<[(usize, Shape); 2]>,
     out: usize,
     shape: Shape,
+    /// The inputs the step depends on, one bit per input (see [`input_bit`]).
+    inputs: u64,
 }
 
 /// A named value bound to a buffer.
@@ -22,6 +26,14 @@ struct Binding {
     name: String,
     buffer: usize,
     shape: Shape,
+    /// The input's bit in the steps' dependency masks (0 for outputs).
+    bit: u64,
+}
+
+/// The dependency bit of the input declared at `position`; past 63 inputs every input
+/// shares the top bit, which only makes runs recompute more.
+fn input_bit(position: usize) -> u64 {
+    1 << position.min(63)
 }
 
 /// A compiled graph: the live nodes in topological order, each writing a buffer.
@@ -34,6 +46,10 @@ pub struct Program {
     buffers: Vec<Vec<f64>>,
     inputs: Vec<Binding>,
     outputs: Vec<Binding>,
+    /// Inputs set since the last run.
+    changed: u64,
+    /// Whether the program has run since it was compiled.
+    ran: bool,
 }
 
 impl Program {
@@ -50,9 +66,27 @@ impl Program {
                 last_use[a.index()] = id.index();
             }
         }
+        // Which inputs each node depends on. A value read by a step that depends on more
+        // inputs may be reused by a later run that skips its own step, so it keeps a
+        // buffer of its own, as outputs do.
+        let mut depends = vec![0u64; graph.len()];
+        for (position, id) in graph.inputs().iter().enumerate() {
+            depends[id.index()] = input_bit(position);
+        }
         let mut pinned = vec![false; graph.len()];
         for (_, id) in graph.outputs() {
             pinned[id.index()] = true;
+        }
+        for id in graph.node_ids().filter(|id| live[id.index()]) {
+            let node = graph.node(id);
+            if !node.args.is_empty() {
+                depends[id.index()] = node.args.iter().fold(0, |m, a| m | depends[a.index()]);
+            }
+            for a in &node.args {
+                if depends[a.index()] != depends[id.index()] {
+                    pinned[a.index()] = true;
+                }
+            }
         }
 
         let mut buffers: Vec<Vec<f64>> = Vec::new();
@@ -71,6 +105,7 @@ impl Program {
                         name: input.name.clone(),
                         buffer: buffers.len() - 1,
                         shape: node.shape,
+                        bit: depends[id.index()],
                     });
                 }
                 Op::Const(c) => {
@@ -78,14 +113,16 @@ impl Program {
                     buffer_of[id.index()] = buffers.len() - 1;
                 }
                 op => {
-                    // Best fit among dead buffers, else a new one; never an operand's own.
+                    // Best fit among dead buffers, else a new one; never an operand's own,
+                    // and always a new one for a value that must survive across runs.
                     let pick = free
                         .iter()
                         .enumerate()
                         .filter(|&(_, &b)| buffers[b].len() >= len)
                         .min_by_key(|&(_, &b)| buffers[b].len())
                         .or_else(|| free.iter().enumerate().max_by_key(|&(_, &b)| buffers[b].len()))
-                        .map(|(i, _)| i);
+                        .map(|(i, _)| i)
+                        .filter(|_| !pinned[id.index()]);
                     let out = match pick {
                         Some(i) => free.swap_remove(i),
                         None => {
@@ -98,7 +135,13 @@ impl Program {
                     }
                     buffer_of[id.index()] = out;
                     let args = node.args.iter().map(|a| (buffer_of[a.index()], graph.shape(*a))).collect();
-                    steps.push(Step { op: op.clone(), args, out, shape: node.shape });
+                    steps.push(Step {
+                        op: op.clone(),
+                        args,
+                        out,
+                        shape: node.shape,
+                        inputs: depends[id.index()],
+                    });
                     // Operands whose last use this was free their buffers for later steps.
                     let mut released: SmallVec<[usize; 2]> = SmallVec::new();
                     for a in &node.args {
@@ -124,9 +167,10 @@ impl Program {
                 name: name.clone(),
                 buffer: buffer_of[id.index()],
                 shape: graph.shape(*id),
+                bit: 0,
             })
             .collect();
-        Ok(Program { steps, buffers, inputs, outputs })
+        Ok(Program { steps, buffers, inputs, outputs, changed: 0, ran: false })
     }
 
     /// Copies `values` into the input `name`.
@@ -144,6 +188,7 @@ impl Program {
             });
         }
         self.buffers[binding.buffer][..values.len()].copy_from_slice(values);
+        self.changed |= binding.bit;
         Ok(())
     }
 
@@ -157,9 +202,13 @@ impl Program {
         self.inputs.iter().map(|b| (b.name.as_str(), b.shape))
     }
 
-    /// Evaluates every step in order.
+    /// Evaluates the steps that depend on an input set since the previous run (every
+    /// step, the first time), in order.
     pub fn run(&mut self) {
-        for step in &self.steps {
+        let (changed, all) = (self.changed, !self.ran);
+        self.changed = 0;
+        self.ran = true;
+        for step in self.steps.iter().filter(|s| all || s.inputs & changed != 0) {
             // The output buffer is never an operand's, so it can be moved out while
             // the operands are borrowed.
             let mut out = std::mem::take(&mut self.buffers[step.out]);
@@ -256,6 +305,39 @@ mod tests {
         p.set_input("theta", &[1.0, 2.0]).unwrap();
         p.run();
         assert_eq!(p.output("h").unwrap(), &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_run_recomputes_only_what_depends_on_changed_inputs() {
+        // out = Σ (tanh(a)·b + sin(a)) with a early dead value of a's alone (sin) whose
+        // buffer could be reused; changing only b must still give fresh results.
+        let mut g = Graph::new();
+        let a = g.input("a", Shape::matrix(3, 2)).unwrap();
+        let b = g.input("b", Shape::matrix(3, 2)).unwrap();
+        let s = g.sin(a).unwrap();
+        let s2 = g.mul(s, s).unwrap();
+        let t = g.tanh(a).unwrap();
+        let tb = g.mul(t, b).unwrap();
+        let sum = g.add(tb, s2).unwrap();
+        let out = g.sum_all(sum).unwrap();
+        g.set_output("out", out);
+        let expected = |av: &[f64], bv: &[f64]| -> f64 {
+            av.iter().zip(bv).map(|(a, b)| a.tanh() * b + a.sin() * a.sin()).sum()
+        };
+        let av: Vec<f64> = (0..6).map(|i| 0.3 * i as f64 - 0.7).collect();
+        let mut p = Program::compile(&g).unwrap();
+        p.set_input("a", &av).unwrap();
+        for k in 0..3 {
+            let bv: Vec<f64> = (0..6).map(|i| (i * (k + 2)) as f64 * 0.1).collect();
+            p.set_input("b", &bv).unwrap();
+            p.run();
+            let got = p.output("out").unwrap()[0];
+            assert!((got - expected(&av, &bv)).abs() < 1e-14, "run {k}: {got}");
+        }
+        // Steps that depend on a alone (sin, its square, tanh) were not rerun.
+        p.set_input("b", &[1.0; 6]).unwrap();
+        let rerun = p.steps.iter().filter(|s| s.inputs & p.changed != 0).count();
+        assert_eq!(rerun, 3, "mul by b, the sum with sin², the total");
     }
 
     #[test]
