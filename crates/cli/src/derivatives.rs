@@ -2,10 +2,15 @@
 //! products, the dense Hessian assembled from batched HVP columns, and the residuals
 //! with their Jacobian (for Gauss-Newton and Levenberg-Marquardt).
 
+use rayon::prelude::*;
 use saddle_graph::{Graph, Program};
 
 use crate::error::Result;
 use crate::problem::Problem;
+
+/// Below this many parameters the Hessian is computed on the calling thread: the
+/// per-thread copies of the program would cost more than they save.
+pub const PARALLEL_HESSIAN_MIN_PARAMS: usize = 256;
 
 /// Hessian columns computed per evaluation of the batched HVP program.
 pub const DEFAULT_HESSIAN_CHUNK: usize = 16;
@@ -122,11 +127,28 @@ impl Derivatives {
         Ok(())
     }
 
-    /// The dense Hessian H(θ), row-major n × n, written to `out`: columns of the
-    /// identity pushed through the batched HVP program, `chunk` at a time.
+    /// The dense Hessian H(θ), row-major n × n, written to `out`: the identity's columns
+    /// pushed through the batched HVP program, `chunk` at a time, on every rayon thread.
+    /// Row j holds H·eⱼ (H is symmetric). Each row is computed by the same operations
+    /// whichever thread computes it, so the result does not depend on the thread count.
     pub fn hessian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
-        let n = self.n;
-        columns(&mut self.hessian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
+        let (n, chunk) = (self.n, self.chunk);
+        self.hessian.set_input("theta", theta)?;
+        let out = &mut out[..n * n];
+        let chunks = n.div_ceil(chunk);
+        let threads = if n < PARALLEL_HESSIAN_MIN_PARAMS { 1 } else { rayon::current_num_threads().max(1) };
+        if threads == 1 {
+            return hessian_rows(&mut self.hessian, &mut self.basis, out, 0, chunk);
+        }
+        // One full run computes the primal pass at θ; each thread's copy shares it and
+        // reruns only the steps that depend on the basis.
+        self.hessian.run();
+        let per_thread = chunks.div_ceil(threads);
+        let base = &self.hessian;
+        out.par_chunks_mut(per_thread * chunk * n).enumerate().try_for_each(|(t, block)| {
+            let mut program = base.clone();
+            hessian_rows(&mut program, &mut vec![0.0; chunk * n], block, t * per_thread * chunk, chunk)
+        })
     }
 
     /// The residuals r(θ) (N of them) written to `out`.
@@ -142,6 +164,30 @@ impl Derivatives {
         let n = self.n;
         columns(&mut self.jacobian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
     }
+}
+
+/// Rows `first ..` of the Hessian (as many as `block` holds, n each) from the batched HVP
+/// `program` whose θ is bound: `chunk` basis columns per run.
+fn hessian_rows(
+    program: &mut Program,
+    basis: &mut [f64],
+    block: &mut [f64],
+    first: usize,
+    chunk: usize,
+) -> Result<()> {
+    let n = basis.len() / chunk;
+    for (c, rows) in block.chunks_mut(chunk * n).enumerate() {
+        let start = first + c * chunk;
+        let width = rows.len() / n;
+        basis.fill(0.0);
+        for k in 0..width {
+            basis[k * n + start + k] = 1.0;
+        }
+        program.set_input("basis", basis)?;
+        program.run();
+        rows.copy_from_slice(&program.output("columns")?[..width * n]);
+    }
+    Ok(())
 }
 
 /// Pushes the identity's columns through a batched directional-derivative `program`
@@ -173,4 +219,46 @@ fn columns(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::bench::bench_data;
+    use crate::init::glorot_normal;
+    use crate::problem::ProblemKind;
+
+    /// The Hessian is bit for bit the same on 1, 2 and 3 threads (n = 301, above the
+    /// parallel threshold), and symmetric to rounding.
+    #[test]
+    fn hessian_does_not_depend_on_the_thread_count() {
+        let arch: saddle_graph::Arch = "1,15,15,1".parse().unwrap();
+        let problem = Problem::new(
+            ProblemKind::Regression,
+            arch.clone(),
+            saddle_graph::Activation::Tanh,
+            bench_data(40, 1),
+        )
+        .unwrap();
+        let n = problem.param_count();
+        assert!(n >= PARALLEL_HESSIAN_MIN_PARAMS);
+        let theta = glorot_normal(&arch, 5);
+        let hessians: Vec<Vec<f64>> = [1, 2, 3]
+            .iter()
+            .map(|&threads| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let mut derivs = Derivatives::new(&problem).unwrap();
+                let mut h = vec![0.0; n * n];
+                pool.install(|| derivs.hessian(&theta, &mut h)).unwrap();
+                h
+            })
+            .collect();
+        assert!(hessians[0] == hessians[1] && hessians[1] == hessians[2]);
+        let h = &hessians[0];
+        let scale = h.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let asymmetry = (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .fold(0.0f64, |m, (i, j)| m.max((h[i * n + j] - h[j * n + i]).abs()));
+        assert!(asymmetry <= 1e-12 * scale, "asymmetry {asymmetry:e} of {scale:e}");
+    }
 }
