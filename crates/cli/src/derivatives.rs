@@ -1,4 +1,4 @@
-//! Compiled derivative programs of a problem's loss: value and gradient, Hessian-vector
+//! Compiled derivative programs of a problem's loss: value, value and gradient, Hessian-vector
 //! products, the dense Hessian assembled from batched HVP columns, and the residuals
 //! with their Jacobian (for Gauss-Newton and Levenberg-Marquardt).
 
@@ -20,6 +20,7 @@ pub const DEFAULT_HESSIAN_CHUNK: usize = 16;
 #[derive(Clone, Debug)]
 pub struct Derivatives {
     n: usize,
+    value: Program,
     gradient: Program,
     hvp: Program,
     hessian: Program,
@@ -51,6 +52,7 @@ impl Derivatives {
                 }
                 Ok(program)
             };
+        let value = compile(&|_, _| Ok(()))?;
         let gradient = compile(&|g, lg| {
             let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
             g.set_output("grad", grad);
@@ -83,6 +85,7 @@ impl Derivatives {
         let m = problem.data.n_points;
         Ok(Derivatives {
             n,
+            value,
             gradient,
             hvp,
             hessian,
@@ -106,16 +109,17 @@ impl Derivatives {
 
     /// The loss at θ.
     pub fn loss(&mut self, theta: &[f64]) -> Result<f64> {
-        self.gradient.set_input("theta", theta)?;
-        self.gradient.run();
-        Ok(self.gradient.output("loss")?[0])
+        self.value.set_input("theta", theta)?;
+        self.value.run();
+        Ok(self.value.output("loss")?[0])
     }
 
     /// The loss at θ, with the gradient written to `grad`.
     pub fn gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
-        let loss = self.loss(theta)?;
+        self.gradient.set_input("theta", theta)?;
+        self.gradient.run();
         grad.copy_from_slice(self.gradient.output("grad")?);
-        Ok(loss)
+        Ok(self.gradient.output("loss")?[0])
     }
 
     /// H(θ)·v written to `out`.
