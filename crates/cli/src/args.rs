@@ -37,9 +37,9 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
-/// The problem every command works on.
+/// The objective and the network, shared by every command.
 #[derive(Debug, Clone, Args)]
-pub struct ProblemArgs {
+pub struct ModelArgs {
     /// The objective: regression (½Σ(u−y)²) or pinn (−u'' = f on (0,1), u(0) = u(1) = 0).
     #[arg(long, value_enum)]
     pub problem: ProblemKind,
@@ -49,6 +49,14 @@ pub struct ProblemArgs {
     /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
     #[arg(long)]
     pub act: Activation,
+}
+
+/// The problem `derivs` and `fit` work on: the model and its data file.
+#[derive(Debug, Clone, Args)]
+pub struct ProblemArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
     /// CSV data with a header row; the last column is the target (y, or f for pinn).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
@@ -58,7 +66,8 @@ impl ProblemArgs {
     /// Reads the data and checks it against the architecture.
     pub fn load(&self) -> Result<Problem> {
         let data = read_data_csv(&self.data)?;
-        Problem::new(self.problem, self.arch.clone(), self.act, data)
+        let m = &self.model;
+        Problem::new(m.problem, m.arch.clone(), m.act, data)
     }
 }
 
@@ -124,15 +133,9 @@ pub struct FitArgs {
 /// Arguments of `saddle bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
-    /// The objective: regression or pinn.
-    #[arg(long, value_enum)]
-    pub problem: ProblemKind,
-    /// Layer widths from input to output, e.g. 1,50,50,1.
-    #[arg(long, value_name = "WIDTHS")]
-    pub arch: Arch,
-    /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
-    #[arg(long)]
-    pub act: Activation,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
     /// Number of generated data points (x evenly spaced in [−1, 1], target sin(3·x₁)).
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub points: usize,

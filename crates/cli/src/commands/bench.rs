@@ -41,8 +41,9 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
             args.budget
         )));
     }
-    let data = bench_data(args.points, args.arch.input_dim());
-    let problem = Problem::new(args.problem, args.arch.clone(), args.act, data)?;
+    let m = &args.model;
+    let data = bench_data(args.points, m.arch.input_dim());
+    let problem = Problem::new(m.problem, m.arch.clone(), m.act, data)?;
     let n = problem.param_count();
     let theta = glorot_normal(&problem.arch, BENCH_SEED);
     let v: Vec<f64> = glorot_normal(&problem.arch, BENCH_SEED + 1);
