@@ -25,6 +25,7 @@ mod objective;
 mod saddle_free_newton;
 #[cfg(test)]
 mod test_functions;
+mod trust;
 mod trust_region;
 
 use std::fmt;

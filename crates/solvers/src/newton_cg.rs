@@ -42,37 +42,17 @@ pub struct NewtonCg {
 
 impl NewtonCg {
     /// Default initial trust radius Δ₀.
-    pub const DEFAULT_INITIAL_RADIUS: f64 = 1.0;
+    pub const DEFAULT_INITIAL_RADIUS: f64 = crate::trust::DEFAULT_INITIAL_RADIUS;
     /// Default largest trust radius Δmax.
-    pub const DEFAULT_MAX_RADIUS: f64 = 1000.0;
+    pub const DEFAULT_MAX_RADIUS: f64 = crate::trust::DEFAULT_MAX_RADIUS;
     /// Default acceptance threshold η on the reduction ratio (as SciPy's `trust-ncg`).
-    pub const DEFAULT_ETA: f64 = 0.15;
+    pub const DEFAULT_ETA: f64 = crate::trust::DEFAULT_ETA;
 
     /// Newton-CG with initial radius Δ₀ = `initial_radius` > 0, largest radius
     /// Δmax = `max_radius` ≥ Δ₀ (both finite), and acceptance threshold `eta` in [0, ¼).
     /// CG runs at most n iterations; see [`NewtonCg::with_max_cg_iter`].
     pub fn new(initial_radius: f64, max_radius: f64, eta: f64) -> Result<Self, String> {
-        if !(initial_radius.is_finite() && initial_radius > 0.0) {
-            return Err(format!(
-                "newton-cg: the initial trust radius must be positive and finite, got {initial_radius}; \
-                 the default is {}",
-                Self::DEFAULT_INITIAL_RADIUS
-            ));
-        }
-        if !(max_radius.is_finite() && max_radius >= initial_radius) {
-            return Err(format!(
-                "newton-cg: the maximum trust radius must be finite and at least the initial radius \
-                 {initial_radius}, got {max_radius}; the default is {}",
-                Self::DEFAULT_MAX_RADIUS
-            ));
-        }
-        if !(0.0..0.25).contains(&eta) {
-            return Err(format!(
-                "newton-cg: eta (the reduction ratio a step needs to be accepted) must lie in [0, 0.25), \
-                 got {eta}; the default is {}",
-                Self::DEFAULT_ETA
-            ));
-        }
+        crate::trust::check_settings("newton-cg", initial_radius, max_radius, eta)?;
         Ok(NewtonCg {
             initial_radius,
             max_radius,
@@ -126,11 +106,8 @@ impl Method for NewtonCg {
             f64::NEG_INFINITY
         };
         let p_norm = norm(&cg.p);
-        if rho.is_nan() || rho < 0.25 {
-            self.radius = 0.25 * p_norm;
-        } else if rho > 0.75 && matches!(cg.exit, CgExit::Boundary | CgExit::NegativeCurvature) {
-            self.radius = (2.0 * self.radius).min(self.max_radius);
-        }
+        let on_boundary = matches!(cg.exit, CgExit::Boundary | CgExit::NegativeCurvature);
+        self.radius = crate::trust::next_radius(self.radius, rho, p_norm, on_boundary, self.max_radius);
         let next = if rho > self.eta { trial } else { current.clone() };
         self.last.clone_from(&next.x);
         Step::Next {

@@ -62,31 +62,17 @@ struct State {
 
 impl TrustRegion {
     /// Default Δ₀.
-    pub const DEFAULT_INITIAL_RADIUS: f64 = 1.0;
+    pub const DEFAULT_INITIAL_RADIUS: f64 = crate::trust::DEFAULT_INITIAL_RADIUS;
     /// Default Δ_max.
-    pub const DEFAULT_MAX_RADIUS: f64 = 1000.0;
+    pub const DEFAULT_MAX_RADIUS: f64 = crate::trust::DEFAULT_MAX_RADIUS;
     /// Default acceptance threshold η on ρ.
-    pub const DEFAULT_ETA: f64 = 0.15;
+    pub const DEFAULT_ETA: f64 = crate::trust::DEFAULT_ETA;
 
     /// A trust region starting at radius `initial_radius` (> 0), never larger than
     /// `max_radius` (finite, ≥ `initial_radius`), accepting steps with ρ > `eta`
     /// (in [0, ¼)).
     pub fn new(initial_radius: f64, max_radius: f64, eta: f64) -> Result<Self, String> {
-        if !(initial_radius.is_finite() && initial_radius > 0.0) {
-            return Err(format!(
-                "trust-region: the initial radius must be positive and finite, got {initial_radius} (default 1)"
-            ));
-        }
-        if !(max_radius.is_finite() && max_radius >= initial_radius) {
-            return Err(format!(
-                "trust-region: the maximum radius must be finite and at least the initial radius {initial_radius}, got {max_radius} (default 1000)"
-            ));
-        }
-        if !(0.0..0.25).contains(&eta) {
-            return Err(format!(
-                "trust-region: the acceptance threshold eta must lie in [0, 0.25), got {eta} (default 0.15)"
-            ));
-        }
+        crate::trust::check_settings("trust-region", initial_radius, max_radius, eta)?;
         Ok(TrustRegion { initial_radius, max_radius, eta, state: None })
     }
 }
@@ -242,11 +228,7 @@ impl Method for TrustRegion {
         let trial: Vec<f64> = current.x.iter().zip(&p).map(|(x, p)| x + p).collect();
         let value = f.value(&trial);
         let rho = dense::gain_ratio(current.loss, value, predicted);
-        if rho < 0.25 {
-            radius = 0.25 * p_norm;
-        } else if rho > 0.75 && sub.boundary {
-            radius = (2.0 * radius).min(self.max_radius);
-        }
+        radius = crate::trust::next_radius(radius, rho, p_norm, sub.boundary, self.max_radius);
         let (next, eigen) =
             if rho > self.eta { (Iterate::at(f, trial), None) } else { (current.clone(), Some(eigen)) };
         self.state = Some(State { at: next.x.clone(), radius, eigen });
