@@ -7,6 +7,7 @@ use saddle_graph::{Activation, Arch};
 use saddle_solvers::SolverKind;
 
 use crate::error::Result;
+use crate::experiments::sweep::Shard;
 use crate::io::read_data_csv;
 use crate::problem::{Problem, ProblemKind};
 
@@ -18,7 +19,7 @@ use crate::problem::{Problem, ProblemKind};
     about,
     long_about = None,
     after_help = "Every command takes the problem as --problem regression|pinn --arch WIDTHS --act ACT \
-                  (and --data FILE for derivs and fit). See `saddle <command> --help`."
+                  (and --data FILE except for bench). See `saddle <command> --help`."
 )]
 pub struct Cli {
     /// What to do.
@@ -35,6 +36,10 @@ pub enum Command {
     Fit(FitArgs),
     /// Time loss, gradient, HVP and full Hessian on generated data (medians).
     Bench(BenchArgs),
+    /// Fit with several solvers from the same start and say where each ended.
+    Compare(CompareArgs),
+    /// Fit every architecture × solver × seed (in parallel) and write one JSON line per run.
+    Sweep(SweepArgs),
 }
 
 /// The objective and the network, shared by every command.
@@ -128,6 +133,70 @@ pub struct FitArgs {
     /// Write the final parameters (.npy).
     #[arg(long, value_name = "P.npy")]
     pub params_out: Option<PathBuf>,
+}
+
+/// Arguments of `saddle compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub problem: ProblemArgs,
+    /// Solvers to run from the same start, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "newton,bfgs,lm,saddle-free-newton")]
+    pub solvers: Vec<SolverKind>,
+    /// Seed of the shared Glorot-normal initialization.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub seed: u64,
+    /// Iteration limit of every solver.
+    #[arg(long, value_name = "M", default_value_t = 500)]
+    pub max_iter: usize,
+    /// Each solver stops when the gradient's 2-norm is at most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-10)]
+    pub gtol: f64,
+    /// An end point counts as stationary when its gradient's 2-norm is at most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    pub stationary_tol: f64,
+}
+
+/// Arguments of `saddle sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// The objective: regression or pinn.
+    #[arg(long, value_enum)]
+    pub problem: ProblemKind,
+    /// An architecture of the sweep; repeat for several (e.g. --arch 1,5,1 --arch 1,10,1).
+    #[arg(long, value_name = "WIDTHS", required = true)]
+    pub arch: Vec<Arch>,
+    /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
+    #[arg(long)]
+    pub act: Activation,
+    /// CSV data with a header row; the last column is the target (y, or f for pinn).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Solvers, comma-separated (default: all eleven).
+    #[arg(long, value_delimiter = ',')]
+    pub solvers: Option<Vec<SolverKind>>,
+    /// Number of seeds per architecture and solver.
+    #[arg(long, value_name = "S", default_value_t = 10)]
+    pub seeds: u64,
+    /// The first seed (the sweep uses FIRST .. FIRST + S).
+    #[arg(long, value_name = "FIRST", default_value_t = 0)]
+    pub first_seed: u64,
+    /// Iteration limit of every run.
+    #[arg(long, value_name = "M", default_value_t = 200)]
+    pub max_iter: usize,
+    /// Each run stops when the gradient's 2-norm is at most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-10)]
+    pub gtol: f64,
+    /// A run counts as stationary when its final gradient's 2-norm is at most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    pub stationary_tol: f64,
+    /// Run only part I of N of the plan (runs numbered ≡ I−1 mod N), e.g. 3/8.
+    #[arg(long, value_name = "I/N", default_value = "1/1")]
+    pub shard: Shard,
+    /// Write one JSON object per run (JSON Lines).
+    #[arg(long, value_name = "RUNS.jsonl")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `saddle bench`.

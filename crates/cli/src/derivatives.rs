@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use saddle_graph::{Graph, Program};
 
 use crate::error::Result;
-use crate::problem::Problem;
+use crate::problem::{LossGraph, LossSource};
 
 /// Below this many parameters the Hessian is computed on the calling thread: the
 /// per-thread copies of the program would cost more than they save.
@@ -33,25 +33,15 @@ pub struct Derivatives {
 
 impl Derivatives {
     /// Derives and compiles the programs for `problem`.
-    pub fn new(problem: &Problem) -> Result<Derivatives> {
+    pub fn new(problem: &dyn LossSource) -> Result<Derivatives> {
         Self::with_chunk(problem, DEFAULT_HESSIAN_CHUNK)
     }
 
     /// As [`Derivatives::new`], computing `chunk` Hessian columns per batched evaluation.
-    pub fn with_chunk(problem: &Problem, chunk: usize) -> Result<Derivatives> {
+    pub fn with_chunk(problem: &dyn LossSource, chunk: usize) -> Result<Derivatives> {
         let n = problem.param_count();
         let chunk = chunk.clamp(1, n.max(1));
-        let compile =
-            |build: &dyn Fn(&mut Graph, &crate::problem::LossGraph) -> Result<()>| -> Result<Program> {
-                let mut lg = problem.loss_graph()?;
-                let mut g = std::mem::take(&mut lg.graph);
-                build(&mut g, &lg)?;
-                let mut program = Program::compile(&g.simplify()?)?;
-                for (name, values) in problem.data_inputs() {
-                    program.set_input(name, values)?;
-                }
-                Ok(program)
-            };
+        let compile = |build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| compile(problem, build);
         let value = compile(&|_, _| Ok(()))?;
         let gradient = compile(&|g, lg| {
             let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
@@ -82,7 +72,7 @@ impl Derivatives {
             g.set_output("columns", columns);
             Ok(())
         })?;
-        let m = problem.data.n_points;
+        let m = problem.residual_count();
         Ok(Derivatives {
             n,
             value,
@@ -170,6 +160,22 @@ impl Derivatives {
     }
 }
 
+/// Compiles the loss graph of `problem` after `build` has added to it (and set the
+/// outputs it wants), with the data inputs bound.
+pub fn compile(
+    problem: &dyn LossSource,
+    build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>,
+) -> Result<Program> {
+    let mut lg = problem.loss_graph()?;
+    let mut g = std::mem::take(&mut lg.graph);
+    build(&mut g, &lg)?;
+    let mut program = Program::compile(&g.simplify()?)?;
+    for (name, values) in problem.data_inputs() {
+        program.set_input(name, values)?;
+    }
+    Ok(program)
+}
+
 /// Rows `first ..` of the Hessian (as many as `block` holds, n each) from the batched HVP
 /// `program` whose θ is bound: `chunk` basis columns per run.
 fn hessian_rows(
@@ -230,7 +236,7 @@ mod tests {
     use super::*;
     use crate::commands::bench::bench_data;
     use crate::init::glorot_normal;
-    use crate::problem::ProblemKind;
+    use crate::problem::{Problem, ProblemKind};
 
     /// The Hessian is bit for bit the same on 1, 2 and 3 threads (n = 301, above the
     /// parallel threshold), and symmetric to rounding.

@@ -6,8 +6,10 @@ pub mod args;
 pub mod commands;
 pub mod derivatives;
 pub mod error;
+pub mod experiments;
 pub mod init;
 pub mod io;
+pub mod linear_basis;
 pub mod objective;
 pub mod problem;
 
@@ -20,6 +22,8 @@ pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
         Command::Derivs(args) => commands::derivs::run(args),
         Command::Fit(args) => commands::fit::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Compare(args) => commands::compare::run(args),
+        Command::Sweep(args) => commands::sweep::run(args),
     }
 }
 
@@ -29,7 +33,8 @@ pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
     Cli::try_parse().map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
         clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error::CliError::Invalid(
-            "no command given (expected one of: derivs, fit, bench); see saddle --help".into(),
+            "no command given (expected one of: derivs, fit, bench, compare, sweep); see saddle --help"
+                .into(),
         ),
         _ => {
             // clap's message spans lines (the fault, then usage and tips): keep the fault.

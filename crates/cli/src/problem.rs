@@ -70,6 +70,27 @@ pub struct LossGraph {
     pub output: NodeId,
     /// Each hidden layer's activations at the points, N × width.
     pub hidden: Vec<NodeId>,
+    /// The basis the output weights combine, at the points and after the problem's
+    /// operator, N × K: the last hidden layer φ_k (regression), −(x(1−x)φ_k)'' (PINN),
+    /// the fixed features (linear basis). A stationary point has r ⟂ every column.
+    pub features: NodeId,
+}
+
+/// An objective ½‖r(θ)‖² that can be built as a graph over θ and compiled: the
+/// network problems, the linear basis, the two-parameter landscape model.
+pub trait LossSource: Sync {
+    /// n, the length of θ.
+    fn param_count(&self) -> usize;
+    /// m, the number of residuals.
+    fn residual_count(&self) -> usize;
+    /// Builds the loss graph (inputs `theta` and the data inputs; output `loss`).
+    fn loss_graph(&self) -> Result<LossGraph, GraphError>;
+    /// The data inputs by name, bound once when a program is compiled.
+    fn data_inputs(&self) -> Vec<(&'static str, &[f64])>;
+    /// The target the residual is measured against (y, or f for the PINN): r = Lu − target.
+    fn target(&self) -> &[f64];
+    /// Where the output weights (the coefficients of [`LossGraph::features`]) sit in θ.
+    fn output_weights(&self) -> std::ops::Range<usize>;
 }
 
 impl Problem {
@@ -99,30 +120,50 @@ impl Problem {
     pub fn param_count(&self) -> usize {
         self.arch.param_count()
     }
+}
 
-    /// Builds the loss graph.
-    pub fn loss_graph(&self) -> Result<LossGraph, GraphError> {
+impl LossSource for Problem {
+    fn param_count(&self) -> usize {
+        self.arch.param_count()
+    }
+
+    fn residual_count(&self) -> usize {
+        self.data.n_points
+    }
+
+    fn loss_graph(&self) -> Result<LossGraph, GraphError> {
         let mut g = Graph::new();
         let n_points = self.data.n_points;
         let theta = g.input("theta", Shape::vector(self.param_count()))?;
         let x = g.input("x", Shape::matrix(n_points, self.arch.input_dim()))?;
         let target = g.input(self.kind.target_name(), Shape::vector(n_points))?;
         let net = mlp(&mut g, &self.arch, self.act, theta, x)?;
-        let (output, residual) = match self.kind {
-            ProblemKind::Regression => (net.output, g.sub(net.output, target)?),
+        let basis = net.hidden.last().copied().unwrap_or(x);
+        let (output, residual, features) = match self.kind {
+            ProblemKind::Regression => (net.output, g.sub(net.output, target)?, basis),
             ProblemKind::Pinn => {
                 let u = pinn_trial(&mut g, x, net.output)?;
                 let u_xx = saddle_ad::d2_dx2(&mut g, u, x)?;
-                (u, pinn_residual(&mut g, u_xx, target)?)
+                let trial_basis = pinn_trial(&mut g, x, basis)?;
+                let basis_xx = saddle_ad::d2_dx2(&mut g, trial_basis, x)?;
+                (u, pinn_residual(&mut g, u_xx, target)?, g.neg(basis_xx)?)
             }
         };
         let loss = half_sum_of_squares(&mut g, residual)?;
         g.set_output("loss", loss);
-        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: net.hidden })
+        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: net.hidden, features })
     }
 
-    /// The data as program inputs: `x` and the target.
-    pub fn data_inputs(&self) -> [(&'static str, &[f64]); 2] {
-        [("x", &self.data.inputs), (self.kind.target_name(), &self.data.targets)]
+    fn data_inputs(&self) -> Vec<(&'static str, &[f64])> {
+        vec![("x", &self.data.inputs), (self.kind.target_name(), &self.data.targets)]
+    }
+
+    fn target(&self) -> &[f64] {
+        &self.data.targets
+    }
+
+    fn output_weights(&self) -> std::ops::Range<usize> {
+        let last = self.arch.layers().last().copied().expect("an architecture has at least one layer");
+        last.weights..last.biases
     }
 }

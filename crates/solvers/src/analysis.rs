@@ -114,22 +114,25 @@ fn inertia_as_array<S: serde::Serializer>(inertia: &Inertia, s: S) -> Result<S::
 /// Inertia, extreme eigenvalues and classification of the symmetric matrix `h`. A
 /// spectrum that cannot be computed gives NaN extremes and `degenerate`.
 pub fn curvature(h: MatRef<'_, f64>) -> Curvature {
-    match eigenvalues(h) {
-        Some(eigs) if !eigs.is_empty() => {
-            let inertia = inertia(&eigs, ZERO_TOLERANCE);
-            Curvature {
-                inertia,
-                min_eig: eigs[0],
-                max_eig: eigs[eigs.len() - 1],
-                classification: inertia.classify(),
+    Curvature::from_eigenvalues(&eigenvalues(h).unwrap_or_default())
+}
+
+impl Curvature {
+    /// The curvature given the ascending eigenvalues (zero tolerance [`ZERO_TOLERANCE`]); no
+    /// eigenvalues (a non-finite Hessian) gives `degenerate` with NaN extremes.
+    pub fn from_eigenvalues(eigs: &[f64]) -> Curvature {
+        match (eigs.first(), eigs.last()) {
+            (Some(&min_eig), Some(&max_eig)) => {
+                let inertia = inertia(eigs, ZERO_TOLERANCE);
+                Curvature { inertia, min_eig, max_eig, classification: inertia.classify() }
             }
+            _ => Curvature {
+                inertia: Inertia::default(),
+                min_eig: f64::NAN,
+                max_eig: f64::NAN,
+                classification: Classification::Degenerate,
+            },
         }
-        _ => Curvature {
-            inertia: Inertia::default(),
-            min_eig: f64::NAN,
-            max_eig: f64::NAN,
-            classification: Classification::Degenerate,
-        },
     }
 }
 

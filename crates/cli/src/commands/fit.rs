@@ -1,26 +1,23 @@
 //! `saddle fit`: one solver from one start, every iterate recorded, and the end point
 //! classified by the exact Hessian's spectrum.
 
-use std::io::IsTerminal;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use saddle_solvers::analysis::curvature_auto;
-use saddle_solvers::{Adam, Control, GradientDescent, Method, Objective, SolverKind, minimize};
+use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
 use serde_json::{Value, json};
 
 use crate::args::FitArgs;
+use crate::commands::progress_bar;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
+use crate::experiments::fit;
 use crate::init::glorot_normal;
 use crate::io::{OutputFiles, read_finite_npy_vector};
-use crate::objective::NetworkObjective;
 
 /// Fits, writes the requested files (all or none), and returns the summary.
 pub fn run(args: &FitArgs) -> Result<Value> {
     if !(args.gtol.is_finite() && args.gtol >= 0.0) {
         return Err(CliError::Invalid(format!("--gtol must be a non-negative number, got {}", args.gtol)));
     }
-    let method = method(args)?;
+    let mut method = method(args)?;
     let problem = args.problem.load()?;
     let n = problem.param_count();
     let theta0 = match &args.params {
@@ -29,18 +26,23 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         }
         None => glorot_normal(&problem.arch, args.seed),
     };
-    let mut objective = NetworkObjective::new(Derivatives::new(&problem)?);
     let control = Control {
         max_iter: args.max_iter,
         gtol: args.gtol,
         curvature_every: args.curvature_every,
         ..Control::default()
     };
-    let (outcome, records) = fit(method, &mut objective, theta0, &control);
-
-    let mut hessian = faer::Mat::zeros(n, n);
-    objective.hessian(&outcome.last.x, hessian.as_mut());
-    let (end, analysis) = curvature_auto(hessian.as_ref());
+    let progress = progress_bar(control.max_iter as u64, method.name());
+    let mut records = String::new();
+    let done =
+        fit(&problem, Derivatives::new(&problem)?, method.as_mut(), theta0, &control, &mut |record| {
+            records.push_str(&serde_json::to_string(record).expect("records serialize"));
+            records.push('\n');
+            progress.set_position(record.iter as u64);
+            progress.set_message(format!("loss {:.3e}  |g| {:.3e}", record.loss, record.grad_norm));
+        })?;
+    progress.finish_and_clear();
+    let (outcome, end) = (&done.outcome, &done.endpoint);
 
     let mut out = OutputFiles::new();
     if let Some(path) = &args.out {
@@ -54,13 +56,13 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "solver": args.solver.name(),
         "status": outcome.status.name(),
         "iterations": outcome.iterations,
-        "loss": outcome.last.loss,
-        "grad_norm": outcome.last.grad_norm(),
-        "classification": end.classification.name(),
-        "inertia": end.inertia.as_array(),
-        "min_eig": end.min_eig,
-        "max_eig": end.max_eig,
-        "analysis": analysis,
+        "loss": end.loss,
+        "grad_norm": end.grad_norm,
+        "classification": end.curvature.classification.name(),
+        "inertia": end.curvature.inertia.as_array(),
+        "min_eig": end.curvature.min_eig,
+        "max_eig": end.curvature.max_eig,
+        "analysis": end.analysis,
         "params": n,
         "problem": problem.kind.name(),
         "arch": problem.arch.to_string(),
@@ -87,32 +89,4 @@ fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
         }
         (kind, None) => Ok(kind.with_defaults()),
     }
-}
-
-/// Runs the solver, showing progress on a terminal, and returns the outcome with the
-/// records as JSON Lines.
-fn fit(
-    mut method: Box<dyn Method>,
-    objective: &mut NetworkObjective,
-    theta0: Vec<f64>,
-    control: &Control,
-) -> (saddle_solvers::Outcome, String) {
-    let progress = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(control.max_iter as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    progress.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {msg}").expect("a valid template"),
-    );
-    progress.set_prefix(method.name());
-    let mut records = String::new();
-    let outcome = minimize(method.as_mut(), objective, theta0, control, &mut |record| {
-        records.push_str(&serde_json::to_string(record).expect("records serialize"));
-        records.push('\n');
-        progress.set_position(record.iter as u64);
-        progress.set_message(format!("loss {:.3e}  |g| {:.3e}", record.loss, record.grad_norm));
-    });
-    progress.finish_and_clear();
-    (outcome, records)
 }

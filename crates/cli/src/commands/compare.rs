@@ -1,0 +1,65 @@
+//! `saddle compare`: the headline experiment. Several solvers fit the same network from the
+//! same start; for each, where it ended: loss, classification and inertia of the exact
+//! Hessian, and whether the learned features are orthogonal to the target.
+
+use saddle_solvers::Control;
+use serde_json::{Value, json};
+
+use crate::args::CompareArgs;
+use crate::commands::progress_bar;
+use crate::derivatives::Derivatives;
+use crate::error::{CliError, Result};
+use crate::experiments::{Category, fit};
+use crate::init::glorot_normal;
+
+/// Runs every solver from the seed's initialization and returns one summary per solver.
+pub fn run(args: &CompareArgs) -> Result<Value> {
+    for (name, value) in [("--gtol", args.gtol), ("--stationary-tol", args.stationary_tol)] {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
+        }
+    }
+    if args.solvers.is_empty() {
+        return Err(CliError::Invalid("--solvers names no solver".into()));
+    }
+    let problem = args.problem.load()?;
+    let derivs = Derivatives::new(&problem)?;
+    let theta0 = glorot_normal(&problem.arch, args.seed);
+    let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
+    let mut runs = Vec::new();
+    for &solver in &args.solvers {
+        let progress = progress_bar(args.max_iter as u64, solver.name());
+        let mut method = solver.with_defaults();
+        let done = fit(&problem, derivs.clone(), method.as_mut(), theta0.clone(), &control, &mut |r| {
+            progress.set_position(r.iter as u64);
+            progress.set_message(format!("loss {:.3e}", r.loss));
+        })?;
+        progress.finish_and_clear();
+        let end = &done.endpoint;
+        runs.push(json!({
+            "solver": solver.name(),
+            "status": done.outcome.status.name(),
+            "iterations": done.outcome.iterations,
+            "loss": end.loss,
+            "grad_norm": end.grad_norm,
+            "category": Category::of(end, args.stationary_tol).name(),
+            "classification": end.curvature.classification.name(),
+            "inertia": end.curvature.inertia.as_array(),
+            "min_eig": end.curvature.min_eig,
+            "max_eig": end.curvature.max_eig,
+            "output_weight_norm": end.output_weight_norm,
+            "fit_ratio": end.fit_ratio,
+            "max_target_cosine": end.max_target_cosine(),
+        }));
+    }
+    Ok(json!({
+        "problem": problem.kind.name(),
+        "arch": problem.arch.to_string(),
+        "act": problem.act.name(),
+        "points": problem.data.n_points,
+        "params": problem.param_count(),
+        "seed": args.seed,
+        "stationary_tol": args.stationary_tol,
+        "runs": runs,
+    }))
+}

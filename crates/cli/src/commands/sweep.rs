@@ -1,0 +1,58 @@
+//! `saddle sweep`: every architecture × solver × seed of a plan (or one shard of it), run in
+//! parallel, one JSON line per run, and the category counts per solver on stdout.
+
+use saddle_solvers::{Control, SolverKind};
+use serde_json::{Value, json};
+
+use crate::args::SweepArgs;
+use crate::commands::progress_bar;
+use crate::error::{CliError, Result};
+use crate::experiments::Category;
+use crate::experiments::sweep::{self, Plan};
+use crate::io::{OutputFiles, read_data_csv};
+
+/// Runs the shard of the plan, writes the JSON lines, and returns the counts.
+pub fn run(args: &SweepArgs) -> Result<Value> {
+    if !(args.gtol.is_finite() && args.gtol >= 0.0) {
+        return Err(CliError::Invalid(format!("--gtol must be a non-negative number, got {}", args.gtol)));
+    }
+    let plan = Plan {
+        problem: args.problem,
+        archs: args.arch.clone(),
+        act: args.act,
+        solvers: args.solvers.clone().unwrap_or_else(|| SolverKind::ALL.to_vec()),
+        seeds: args.first_seed..args.first_seed.saturating_add(args.seeds),
+        control: Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() },
+        stationary_tol: args.stationary_tol,
+    };
+    sweep::check(&plan)?;
+    let data = read_data_csv(&args.data)?;
+    let total = plan.runs().iter().filter(|r| args.shard.contains(r.run)).count();
+    let progress = progress_bar(total as u64, "sweep");
+    let results = sweep::run(&plan, &data, args.shard, &|| progress.inc(1))?;
+    progress.finish_and_clear();
+
+    let mut lines = String::new();
+    for r in &results {
+        lines.push_str(&serde_json::to_string(r).expect("results serialize"));
+        lines.push('\n');
+    }
+    let mut out = OutputFiles::new();
+    out.text(&args.out, lines);
+    out.commit()?;
+    let counts: serde_json::Map<String, Value> = sweep::shares(&results, &plan.solvers)
+        .into_iter()
+        .map(|(solver, counts)| {
+            let by_category: serde_json::Map<String, Value> =
+                Category::ALL.iter().zip(counts).map(|(c, k)| (c.name().to_string(), json!(k))).collect();
+            (solver.name().to_string(), Value::Object(by_category))
+        })
+        .collect();
+    Ok(json!({
+        "runs": results.len(),
+        "plan_runs": plan.runs().len(),
+        "shard": args.shard.to_string(),
+        "out": args.out.display().to_string(),
+        "counts": counts,
+    }))
+}

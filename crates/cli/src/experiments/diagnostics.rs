@@ -1,0 +1,110 @@
+//! What a run's end point is: the exact Hessian's spectrum and classification, and the
+//! learned basis — its features at the data points (after the problem's operator) and how
+//! they align with the target and the residual.
+
+use faer::Mat;
+use saddle_solvers::analysis::{
+    self, Curvature, DENSE_SPECTRUM_LIMIT, LANCZOS_STEPS, Method, curvature_by_factorization,
+};
+use saddle_solvers::{dot, norm};
+use serde::Serialize;
+
+use crate::derivatives::{Derivatives, compile};
+use crate::error::Result;
+use crate::problem::LossSource;
+
+/// The diagnostics of one point θ.
+#[derive(Clone, Debug, Serialize)]
+pub struct Endpoint {
+    /// L(θ).
+    pub loss: f64,
+    /// ‖∇L(θ)‖₂.
+    pub grad_norm: f64,
+    /// Inertia, extreme eigenvalues and classification of the exact Hessian
+    /// (zero: |λ| ≤ 1e-10·max|λ|).
+    pub curvature: Curvature,
+    /// How the curvature was computed: full spectrum (`eigen`) or, above 2000 parameters,
+    /// LBLᵀ inertia with Lanczos extremes (`lblt_lanczos`).
+    pub analysis: Method,
+    /// Every eigenvalue, ascending, when the full spectrum was computed.
+    #[serde(skip)]
+    pub eigenvalues: Option<Vec<f64>>,
+    /// ‖output weights‖₂ (the coefficients of the features).
+    pub output_weight_norm: f64,
+    /// ‖Lu‖ / ‖target‖: how far the fitted function (after the operator) is from zero,
+    /// relative to the target. Lu = u (regression) or −u'' (PINN), so Lu = r + target.
+    pub fit_ratio: f64,
+    /// ‖r‖ / ‖target‖.
+    pub residual_ratio: f64,
+    /// The K features at the N points, row-major N × K, after the operator.
+    #[serde(skip)]
+    pub features: Vec<f64>,
+    /// ⟨φ_k, target⟩ / (‖φ_k‖‖target‖) per feature (0 for a zero feature).
+    pub target_cosines: Vec<f64>,
+    /// ⟨φ_k, r⟩ / (‖φ_k‖‖r‖) per feature: zero for every k at a stationary point.
+    pub residual_cosines: Vec<f64>,
+}
+
+impl Endpoint {
+    /// The largest |⟨φ_k, target⟩| / (‖φ_k‖‖target‖) over the features.
+    pub fn max_target_cosine(&self) -> f64 {
+        self.target_cosines.iter().fold(0.0f64, |m, c| m.max(c.abs()))
+    }
+
+    /// The number of features K.
+    pub fn feature_count(&self) -> usize {
+        self.target_cosines.len()
+    }
+}
+
+/// Evaluates the diagnostics of `source` at θ with its compiled derivatives.
+pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]) -> Result<Endpoint> {
+    let n = theta.len();
+    let mut grad = vec![0.0; n];
+    let loss = derivs.gradient(theta, &mut grad)?;
+    let mut h = vec![0.0; n * n];
+    derivs.hessian(theta, &mut h)?;
+    let h = Mat::from_fn(n, n, |i, j| h[i * n + j]);
+    let (curvature, analysis, eigenvalues) = if n <= DENSE_SPECTRUM_LIMIT {
+        let eigs = analysis::eigenvalues(h.as_ref()).unwrap_or_default();
+        (Curvature::from_eigenvalues(&eigs), Method::Eigen, Some(eigs).filter(|e| !e.is_empty()))
+    } else {
+        (curvature_by_factorization(h.as_ref(), LANCZOS_STEPS), Method::LbltLanczos, None)
+    };
+
+    let mut program = compile(source, &|g, lg| {
+        g.clear_outputs();
+        g.set_output("features", lg.features);
+        g.set_output("residual", lg.residual);
+        Ok(())
+    })?;
+    program.set_input("theta", theta)?;
+    program.run();
+    let features = program.output("features")?.to_vec();
+    let residual = program.output("residual")?.to_vec();
+    let target = source.target();
+    let fitted: Vec<f64> = residual.iter().zip(target).map(|(r, t)| r + t).collect();
+    let target_norm = norm(target);
+    let k = features.len() / target.len().max(1);
+    let column = |j: usize| -> Vec<f64> { features.iter().skip(j).step_by(k.max(1)).copied().collect() };
+    let cosines = |with: &[f64]| -> Vec<f64> { (0..k).map(|j| cosine(&column(j), with)).collect() };
+    Ok(Endpoint {
+        loss,
+        grad_norm: norm(&grad),
+        curvature,
+        analysis,
+        eigenvalues,
+        output_weight_norm: norm(&theta[source.output_weights()]),
+        fit_ratio: norm(&fitted) / target_norm,
+        residual_ratio: norm(&residual) / target_norm,
+        target_cosines: cosines(target),
+        residual_cosines: cosines(&residual),
+        features,
+    })
+}
+
+/// ⟨a, b⟩ / (‖a‖‖b‖), or 0 when either is zero.
+pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
+    let scale = norm(a) * norm(b);
+    if scale > 0.0 { dot(a, b) / scale } else { 0.0 }
+}

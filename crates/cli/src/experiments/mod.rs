@@ -1,0 +1,120 @@
+//! The study's experiments as library code, shared by `saddle compare`, `saddle sweep` and
+//! `cargo xtask figures`: the data sets, one fit with its end-point diagnostics, multi-seed
+//! sweeps and the two-parameter landscape.
+
+pub mod diagnostics;
+pub mod landscape;
+pub mod sweep;
+
+use std::f64::consts::PI;
+
+use saddle_solvers::{Control, Method, Outcome, Record, minimize};
+
+use crate::derivatives::Derivatives;
+use crate::error::Result;
+use crate::io::Dataset;
+use crate::objective::NetworkObjective;
+use crate::problem::LossSource;
+pub use diagnostics::{Endpoint, endpoint};
+
+/// The regression data of the study (and of `examples/sine.csv`): `points` values of x
+/// evenly spaced on [0, 1], target y = sin(2πx).
+pub fn sine_data(points: usize) -> Dataset {
+    let xs: Vec<f64> = (0..points).map(|i| i as f64 / (points.max(2) - 1) as f64).collect();
+    one_input(xs, |x| (2.0 * PI * x).sin())
+}
+
+/// The PINN data of the study (and of `examples/poisson.csv`): the midpoints of `points`
+/// equal cells of (0, 1), source f = π² sin(πx), whose solution is u = sin(πx).
+pub fn poisson_data(points: usize) -> Dataset {
+    let xs: Vec<f64> = (0..points).map(|i| (i as f64 + 0.5) / points as f64).collect();
+    one_input(xs, |x| PI * PI * (PI * x).sin())
+}
+
+/// A data set with one input per point and the target `f(x)`.
+pub fn one_input(xs: Vec<f64>, f: impl Fn(f64) -> f64) -> Dataset {
+    Dataset { targets: xs.iter().map(|&x| f(x)).collect(), n_points: xs.len(), n_inputs: 1, inputs: xs }
+}
+
+/// One solver run and where it ended.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    /// The solver's outcome (status, iterations, last iterate, evaluation counts).
+    pub outcome: Outcome,
+    /// One record per iteration.
+    pub records: Vec<Record>,
+    /// The diagnostics of the last iterate.
+    pub endpoint: Endpoint,
+}
+
+/// Minimizes `source`'s loss from θ₀ with `method` (with compiled `derivs` of `source`),
+/// calling `on_record` after every iteration, and diagnoses the last iterate.
+pub fn fit(
+    source: &dyn LossSource,
+    derivs: Derivatives,
+    method: &mut dyn Method,
+    theta0: Vec<f64>,
+    control: &Control,
+    on_record: &mut dyn FnMut(&Record),
+) -> Result<Fit> {
+    let mut objective = NetworkObjective::new(derivs);
+    let mut records = Vec::new();
+    let outcome = minimize(method, &mut objective, theta0, control, &mut |record| {
+        on_record(record);
+        records.push(record.clone());
+    });
+    let endpoint = endpoint(source, objective.derivatives(), &outcome.last.x)?;
+    Ok(Fit { outcome, records, endpoint })
+}
+
+/// A run fitted the target when ‖r‖ ≤ this·‖target‖ (its loss is within 1e-6 of the
+/// target's ½‖target‖², so it sits at the global minimum value 0 to that accuracy).
+pub const FIT_TOLERANCE: f64 = 1e-3;
+
+/// Where a run ended, in the classes the study counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// ‖r‖ ≤ [`FIT_TOLERANCE`]·‖target‖: the target is fitted, whatever the gradient says.
+    Fitted,
+    /// Stationary (‖∇L‖ ≤ the stationarity tolerance) with no negative Hessian eigenvalue
+    /// (beyond 1e-10·max|λ|), but the target is not fitted: a poor local minimum.
+    Minimum,
+    /// Stationary with at least one negative eigenvalue.
+    Saddle,
+    /// Neither fitted nor stationary (or not finite).
+    NotConverged,
+}
+
+impl Category {
+    /// The categories in the order figures and tables show them.
+    pub const ALL: [Category; 4] =
+        [Category::Fitted, Category::Minimum, Category::Saddle, Category::NotConverged];
+
+    /// The category of an end point: stationary when ‖∇L‖ ≤ `stationary_tol`.
+    pub fn of(endpoint: &Endpoint, stationary_tol: f64) -> Category {
+        let stationary = endpoint.grad_norm <= stationary_tol; // false for NaN
+        if endpoint.residual_ratio <= FIT_TOLERANCE {
+            Category::Fitted
+        } else if !stationary {
+            Category::NotConverged
+        } else if endpoint.curvature.inertia.negative > 0 {
+            Category::Saddle
+        } else {
+            Category::Minimum
+        }
+    }
+
+    /// The name in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Fitted => "fitted",
+            Category::Minimum => "minimum",
+            Category::Saddle => "saddle",
+            Category::NotConverged => "not_converged",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

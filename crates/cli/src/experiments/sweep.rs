@@ -1,0 +1,239 @@
+//! Multi-seed sweeps: every (architecture, solver, seed) of a plan fitted independently,
+//! in parallel on rayon's threads, each run's numbers independent of the thread count and
+//! of which shard computes it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rayon::prelude::*;
+use saddle_graph::{Activation, Arch};
+use saddle_solvers::{Control, Evals, SolverKind};
+use serde::Serialize;
+
+use crate::derivatives::Derivatives;
+use crate::error::{CliError, Result};
+use crate::experiments::{Category, fit};
+use crate::init::glorot_normal;
+use crate::io::Dataset;
+use crate::problem::{Problem, ProblemKind};
+
+/// What a sweep runs: every architecture × solver × seed on one data set.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The objective.
+    pub problem: ProblemKind,
+    /// The architectures, in order.
+    pub archs: Vec<Arch>,
+    /// The hidden-layer activation.
+    pub act: Activation,
+    /// The solvers, in order (each with its default hyperparameters).
+    pub solvers: Vec<SolverKind>,
+    /// The seeds of the Glorot-normal initializations.
+    pub seeds: std::ops::Range<u64>,
+    /// Iteration limit and stopping tolerance of every run.
+    pub control: Control,
+    /// A run reached a stationary point when its final ‖∇L‖ ≤ this.
+    pub stationary_tol: f64,
+}
+
+/// One run of a plan; `run` numbers the plan's runs from 0 in architecture-major,
+/// then solver, then seed order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSpec {
+    /// Position in the plan.
+    pub run: usize,
+    /// The architecture.
+    pub arch: Arch,
+    /// The solver.
+    pub solver: SolverKind,
+    /// The initialization's seed.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// Every run of the plan, in order.
+    pub fn runs(&self) -> Vec<RunSpec> {
+        let mut runs = Vec::new();
+        for arch in &self.archs {
+            for &solver in &self.solvers {
+                for seed in self.seeds.clone() {
+                    runs.push(RunSpec { run: runs.len(), arch: arch.clone(), solver, seed });
+                }
+            }
+        }
+        runs
+    }
+}
+
+/// Part `index` (1-based) of `count`: the runs whose number is ≡ index − 1 (mod count), so
+/// shards of a plan are disjoint, cover it, and have near-equal mixes of sizes and solvers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, 1 ..= count.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole plan.
+    pub const ALL: Shard = Shard { index: 1, count: 1 };
+
+    /// Whether run number `run` belongs to this shard.
+    pub fn contains(&self, run: usize) -> bool {
+        run % self.count == self.index - 1
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Shard, String> {
+        let bad = || format!("'{s}' is not a shard: expected I/N with 1 ≤ I ≤ N, e.g. 2/8");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (usize, usize) =
+            (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// One run's result: one JSON line of `saddle sweep`.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    /// Position in the plan.
+    pub run: usize,
+    /// `regression` or `pinn`.
+    pub problem: &'static str,
+    /// The architecture, e.g. `1,10,1`.
+    pub arch: String,
+    /// The activation.
+    pub act: &'static str,
+    /// The solver's name.
+    pub solver: &'static str,
+    /// The initialization's seed.
+    pub seed: u64,
+    /// The number of parameters.
+    pub params: usize,
+    /// The solver's final status.
+    pub status: &'static str,
+    /// Iterations taken.
+    pub iterations: usize,
+    /// Final loss.
+    pub loss: f64,
+    /// Final ‖∇L‖₂.
+    pub grad_norm: f64,
+    /// The exact Hessian's classification at the end (zero: |λ| ≤ 1e-10·max|λ|).
+    pub classification: &'static str,
+    /// [negative, zero, positive] eigenvalue counts.
+    pub inertia: [usize; 3],
+    /// Smallest eigenvalue.
+    pub min_eig: f64,
+    /// Largest eigenvalue.
+    pub max_eig: f64,
+    /// The index: the fraction of negative eigenvalues.
+    pub index: f64,
+    /// `fitted`, `minimum`, `saddle` or `not_converged` (see [`Category`]).
+    pub category: Category,
+    /// ‖output weights‖₂ at the end.
+    pub output_weight_norm: f64,
+    /// ‖Lu‖ / ‖target‖ at the end.
+    pub fit_ratio: f64,
+    /// max_k |cos(φ_k, target)| at the end.
+    pub max_target_cosine: f64,
+    /// Evaluation counts.
+    pub evals: Evals,
+}
+
+/// Runs the plan's runs that belong to `shard` on `data`, in parallel, and returns their
+/// results in plan order; `progress` is called once per finished run (from any thread).
+pub fn run(
+    plan: &Plan,
+    data: &Dataset,
+    shard: Shard,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<RunResult>> {
+    let runs: Vec<RunSpec> = plan.runs().into_iter().filter(|r| shard.contains(r.run)).collect();
+    // Compile each architecture's programs once; every run starts from a copy.
+    let compiled = plan
+        .archs
+        .iter()
+        .map(|arch| {
+            let problem = Problem::new(plan.problem, arch.clone(), plan.act, data.clone())?;
+            let derivs = Derivatives::new(&problem)?;
+            Ok((problem, derivs))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    runs.par_iter()
+        .map(|spec| {
+            let (problem, derivs) =
+                &compiled[plan.archs.iter().position(|a| *a == spec.arch).expect("the run's architecture")];
+            let mut method = spec.solver.with_defaults();
+            let theta0 = glorot_normal(&spec.arch, spec.seed);
+            let done = fit(problem, derivs.clone(), method.as_mut(), theta0, &plan.control, &mut |_| {})?;
+            let end = &done.endpoint;
+            progress();
+            Ok(RunResult {
+                run: spec.run,
+                problem: plan.problem.name(),
+                arch: spec.arch.to_string(),
+                act: plan.act.name(),
+                solver: spec.solver.name(),
+                seed: spec.seed,
+                params: problem.param_count(),
+                status: done.outcome.status.name(),
+                iterations: done.outcome.iterations,
+                loss: end.loss,
+                grad_norm: end.grad_norm,
+                classification: end.curvature.classification.name(),
+                inertia: end.curvature.inertia.as_array(),
+                min_eig: end.curvature.min_eig,
+                max_eig: end.curvature.max_eig,
+                index: end.curvature.inertia.index(),
+                category: Category::of(end, plan.stationary_tol),
+                output_weight_norm: end.output_weight_norm,
+                fit_ratio: end.fit_ratio,
+                max_target_cosine: end.max_target_cosine(),
+                evals: done.outcome.evals,
+            })
+        })
+        .collect()
+}
+
+/// Counts of each category per solver, in the plan's solver order.
+pub fn shares(results: &[RunResult], solvers: &[SolverKind]) -> Vec<(SolverKind, [usize; 4])> {
+    solvers
+        .iter()
+        .map(|&s| {
+            let mut counts = [0; 4];
+            for r in results.iter().filter(|r| r.solver == s.name()) {
+                counts[Category::ALL.iter().position(|&c| c == r.category).expect("a category")] += 1;
+            }
+            (s, counts)
+        })
+        .collect()
+}
+
+/// The error for a plan that has nothing to run.
+pub fn check(plan: &Plan) -> Result<()> {
+    if plan.archs.is_empty() || plan.solvers.is_empty() || plan.seeds.is_empty() {
+        return Err(CliError::Invalid(
+            "the sweep has no runs: give at least one --arch, solver and seed".into(),
+        ));
+    }
+    if !(plan.stationary_tol.is_finite() && plan.stationary_tol >= 0.0) {
+        return Err(CliError::Invalid(format!(
+            "--stationary-tol must be a non-negative number, got {}",
+            plan.stationary_tol
+        )));
+    }
+    Ok(())
+}
