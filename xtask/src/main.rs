@@ -1,17 +1,119 @@
-//! `cargo xtask <task>`: project automation written in Rust.
-//!
-//! No task exists yet: `figures` (regenerate every figure of docs/figures) is planned
-//! and not implemented, so every call ends with a one-line error and exit code 2
-//! rather than silently doing nothing.
+//! `cargo xtask <task>`: project automation written in Rust. The one task, `figures`,
+//! regenerates every figure of the study (docs/figures/) and the tables of
+//! docs/REPRODUCTION.md.
 
+mod figures;
+mod plot;
+mod report;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Project automation for saddle.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Regenerate every figure (SVG, PNG and the CSV it plots) and the tables of
+    /// docs/REPRODUCTION.md.
+    Figures {
+        /// Reduced seeds, widths, iterations and grids: the whole set in under two minutes.
+        /// Writes the tables to OUT/tables.md instead of docs/REPRODUCTION.md.
+        #[arg(long)]
+        quick: bool,
+        /// Write into this directory instead of docs/figures (tables go to OUT/tables.md).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
+
+/// A progress bar on stderr when it is a terminal.
+pub fn progress(len: u64, prefix: &str) -> ProgressBar {
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {elapsed}").expect("a valid template"),
+    );
+    bar.set_prefix(prefix.to_string());
+    bar
+}
+
+fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let default_out = root().join("docs/figures");
+    let into_docs = out.is_none() && !quick;
+    let out = out.unwrap_or(default_out);
+    std::fs::create_dir_all(&out)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create the directory: {e}", out.display()))?;
+    let settings = figures::Settings { quick, out: out.clone() };
+    let mut report = report::Report::default();
+    let started = Instant::now();
+    for (i, (what, generate)) in figures::STEPS.iter().enumerate() {
+        let t = Instant::now();
+        eprintln!("[{}/{}] {what}{} ...", i + 1, figures::STEPS.len(), if quick { " (quick)" } else { "" });
+        generate(&settings, &mut report)?;
+        eprintln!("      done in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    for stem in figures::STEMS {
+        for path in figures::paths(&out, stem) {
+            anyhow::ensure!(
+                report.files.contains(&path),
+                "figure {stem}: {} was not written",
+                path.display()
+            );
+        }
+    }
+    if into_docs {
+        let path = root().join("docs/REPRODUCTION.md");
+        let doc = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let filled = report::fill_tables(&doc, &report)?;
+        report::write_file(&path, filled.as_bytes(), &mut report)?;
+    } else {
+        report::write_file(&out.join("tables.md"), report.tables_markdown().as_bytes(), &mut report)?;
+    }
+    eprintln!(
+        "wrote {} files to {} in {:.1} s",
+        report.files.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
 
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1);
-    match task.as_deref() {
-        Some("figures") => eprintln!("error: `cargo xtask figures` is not implemented yet"),
-        Some(other) => eprintln!("error: unknown task '{other}' (no tasks are implemented yet)"),
-        None => eprintln!("error: no task given; usage: cargo xtask <task> (no tasks are implemented yet)"),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.task {
+        Task::Figures { quick, out } => run_figures(quick, out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::from(2)
+        }
     }
-    ExitCode::from(2)
 }

@@ -1,0 +1,113 @@
+//! `cargo xtask figures --quick` end to end: every figure and CSV is produced, the CSVs
+//! hold finite numbers, and F5's shares can be recomputed from its JSON lines.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+const STEMS: [&str; 9] = [
+    "f1_linear_vs_network",
+    "f2_solvers",
+    "f3_spectra",
+    "f4_learned_basis",
+    "f5_shares",
+    "f6_pinn",
+    "f6_pinn_basis",
+    "f7_loss_vs_index",
+    "f8_landscape",
+];
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn quick_figures_are_complete_finite_and_consistent() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["figures", "--quick", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    for stem in STEMS {
+        for ext in ["svg", "png"] {
+            let path = out.path().join(format!("{stem}.{ext}"));
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(bytes.len() > 1000, "{} is nearly empty", path.display());
+        }
+        let svg = std::fs::read_to_string(out.path().join(format!("{stem}.svg"))).unwrap();
+        assert!(svg.contains("<text"), "{stem}.svg has no text");
+    }
+    // Every CSV: at least one row, every row as wide as the header, every number finite,
+    // and every column that holds a number holds only numbers.
+    let mut csvs = 0;
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "csv") {
+            continue;
+        }
+        csvs += 1;
+        let (header, rows) = read_csv(&path);
+        assert!(!rows.is_empty(), "{} has no rows", path.display());
+        for col in 0..header.len() {
+            let numbers: Vec<Option<f64>> = rows.iter().map(|r| r[col].parse::<f64>().ok()).collect();
+            if header[col].ends_with("_reaches") {
+                // The stationary point a start reaches: its number, or none.
+                assert!(
+                    rows.iter().all(|r| r[col] == "none" || r[col].parse::<usize>().is_ok_and(|k| k >= 1))
+                );
+            } else if numbers.iter().any(Option::is_some) {
+                for (row, v) in numbers.iter().enumerate() {
+                    let v = v.unwrap_or_else(|| {
+                        panic!("{}: column {} row {row} is not a number", path.display(), header[col])
+                    });
+                    assert!(v.is_finite(), "{}: column {} row {row} is {v}", path.display(), header[col]);
+                }
+            }
+        }
+    }
+    assert!(csvs >= STEMS.len());
+
+    // F5's shares, recomputed from the runs' JSON lines.
+    let lines = std::fs::read_to_string(out.path().join("f5_runs.jsonl")).unwrap();
+    let mut counts: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut runs: HashMap<(String, String), usize> = HashMap::new();
+    for line in lines.lines() {
+        let run: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = (run["arch"].as_str().unwrap().to_string(), run["solver"].as_str().unwrap().to_string());
+        *runs.entry(key.clone()).or_default() += 1;
+        *counts.entry((key.0, key.1, run["category"].as_str().unwrap().to_string())).or_default() += 1;
+    }
+    let (header, rows) = read_csv(&out.path().join("f5_shares.csv"));
+    assert_eq!(rows.len(), runs.len());
+    for row in &rows {
+        let key = (row[0].clone(), row[1].clone());
+        assert_eq!(row[2].parse::<usize>().unwrap(), runs[&key]);
+        for (col, category) in header.iter().enumerate().skip(3) {
+            let expected =
+                counts.get(&(key.0.clone(), key.1.clone(), category.clone())).copied().unwrap_or(0);
+            let share: f64 = row[col].parse().unwrap();
+            assert!((share - expected as f64 / runs[&key] as f64).abs() < 1e-15, "{key:?} {category}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_output_directory_is_one_error_line() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["figures", "--quick", "--out"])
+        .arg(file.path().join("inside-a-file"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("inside-a-file"), "{stderr}");
+}
