@@ -1,0 +1,147 @@
+//! `saddle compare` and `saddle sweep` end to end: the headline experiment's claims, shards
+//! that add up to the whole sweep, and one-line errors that write nothing.
+
+mod support;
+
+use std::fs;
+
+use serde_json::Value;
+use support::{files_in, run, workspace_root};
+
+fn sine() -> String {
+    workspace_root().join("examples/sine.csv").to_str().unwrap().to_string()
+}
+
+/// The README's main command: exact Newton stops near u ≈ 0 with its features orthogonal to
+/// the target, while the safeguarded solvers fit the target from the same start.
+#[test]
+fn the_headline_experiment_separates_newton_from_safeguarded_solvers() {
+    let data = sine();
+    let summary = run([
+        "compare",
+        "--problem",
+        "regression",
+        "--arch",
+        "1,10,1",
+        "--act",
+        "tanh",
+        "--data",
+        &data,
+        "--seed",
+        "1",
+    ])
+    .success_json();
+    assert_eq!(summary["params"], 31);
+    let runs = summary["runs"].as_array().unwrap();
+    let solvers: Vec<&str> = runs.iter().map(|r| r["solver"].as_str().unwrap()).collect();
+    assert_eq!(solvers, ["newton", "bfgs", "lm", "saddle-free-newton"]);
+    let newton = &runs[0];
+    assert_eq!(newton["category"], "not_converged");
+    assert!(newton["fit_ratio"].as_f64().unwrap() < 0.01, "{newton}");
+    assert!(newton["max_target_cosine"].as_f64().unwrap() < 1e-3, "{newton}");
+    assert!(newton["loss"].as_f64().unwrap() > 15.0);
+    for r in &runs[1..] {
+        assert_eq!(r["category"], "fitted", "{r}");
+        assert!(r["loss"].as_f64().unwrap() < 1e-5, "{r}");
+        let inertia: Vec<u64> =
+            r["inertia"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(inertia.iter().sum::<u64>(), 31);
+    }
+}
+
+/// A small sweep (2 architectures × newton, lm × 2 seeds); a flag in `extra` replaces the
+/// default given here.
+fn sweep(out: &str, extra: &[&str]) -> support::Run {
+    let data = sine();
+    let defaults = [
+        ("--problem", "regression"),
+        ("--act", "tanh"),
+        ("--data", &data),
+        ("--solvers", "newton,lm"),
+        ("--seeds", "2"),
+        ("--max-iter", "20"),
+        ("--out", out),
+    ];
+    let mut args = vec!["sweep", "--arch", "1,3,1", "--arch", "1,4,1"];
+    for (flag, value) in defaults {
+        if !extra.iter().any(|e| e.starts_with(flag)) {
+            args.extend([flag, value]);
+        }
+    }
+    args.extend_from_slice(extra);
+    run(args)
+}
+
+fn lines(path: &std::path::Path) -> Vec<Value> {
+    fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn shards_of_a_sweep_add_up_to_the_whole_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.jsonl");
+    let summary = sweep(whole.to_str().unwrap(), &[]).success_json();
+    assert_eq!(summary["runs"], 8);
+    let all = lines(&whole);
+    assert_eq!(all.len(), 8);
+    assert_eq!(
+        all.iter().map(|r| r["run"].as_u64().unwrap()).collect::<Vec<_>>(),
+        (0..8).collect::<Vec<_>>()
+    );
+    // Architecture-major, then solver, then seed.
+    assert_eq!(
+        (all[2]["arch"].as_str(), all[2]["solver"].as_str(), all[2]["seed"].as_u64()),
+        (Some("1,3,1"), Some("lm"), Some(0))
+    );
+    let mut counted = 0;
+    for (solver, counts) in summary["counts"].as_object().unwrap() {
+        for (category, k) in counts.as_object().unwrap() {
+            let expected = all
+                .iter()
+                .filter(|r| r["solver"] == solver.as_str() && r["category"] == category.as_str())
+                .count();
+            assert_eq!(k.as_u64().unwrap() as usize, expected);
+            counted += expected;
+        }
+    }
+    assert_eq!(counted, 8);
+
+    let mut parts = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let path = dir.path().join(format!("part{}.jsonl", &shard[..1]));
+        let summary = sweep(path.to_str().unwrap(), &["--shard", shard]).success_json();
+        assert_eq!(summary["plan_runs"], 8);
+        parts.extend(lines(&path));
+    }
+    parts.sort_by_key(|r| r["run"].as_u64().unwrap());
+    assert_eq!(parts, all);
+}
+
+#[test]
+fn bad_sweep_and_compare_arguments_are_one_line_errors_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs.jsonl");
+    let out = out.to_str().unwrap();
+    sweep(out, &["--shard", "4/3"]).user_error(&["4/3", "shard"]);
+    sweep(out, &["--shard", "x"]).user_error(&["shard"]);
+    sweep(out, &["--seeds", "0"]).user_error(&["no runs"]);
+    sweep(out, &["--solvers", "newtn"]).user_error(&["newtn"]);
+    sweep(out, &["--stationary-tol=-1"]).user_error(&["--stationary-tol"]);
+    assert!(files_in(dir.path()).is_empty());
+    let data = sine();
+    run(["compare", "--problem", "regression", "--arch", "2,3,1", "--act", "tanh", "--data", &data])
+        .user_error(&["--arch 2,3,1", "input"]);
+    run([
+        "compare",
+        "--problem",
+        "regression",
+        "--arch",
+        "1,3,1",
+        "--act",
+        "tanh",
+        "--data",
+        &data,
+        "--gtol=-1",
+    ])
+    .user_error(&["--gtol"]);
+}
