@@ -10,8 +10,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use support::{files_in, read_vector, run};
 
-const SOLVERS: [&str; 11] = [
+const SOLVERS: [&str; 12] = [
     "newton",
+    "newton-pinv",
     "damped-newton",
     "saddle-free-newton",
     "trust-region",

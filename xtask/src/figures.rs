@@ -128,8 +128,9 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let linear = run(&basis, SolverKind::Newton, vec![0.0; basis.size], iters)?;
     let problem = network(ProblemKind::Regression, ARCH)?;
     let net = run(&problem, SolverKind::Newton, glorot_normal(&problem.arch, SEED), iters)?;
+    let pinv = run(&problem, SolverKind::NewtonPinv, glorot_normal(&problem.arch, SEED), iters)?;
     let mut csv = Csv::new(&["model", "iter", "loss", "grad_norm"]);
-    for (model, f) in [("legendre_9", &linear), ("network_1_10_1", &net)] {
+    for (model, f) in [("legendre_9", &linear), ("network_1_10_1", &net), ("network_1_10_1_pinv", &pinv)] {
         for r in &f.records {
             csv.row([model.to_string(), r.iter.to_string(), fmt_g(r.loss), fmt_g(r.grad_norm)]);
         }
@@ -145,6 +146,7 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             vec![
                 per_iteration("Legendre basis, degree 9 (10 coefficients)", &linear, |r| r.loss),
                 per_iteration(&format!("network {ARCH} tanh (31 parameters)"), &net, |r| r.loss),
+                per_iteration(&format!("network {ARCH}, newton-pinv"), &pinv, |r| r.loss),
             ],
         ),
         axes(
@@ -156,6 +158,7 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             vec![
                 per_iteration("Legendre basis", &linear, |r| r.grad_norm),
                 per_iteration(&format!("network {ARCH}"), &net, |r| r.grad_norm),
+                per_iteration(&format!("network {ARCH}, newton-pinv"), &pinv, |r| r.grad_norm),
             ],
         ),
     ];
@@ -180,8 +183,9 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             "inertia [−,0,+]",
         ],
         [
-            ("Legendre degree 9", &basis as &dyn LossSource, &linear),
-            (&*format!("network {ARCH}, seed {SEED}"), &problem, &net),
+            ("Legendre degree 9, newton", &basis as &dyn LossSource, &linear),
+            (&*format!("network {ARCH}, seed {SEED}, newton"), &problem, &net),
+            (&*format!("network {ARCH}, seed {SEED}, newton-pinv"), &problem, &pinv),
         ]
         .iter()
         .map(|(name, src, f)| {
@@ -190,8 +194,8 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                 src.param_count().to_string(),
                 f.outcome.status.name().to_string(),
                 f.outcome.iterations.to_string(),
-                fmt_g(f.endpoint.loss),
-                fmt_g(f.endpoint.grad_norm),
+                fmt_short(f.endpoint.loss),
+                fmt_short(f.endpoint.grad_norm),
                 f.endpoint.curvature.classification.name().to_string(),
                 format!("{:?}", f.endpoint.curvature.inertia.as_array()),
             ]
@@ -202,7 +206,7 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 }
 
 /// The solvers compared from one start in F2 (all of the family).
-const FAMILY: [SolverKind; 11] = SolverKind::ALL;
+const FAMILY: [SolverKind; 12] = SolverKind::ALL;
 
 /// The safeguarded solvers whose end points F3 and F4 set beside exact Newton's.
 const SAFEGUARDED: [SolverKind; 3] = [SolverKind::Bfgs, SolverKind::Lm, SolverKind::SaddleFreeNewton];
@@ -453,7 +457,8 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     }
     crate::report::write_file(&s.out.join("f5_runs.jsonl"), lines.as_bytes(), report)?;
 
-    let mut csv = Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "saddle", "not_converged"]);
+    let mut csv =
+        Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not_converged"]);
     let mut panels = Vec::new();
     let mut rows = Vec::new();
     for a in &plan.archs {
@@ -499,11 +504,19 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         panels,
         columns,
     )?;
-    report.table("f5", &["arch", "solver", "runs", "fitted", "minimum", "saddle", "not converged"], rows);
+    report.table(
+        "f5",
+        &["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not converged"],
+        rows,
+    );
 
-    // F7: exact Newton's end points, loss against index, marked by whether they are stationary.
-    let newton: Vec<&RunResult> = results.iter().filter(|r| r.solver == SolverKind::Newton.name()).collect();
+    // F7: the end points of exact Newton (LBLᵀ, stops where H is singular) and of its
+    // pseudo-inverse variant (continues there), loss against index, by category.
+    let newtons = [SolverKind::Newton, SolverKind::NewtonPinv];
+    let ends: Vec<&RunResult> =
+        results.iter().filter(|r| newtons.iter().any(|k| k.name() == r.solver)).collect();
     let mut csv = Csv::new(&[
+        "solver",
         "arch",
         "seed",
         "loss",
@@ -514,8 +527,9 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         "fit_ratio",
         "max_target_cosine",
     ]);
-    for r in &newton {
+    for r in &ends {
         csv.row([
+            r.solver.to_string(),
             r.arch.clone(),
             r.seed.to_string(),
             fmt_g(r.loss),
@@ -528,53 +542,68 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         ]);
     }
     csv.write(&s.out.join("f7_loss_vs_index.csv"), report)?;
-    let group = |name: &str, keep: &dyn Fn(&RunResult) -> bool| Series {
-        label: name.to_string(),
-        points: newton.iter().filter(|r| keep(r)).map(|r| (r.index, r.loss)).collect(),
-        mark: Mark::Points,
-    };
-    let stationary = |r: &RunResult| matches!(r.category, Category::Saddle | Category::Minimum);
-    save(
-        report,
-        s,
-        "f7_loss_vs_index",
-        "F7  Exact Newton's end points: loss against index (fraction of negative eigenvalues)",
-        vec![axes(
-            &format!("{} runs over widths {widths:?}", newton.len()),
-            "index",
-            "loss",
-            Scale::Linear,
-            Scale::Log10,
-            vec![
-                group("stationary (‖∇L‖ ≤ 1e-6)", &stationary),
-                group("fitted (‖r‖ ≤ 1e-3‖y‖)", &|r| r.category == Category::Fitted),
-                group("stopped elsewhere (singular, diverged, limit)", &|r| {
-                    r.category == Category::NotConverged
-                }),
-            ],
-        )],
-        1,
-    )?;
-    let near_zero = newton.iter().filter(|r| r.fit_ratio < 0.1).count();
-    let orthogonal = newton.iter().filter(|r| r.fit_ratio < 0.1 && r.max_target_cosine < 0.05).count();
+    let panels = newtons
+        .iter()
+        .map(|k| {
+            let mine: Vec<&&RunResult> = ends.iter().filter(|r| r.solver == k.name()).collect();
+            let series = Category::ALL
+                .iter()
+                .map(|c| Series {
+                    label: format!("{} ({})", c.name(), mine.iter().filter(|r| r.category == *c).count()),
+                    points: mine.iter().filter(|r| r.category == *c).map(|r| (r.index, r.loss)).collect(),
+                    mark: Mark::Points,
+                })
+                .collect();
+            axes(
+                &format!("{}: {} runs, widths {widths:?}", k.name(), mine.len()),
+                "index (fraction of negative eigenvalues)",
+                "loss",
+                Scale::Linear,
+                Scale::Log10,
+                series,
+            )
+        })
+        .collect();
+    save(report, s, "f7_loss_vs_index", "F7  Exact Newton's end points: loss against index", panels, 2)?;
+    let stationary =
+        |r: &RunResult| matches!(r.category, Category::Saddle | Category::Minimum | Category::Degenerate);
     report.table(
         "f7",
         &[
-            "Newton runs",
+            "solver",
+            "runs",
             "stationary",
+            "of which saddle / degenerate / minimum",
             "fitted",
             "ended with ‖u‖ < 0.1‖y‖",
-            "of which max |cos(φ_k, y)| < 0.05",
-            "median index",
+            "ended with every varying φ_k ⟂ y (|cos| < 0.05)",
+            "median index of the stationary ends",
+            "median loss of the stationary ends",
         ],
-        vec![vec![
-            newton.len().to_string(),
-            newton.iter().filter(|r| stationary(r)).count().to_string(),
-            newton.iter().filter(|r| r.category == Category::Fitted).count().to_string(),
-            near_zero.to_string(),
-            orthogonal.to_string(),
-            fmt_short(median(newton.iter().map(|r| r.index).collect())),
-        ]],
+        newtons
+            .iter()
+            .map(|k| {
+                let mine: Vec<&RunResult> = ends.iter().copied().filter(|r| r.solver == k.name()).collect();
+                let count = |c: Category| mine.iter().filter(|r| r.category == c).count();
+                let still: Vec<&RunResult> = mine.iter().copied().filter(|r| stationary(r)).collect();
+                vec![
+                    k.name().to_string(),
+                    mine.len().to_string(),
+                    still.len().to_string(),
+                    format!(
+                        "{} / {} / {}",
+                        count(Category::Saddle),
+                        count(Category::Degenerate),
+                        count(Category::Minimum)
+                    ),
+                    count(Category::Fitted).to_string(),
+                    mine.iter().filter(|r| r.fit_ratio < 0.1).count().to_string(),
+                    mine.iter().filter(|r| r.max_varying_target_cosine < 0.05).count().to_string(),
+                    fmt_short(median(still.iter().map(|r| r.index).collect())),
+                    fmt_short(median(still.iter().map(|r| r.loss).collect())),
+                ]
+            })
+            .collect(),
     );
     Ok(())
 }
@@ -608,17 +637,82 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         "F6  PINN −u'' = π² sin πx: every solver from the same start",
         "f6",
     )?;
-    let newton = &fits[0].1;
-    let other = &fits.iter().find(|(k, _)| *k == SolverKind::SaddleFreeNewton).expect("in the family").1;
+    let fit_of = |kind: SolverKind| &fits.iter().find(|(k, _)| *k == kind).expect("in the family").1;
     basis_figure(
         s,
         report,
         &problem,
-        &[("newton", newton), ("saddle-free-newton", other)],
+        &[
+            ("newton", fit_of(SolverKind::Newton)),
+            ("newton-pinv", fit_of(SolverKind::NewtonPinv)),
+            ("saddle-free-newton", fit_of(SolverKind::SaddleFreeNewton)),
+        ],
         "f6_pinn_basis",
         "F6  PINN basis after the operator, −(x(1−x)φ_k)'', at the end points",
         "source f",
     )?;
+
+    // Over seeds: where the PINN runs end, and how often exact Newton's end has a fitted
+    // function Lu = −u'' near zero with every feature orthogonal to f.
+    let plan = Plan {
+        problem: ProblemKind::Pinn,
+        archs: vec![problem.arch.clone()],
+        act: Activation::Tanh,
+        solvers: vec![
+            SolverKind::Newton,
+            SolverKind::NewtonPinv,
+            SolverKind::SaddleFreeNewton,
+            SolverKind::TrustRegion,
+            SolverKind::Lm,
+            SolverKind::Bfgs,
+        ],
+        seeds: 0..s.pick(20, 3),
+        control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
+        stationary_tol: 1e-6,
+    };
+    let progress = crate::progress(plan.runs().len() as u64, "  runs");
+    let results = sweep::run(&plan, &problem.data, Shard::ALL, &|| progress.inc(1))?;
+    progress.finish_and_clear();
+    let mut lines = String::new();
+    for r in &results {
+        lines.push_str(&serde_json::to_string(r)?);
+        lines.push('\n');
+    }
+    crate::report::write_file(&s.out.join("f6_runs.jsonl"), lines.as_bytes(), report)?;
+    let n = plan.seeds.clone().count();
+    report.table(
+        "f6_shares",
+        &[
+            "solver",
+            "runs",
+            "fitted",
+            "minimum",
+            "degenerate",
+            "saddle",
+            "not converged",
+            "ended with every varying Lφ_k ⟂ f (|cos| < 0.05)",
+            "mean constant (saturated) features",
+            "median final loss",
+        ],
+        sweep::shares(&results, &plan.solvers)
+            .into_iter()
+            .map(|(k, counts)| {
+                let mine: Vec<&RunResult> = results.iter().filter(|r| r.solver == k.name()).collect();
+                [k.name().to_string(), n.to_string()]
+                    .into_iter()
+                    .chain(counts.iter().map(|c| c.to_string()))
+                    .chain([
+                        mine.iter().filter(|r| r.max_varying_target_cosine < 0.05).count().to_string(),
+                        fmt_short(
+                            mine.iter().map(|r| r.constant_features as f64).sum::<f64>()
+                                / mine.len().max(1) as f64,
+                        ),
+                        fmt_short(median(mine.iter().map(|r| r.loss).collect())),
+                    ])
+                    .collect()
+            })
+            .collect(),
+    );
     Ok(())
 }
 

@@ -194,10 +194,12 @@ pub enum PlotError {
 }
 
 /// Pixel size `(width, height)` of the images [`render`] produces for `figure`.
+/// A figure title wider than the figure is word-wrapped, and gets [`TITLE_HEIGHT`] per line.
 pub fn figure_size(figure: &Figure) -> (u32, u32) {
     let (columns, rows) = grid(figure);
-    let title = if figure.title.is_empty() { 0 } else { TITLE_HEIGHT };
-    (columns as u32 * PANEL_WIDTH, title + rows as u32 * PANEL_HEIGHT)
+    let width = columns as u32 * PANEL_WIDTH;
+    let title = title_lines(&figure.title, width).len() as u32 * TITLE_HEIGHT;
+    (width, title + rows as u32 * PANEL_HEIGHT)
 }
 
 /// Renders `figure` to `dir/stem.svg` and `dir/stem.png` (creating `dir` if needed) and
@@ -431,15 +433,81 @@ fn grid(figure: &Figure) -> (usize, usize) {
     (columns, n.div_ceil(columns))
 }
 
+/// Free space left and right of the figure title, in pixels.
+const TITLE_MARGIN: u32 = 12;
+/// Distance between the baselines of a wrapped figure title, in pixels.
+const TITLE_LINE: i32 = 30;
+
+/// Width of `text` in the figure title font, in pixels.
+fn title_width(text: &str) -> u32 {
+    let _ = register_fonts();
+    let style = bold(FIGURE_TITLE_SIZE);
+    // Without the font (never expected), assume a generous average glyph width.
+    style
+        .font
+        .box_size(text)
+        .map(|(w, _)| w)
+        .unwrap_or((text.chars().count() as f64 * 0.7 * FIGURE_TITLE_SIZE) as u32)
+}
+
+/// The figure title word-wrapped to fit `width` pixels (a word wider than that is broken
+/// between characters); no lines for an empty title. Runs of spaces inside a line are kept.
+fn title_lines(title: &str, width: u32) -> Vec<String> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Vec::new();
+    }
+    let room = width.saturating_sub(2 * TITLE_MARGIN).max(1);
+    let fits = |s: &str| title_width(s) <= room;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in title.split(' ') {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if line.is_empty() || fits(candidate.trim_end()) {
+            line = candidate;
+            continue;
+        }
+        lines.push(line.trim_end().to_string());
+        line = word.to_string();
+    }
+    lines.push(line.trim_end().to_string());
+    // Break words that are wider than the figure on their own.
+    let mut out = Vec::new();
+    for line in lines {
+        let mut rest = line.as_str();
+        while !fits(rest) {
+            let mut cut = rest.char_indices().nth(1).map_or(rest.len(), |(i, _)| i);
+            for (i, _) in rest.char_indices().skip(2) {
+                if !fits(&rest[..i]) {
+                    break;
+                }
+                cut = i;
+            }
+            out.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        if !rest.is_empty() {
+            out.push(rest.to_string());
+        }
+    }
+    out
+}
+
 fn draw_figure<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, figure: &Figure) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_err)?;
-    let body = if figure.title.is_empty() {
+    let (width, _) = root.dim_in_pixel();
+    let lines = title_lines(&figure.title, width);
+    let body = if lines.is_empty() {
         root.clone()
     } else {
-        let (top, body) = root.split_vertically(TITLE_HEIGHT);
+        let (top, body) = root.split_vertically(lines.len() as u32 * TITLE_HEIGHT);
         let (w, h) = top.dim_in_pixel();
         let style = bold(FIGURE_TITLE_SIZE).pos(Pos::new(HPos::Center, VPos::Center));
-        top.draw_text(&figure.title, &style, (w as i32 / 2, h as i32 / 2)).map_err(draw_err)?;
+        // The lines sit closer together than TITLE_HEIGHT, centred in the title strip.
+        let first = h as i32 / 2 - (lines.len() as i32 - 1) * TITLE_LINE / 2;
+        for (i, line) in lines.iter().enumerate() {
+            top.draw_text(line, &style, (w as i32 / 2, first + i as i32 * TITLE_LINE)).map_err(draw_err)?;
+        }
         body
     };
     let (columns, _) = grid(figure);
@@ -770,8 +838,18 @@ fn frame<'a, DB: DrawingBackend>(
 ) -> Result<Chart<'a, DB>, PlotError> {
     let tick_style = font(TICK_SIZE);
     let y_tick_w = spec.y.ticks.iter().map(|(_, s)| text_width(area, s, &tick_style)).max().unwrap_or(0);
+    let widest = |style: &TextStyle| spec.x.ticks.iter().map(|(_, s)| text_width(area, s, style)).max();
+    // Rotated labels shrink (down to ROTATED_MIN_SIZE) rather than take more than 40% of
+    // the panel height; the label area always fits the longest one at the size used.
+    let mut rotated_size = TICK_SIZE;
     let x_tick_h = if spec.rotate_x_labels {
-        spec.x.ticks.iter().map(|(_, s)| text_width(area, s, &tick_style)).max().unwrap_or(0).min(140)
+        let room = area.dim_in_pixel().1 as i32 * 2 / 5;
+        while rotated_size > ROTATED_MIN_SIZE && widest(&font(rotated_size)).unwrap_or(0) > room {
+            rotated_size -= 1.0;
+        }
+        // Label distance from the axis, and a little slack for renderers with wider glyphs.
+        let w = widest(&font(rotated_size)).unwrap_or(0);
+        ROTATED_GAP + w + w / 20
     } else {
         TICK_SIZE as i32
     };
@@ -791,11 +869,9 @@ fn frame<'a, DB: DrawingBackend>(
     };
     let x_fmt = |v: &f64| lookup(&spec.x.ticks, *v);
     let y_fmt = |v: &f64| lookup(&spec.y.ticks, *v);
-    let x_tick_style = if spec.rotate_x_labels {
-        tick_style.transform(FontTransform::Rotate90).pos(Pos::new(HPos::Left, VPos::Center))
-    } else {
-        tick_style.clone()
-    };
+    // Plotters centres every x label on its tick, which would put half of a rotated label
+    // above the axis (and in the bitmap, inside the plot); those are drawn below instead.
+    let x_tick_style = if spec.rotate_x_labels { tick_style.color(&TRANSPARENT) } else { tick_style.clone() };
     let mut mesh = chart.configure_mesh();
     mesh.x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
@@ -811,8 +887,24 @@ fn frame<'a, DB: DrawingBackend>(
         mesh.disable_x_mesh();
     }
     mesh.draw().map_err(draw_err)?;
+    if spec.rotate_x_labels {
+        // Read upwards, hanging from the tick: the end of the text is just below the axis.
+        let style =
+            font(rotated_size).transform(FontTransform::Rotate270).pos(Pos::new(HPos::Right, VPos::Center));
+        let base = area.get_base_pixel();
+        let axis_y = chart.plotting_area().get_pixel_range().1.end;
+        for (t, label) in &spec.x.ticks {
+            let (x, _) = chart.backend_coord(&(*t, spec.y.range.0));
+            area.draw_text(label, &style, (x - base.0, axis_y - base.1 + ROTATED_GAP)).map_err(draw_err)?;
+        }
+    }
     Ok(chart)
 }
+
+/// Gap between the x axis and a rotated x label, in pixels.
+const ROTATED_GAP: i32 = 10;
+/// Smallest font size of rotated x labels, in pixels.
+const ROTATED_MIN_SIZE: f64 = 10.0;
 
 /// Plot area of `chart` as a pixel-addressed area, and the backend position of its origin.
 fn plot_pixels<DB: DrawingBackend>(chart: &Chart<'_, DB>) -> (DrawingArea<DB, Shift>, (i32, i32)) {
@@ -1022,8 +1114,24 @@ fn draw_axes<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, axes: &Axes) -> 
     };
     let mut chart = frame(&area, &spec)?;
     let (plot, base) = plot_pixels(&chart);
+    // Every labelled series is in the legend, even one without a drawable point.
+    let entries: Vec<LegendEntry> = axes
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.label.is_empty())
+        .map(|(i, s)| LegendEntry {
+            label: s.label.clone(),
+            swatch: match s.mark {
+                Mark::Line => Swatch::Line(palette(i), None),
+                Mark::LinePoints => Swatch::Line(palette(i), Some(i)),
+                Mark::Points => Swatch::Shape(i, palette(i), palette(i)),
+            },
+        })
+        .collect();
     if x_data.is_none() {
-        return no_data(&plot, "no data");
+        no_data(&plot, "no data")?;
+        return legend_inside(&plot, &entries, &[]);
     }
     let to_px = |chart: &Chart<'_, DB>, p: (f64, f64)| {
         let (px, py) = chart.backend_coord(&p);
@@ -1062,20 +1170,6 @@ fn draw_axes<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, axes: &Axes) -> 
             data_pixels.extend(points.iter().flatten().map(|&p| to_px(&chart, p)));
         }
     }
-    let entries: Vec<LegendEntry> = axes
-        .series
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.label.is_empty())
-        .map(|(i, s)| LegendEntry {
-            label: s.label.clone(),
-            swatch: match s.mark {
-                Mark::Line => Swatch::Line(palette(i), None),
-                Mark::LinePoints => Swatch::Line(palette(i), Some(i)),
-                Mark::Points => Swatch::Shape(i, palette(i), palette(i)),
-            },
-        })
-        .collect();
     legend_inside(&plot, &entries, &data_pixels)
 }
 
@@ -1104,12 +1198,12 @@ fn draw_bars<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, bars: &Bars) -> 
         bars.groups.iter().enumerate().map(|(i, g)| (i as f64 + 0.5, g.clone())).collect();
     let x = AxisSpec { range: (0.0, n.max(1) as f64), ticks: x_ticks };
 
-    // Legend on the right, outside the bars (shares fill the whole height).
+    // Legend on the right, outside the bars (shares fill the whole height): every stack in
+    // order, all-zero ones included (an empty category is still a category).
     let entries: Vec<LegendEntry> = bars
         .stacks
         .iter()
         .enumerate()
-        .rev()
         .map(|(i, (label, _))| LegendEntry { label: label.clone(), swatch: Swatch::Rect(palette(i)) })
         .collect();
     let (w, h) = area.dim_in_pixel();
@@ -1168,7 +1262,9 @@ fn draw_heatmap<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, heat: &Heatma
     let area = titled(area, &heat.title)?;
     let (w, h) = area.dim_in_pixel();
     let finite = min_max(heat.values.iter().copied());
-    let has_nan = heat.values.iter().any(|&v| !usable(v));
+    // Grey "no value" cells: NaN/unusable values, and negative categories.
+    let categorical = matches!(heat.colors, HeatColors::Categorical { .. });
+    let has_nan = heat.values.iter().any(|&v| !usable(v) || (categorical && v < 0.0));
 
     // Colour of each value, and what goes on the right of the plot.
     let mut side_entries = Vec::new();
@@ -1656,6 +1752,187 @@ mod tests {
         let error = render(&figure, dir.path(), "bad").unwrap_err();
         assert!(error.to_string().contains("one value per group"), "{error}");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// `(attributes, content)` of every `<text>` element of an SVG written by plotters.
+    fn svg_texts(svg: &str) -> Vec<(String, String)> {
+        svg.split("<text ")
+            .skip(1)
+            .map(|t| {
+                let (attrs, rest) = t.split_once('>').unwrap();
+                let content = rest.split("</text>").next().unwrap().trim();
+                (format!(" {attrs}"), content.to_string())
+            })
+            .collect()
+    }
+
+    fn attr(attrs: &str, name: &str) -> String {
+        let start = attrs.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        attrs[start..].split('"').next().unwrap().to_string()
+    }
+
+    const F5_TITLE: &str =
+        "F5  Where runs end, per solver (sin 2πx, 64 points; stationary: ‖∇L‖ ≤ 1e-6; fitted: ‖r‖ ≤ 1e-3‖y‖)";
+
+    /// Like figure F5: 13 long-named groups, five stacks of which three are all zero.
+    fn f5_bars() -> Bars {
+        let groups: Vec<String> = [
+            "newton",
+            "newton-pinv",
+            "damped-newton",
+            "saddle-free-newton",
+            "trust-region",
+            "newton-cg",
+            "gauss-newton",
+            "lm",
+            "bfgs",
+            "lbfgs",
+            "adam",
+            "gd",
+            "cubic-regularized-newton",
+        ]
+        .map(String::from)
+        .to_vec();
+        let n = groups.len();
+        let fitted: Vec<f64> = (0..n).map(|g| [0.0, 0.1, 0.2][g % 3]).collect();
+        Bars {
+            title: "network 1,8,1 tanh, 20 seeds".into(),
+            y_label: "share of runs".into(),
+            groups,
+            stacks: vec![
+                ("fitted".into(), fitted.clone()),
+                ("minimum".into(), fitted.iter().map(|f| 1.0 - f).collect()),
+                ("degenerate".into(), vec![0.0; n]),
+                ("saddle".into(), vec![0.0; n]),
+                ("not_converged".into(), vec![0.0; n]),
+            ],
+        }
+    }
+
+    #[test]
+    fn long_figure_title_wraps_instead_of_clipping() {
+        let dir = tempfile::tempdir().unwrap();
+        let figure = Figure { title: F5_TITLE.into(), panels: vec![Panel::Bars(f5_bars())], columns: 1 };
+        let lines = title_lines(F5_TITLE, PANEL_WIDTH);
+        assert!(lines.len() >= 2, "{lines:?}");
+        for line in &lines {
+            assert!(title_width(line) <= PANEL_WIDTH - 2 * TITLE_MARGIN, "line '{line}' too wide");
+        }
+        assert_eq!(lines.join(" "), F5_TITLE, "wrapping must keep every character");
+        let size = figure_size(&figure);
+        assert_eq!(size, (PANEL_WIDTH, lines.len() as u32 * TITLE_HEIGHT + PANEL_HEIGHT));
+        render(&figure, dir.path(), "f5").unwrap();
+        let (w, h, _) = decode(&dir.path().join("f5.png"));
+        assert_eq!((w, h), size);
+        let svg = std::fs::read_to_string(dir.path().join("f5.svg")).unwrap();
+        let texts = svg_texts(&svg);
+        for word in F5_TITLE.split_whitespace() {
+            assert!(texts.iter().any(|(_, t)| t.split_whitespace().any(|x| x == word)), "no word '{word}'");
+        }
+        // A title that fits stays on one line; a word wider than the figure is broken.
+        assert_eq!(title_lines("Sample figure", PANEL_WIDTH), ["Sample figure"]);
+        assert!(title_lines("", PANEL_WIDTH).is_empty());
+        let long = "x".repeat(200);
+        let broken = title_lines(&long, PANEL_WIDTH);
+        assert!(broken.len() >= 2 && broken.concat() == long, "{broken:?}");
+    }
+
+    #[test]
+    fn bars_show_every_stack_and_whole_rotated_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let bars = f5_bars();
+        let figure = Figure { title: String::new(), panels: vec![Panel::Bars(bars.clone())], columns: 1 };
+        render(&figure, dir.path(), "bars").unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("bars.svg")).unwrap();
+        let texts = svg_texts(&svg);
+
+        // Every stack is in the legend, in order, all-zero stacks included.
+        let at = |label: &str| texts.iter().position(|(_, t)| t == label);
+        let positions: Vec<Option<usize>> = bars.stacks.iter().map(|(label, _)| at(label)).collect();
+        assert!(positions.iter().all(Option::is_some), "legend lacks a stack: {positions:?}");
+        assert!(positions.windows(2).all(|p| p[0] < p[1]), "legend out of order: {positions:?}");
+
+        // Rotated group labels hang from the axis, end at the top, and fit in the image.
+        let axis_y: i32 =
+            texts.iter().find(|(_, t)| t == "0").map(|(a, _)| attr(a, "y").parse().unwrap()).unwrap();
+        for group in &bars.groups {
+            let (attrs, _) =
+                texts.iter().find(|(_, t)| t == group).unwrap_or_else(|| panic!("no label {group}"));
+            assert!(attrs.contains("rotate(270,"), "{attrs}");
+            assert_eq!(attr(attrs, "text-anchor"), "end", "{attrs}");
+            let (x, y): (i32, i32) = (attr(attrs, "x").parse().unwrap(), attr(attrs, "y").parse().unwrap());
+            let size: f64 = attr(attrs, "font-size").parse().unwrap();
+            assert!((ROTATED_MIN_SIZE..=TICK_SIZE).contains(&size), "{group} at {size} px");
+            let len = font(size).font.box_size(group).unwrap().0 as i32;
+            assert!(x > 0 && x < PANEL_WIDTH as i32, "{group} at x = {x}");
+            assert!(y > axis_y && y + len < PANEL_HEIGHT as i32, "{group} spans {y}..{}", y + len);
+        }
+        // Nothing but the group labels is rotated by 90 degrees (the stray glyphs were
+        // halves of centred labels poking into the plot).
+        assert!(!svg.contains("rotate(90,"), "label rotated the wrong way");
+
+        // In the bitmap, the label area below the axis holds the labels' ink.
+        let (width, height, rgb) = decode(&dir.path().join("bars.png"));
+        let dark_rows = (axis_y as u32 + 6..height)
+            .filter(|&y| (0..width).any(|x| rgb[3 * (y * width + x) as usize] < 100))
+            .count();
+        assert!(dark_rows > 100, "rotated labels missing below the axis ({dark_rows} dark rows)");
+    }
+
+    #[test]
+    fn axes_legend_lists_series_without_drawable_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let series =
+            |label: &str, points: Vec<(f64, f64)>| Series { label: label.into(), points, mark: Mark::Line };
+        let axes = |series: Vec<Series>| {
+            Panel::Axes(Axes {
+                title: "t".into(),
+                x_label: "x".into(),
+                y_label: "y".into(),
+                x_scale: Scale::Linear,
+                y_scale: Scale::Log10,
+                series,
+            })
+        };
+        let figure = Figure {
+            title: String::new(),
+            panels: vec![
+                axes(vec![series("drawn", vec![(0.0, 1.0), (1.0, 2.0)]), series("ghost", vec![(0.0, -1.0)])]),
+                axes(vec![series("lonely", vec![(f64::NAN, 1.0)])]),
+            ],
+            columns: 2,
+        };
+        render(&figure, dir.path(), "axes").unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("axes.svg")).unwrap();
+        for label in ["drawn", "ghost", "lonely", "no data"] {
+            assert!(svg.contains(&format!(">\n{label}\n</text>")), "SVG lacks '{label}'");
+        }
+    }
+
+    #[test]
+    fn no_value_entry_only_with_grey_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let heat = |values: Vec<f64>| {
+            Panel::Heatmap(Heatmap {
+                title: "c".into(),
+                x_label: String::new(),
+                y_label: String::new(),
+                x_range: (0.0, 1.0),
+                y_range: (0.0, 1.0),
+                nx: 2,
+                ny: 1,
+                values,
+                colors: HeatColors::Categorical { labels: vec!["a".into(), "b".into()] },
+                markers: vec![],
+            })
+        };
+        for (values, grey) in [(vec![0.0, 1.0], false), (vec![0.0, f64::NAN], true), (vec![-1.0, 1.0], true)]
+        {
+            let figure = Figure { title: String::new(), panels: vec![heat(values.clone())], columns: 1 };
+            render(&figure, dir.path(), "heat").unwrap();
+            let svg = std::fs::read_to_string(dir.path().join("heat.svg")).unwrap();
+            assert_eq!(svg.contains(">\nno value\n</text>"), grey, "{values:?}");
+        }
     }
 
     #[test]

@@ -105,8 +105,8 @@ pub struct FitArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub problem: ProblemArgs,
-    /// Solver: newton, damped-newton, saddle-free-newton, trust-region, newton-cg,
-    /// gauss-newton, lm, bfgs, lbfgs, adam, gd.
+    /// Solver: newton, newton-pinv, damped-newton, saddle-free-newton, trust-region,
+    /// newton-cg, gauss-newton, lm, bfgs, lbfgs, adam, gd.
     #[arg(long)]
     pub solver: SolverKind,
     /// Initial parameters θ (.npy, length n); otherwise Glorot-normal from --seed.

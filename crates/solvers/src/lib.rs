@@ -21,6 +21,7 @@ mod line_search;
 mod lm;
 mod newton;
 mod newton_cg;
+mod newton_pinv;
 mod objective;
 mod saddle_free_newton;
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use lbfgs::Lbfgs;
 pub use lm::LevenbergMarquardt;
 pub use newton::Newton;
 pub use newton_cg::NewtonCg;
+pub use newton_pinv::NewtonPinv;
 pub use objective::{Counted, Evals, LeastSquares, Objective};
 pub use saddle_free_newton::SaddleFreeNewton;
 pub use trust_region::TrustRegion;
@@ -59,6 +61,8 @@ pub enum SolverKind {
     TrustRegion,
     /// Hessian-free truncated CG (Steihaug) in a trust region, HVPs only.
     NewtonCg,
+    /// Exact Newton with the Moore–Penrose step −H⁺g (continues where H is singular).
+    NewtonPinv,
     /// Gauss-Newton on residuals and Jacobian.
     GaussNewton,
     /// Levenberg-Marquardt with Moré-style scaling and damping.
@@ -75,8 +79,9 @@ pub enum SolverKind {
 
 impl SolverKind {
     /// Every solver, in the order the command line lists them.
-    pub const ALL: [SolverKind; 11] = [
+    pub const ALL: [SolverKind; 12] = [
         SolverKind::Newton,
+        SolverKind::NewtonPinv,
         SolverKind::DampedNewton,
         SolverKind::SaddleFreeNewton,
         SolverKind::TrustRegion,
@@ -97,6 +102,7 @@ impl SolverKind {
             SolverKind::SaddleFreeNewton => "saddle-free-newton",
             SolverKind::TrustRegion => "trust-region",
             SolverKind::NewtonCg => "newton-cg",
+            SolverKind::NewtonPinv => "newton-pinv",
             SolverKind::GaussNewton => "gauss-newton",
             SolverKind::Lm => "lm",
             SolverKind::Bfgs => "bfgs",
@@ -114,6 +120,7 @@ impl SolverKind {
             SolverKind::SaddleFreeNewton => Box::new(SaddleFreeNewton::default()),
             SolverKind::TrustRegion => Box::new(TrustRegion::default()),
             SolverKind::NewtonCg => Box::new(NewtonCg::default()),
+            SolverKind::NewtonPinv => Box::new(NewtonPinv::default()),
             SolverKind::GaussNewton => Box::new(GaussNewton::default()),
             SolverKind::Lm => Box::new(LevenbergMarquardt::default()),
             SolverKind::Bfgs => Box::new(Bfgs::default()),

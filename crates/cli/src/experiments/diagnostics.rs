@@ -43,6 +43,10 @@ pub struct Endpoint {
     pub target_cosines: Vec<f64>,
     /// ⟨φ_k, r⟩ / (‖φ_k‖‖r‖) per feature: zero for every k at a stationary point.
     pub residual_cosines: Vec<f64>,
+    /// Whether each feature is constant over the points (max − min ≤ 1e-8·max(1, max|φ_k|)):
+    /// a saturated unit, which only adds to the bias (after the PINN operator, a constant
+    /// feature is the trial function's bias x(1 − x)).
+    pub constant: Vec<bool>,
 }
 
 impl Endpoint {
@@ -54,6 +58,21 @@ impl Endpoint {
     /// The number of features K.
     pub fn feature_count(&self) -> usize {
         self.target_cosines.len()
+    }
+
+    /// The largest |cos(φ_k, target)| over the features that vary over the points (0 when
+    /// none does): how much of the learned, non-constant basis points at the target.
+    pub fn max_varying_target_cosine(&self) -> f64 {
+        self.target_cosines
+            .iter()
+            .zip(&self.constant)
+            .filter(|(_, c)| !**c)
+            .fold(0.0f64, |m, (c, _)| m.max(c.abs()))
+    }
+
+    /// The number of constant (saturated) features.
+    pub fn constant_features(&self) -> usize {
+        self.constant.iter().filter(|c| **c).count()
     }
 }
 
@@ -99,6 +118,15 @@ pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]
         residual_ratio: norm(&residual) / target_norm,
         target_cosines: cosines(target),
         residual_cosines: cosines(&residual),
+        constant: (0..k)
+            .map(|j| {
+                let col = column(j);
+                let (lo, hi) = col
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+                hi - lo <= 1e-8 * hi.abs().max(lo.abs()).max(1.0)
+            })
+            .collect(),
         features,
     })
 }

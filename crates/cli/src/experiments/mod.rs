@@ -77,9 +77,12 @@ pub const FIT_TOLERANCE: f64 = 1e-3;
 pub enum Category {
     /// ‖r‖ ≤ [`FIT_TOLERANCE`]·‖target‖: the target is fitted, whatever the gradient says.
     Fitted,
-    /// Stationary (‖∇L‖ ≤ the stationarity tolerance) with no negative Hessian eigenvalue
-    /// (beyond 1e-10·max|λ|), but the target is not fitted: a poor local minimum.
+    /// Stationary (‖∇L‖ ≤ the stationarity tolerance) with every Hessian eigenvalue
+    /// positive (above 1e-10·max|λ|), but the target is not fitted: a poor local minimum.
     Minimum,
+    /// Stationary, no negative eigenvalue but some zero ones: the second-order test cannot
+    /// tell (flat directions, e.g. of saturated units or zero output weights).
+    Degenerate,
     /// Stationary with at least one negative eigenvalue.
     Saddle,
     /// Neither fitted nor stationary (or not finite).
@@ -88,8 +91,19 @@ pub enum Category {
 
 impl Category {
     /// The categories in the order figures and tables show them.
-    pub const ALL: [Category; 4] =
-        [Category::Fitted, Category::Minimum, Category::Saddle, Category::NotConverged];
+    pub const ALL: [Category; 5] =
+        [Category::Fitted, Category::Minimum, Category::Degenerate, Category::Saddle, Category::NotConverged];
+
+    /// The position in [`Category::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Category::Fitted => 0,
+            Category::Minimum => 1,
+            Category::Degenerate => 2,
+            Category::Saddle => 3,
+            Category::NotConverged => 4,
+        }
+    }
 
     /// The category of an end point: stationary when ‖∇L‖ ≤ `stationary_tol`.
     pub fn of(endpoint: &Endpoint, stationary_tol: f64) -> Category {
@@ -100,6 +114,8 @@ impl Category {
             Category::NotConverged
         } else if endpoint.curvature.inertia.negative > 0 {
             Category::Saddle
+        } else if endpoint.curvature.inertia.zero > 0 {
+            Category::Degenerate
         } else {
             Category::Minimum
         }
@@ -110,6 +126,7 @@ impl Category {
         match self {
             Category::Fitted => "fitted",
             Category::Minimum => "minimum",
+            Category::Degenerate => "degenerate",
             Category::Saddle => "saddle",
             Category::NotConverged => "not_converged",
         }

@@ -141,7 +141,7 @@ pub struct RunResult {
     pub max_eig: f64,
     /// The index: the fraction of negative eigenvalues.
     pub index: f64,
-    /// `fitted`, `minimum`, `saddle` or `not_converged` (see [`Category`]).
+    /// `fitted`, `minimum`, `degenerate`, `saddle` or `not_converged` (see [`Category`]).
     pub category: Category,
     /// ‖output weights‖₂ at the end.
     pub output_weight_norm: f64,
@@ -149,6 +149,10 @@ pub struct RunResult {
     pub fit_ratio: f64,
     /// max_k |cos(φ_k, target)| at the end.
     pub max_target_cosine: f64,
+    /// The same over the features that are not constant over the points.
+    pub max_varying_target_cosine: f64,
+    /// How many features are constant over the points (saturated units).
+    pub constant_features: usize,
     /// Evaluation counts.
     pub evals: Evals,
 }
@@ -202,6 +206,8 @@ pub fn run(
                 output_weight_norm: end.output_weight_norm,
                 fit_ratio: end.fit_ratio,
                 max_target_cosine: end.max_target_cosine(),
+                max_varying_target_cosine: end.max_varying_target_cosine(),
+                constant_features: end.constant_features(),
                 evals: done.outcome.evals,
             })
         })
@@ -209,13 +215,13 @@ pub fn run(
 }
 
 /// Counts of each category per solver, in the plan's solver order.
-pub fn shares(results: &[RunResult], solvers: &[SolverKind]) -> Vec<(SolverKind, [usize; 4])> {
+pub fn shares(results: &[RunResult], solvers: &[SolverKind]) -> Vec<(SolverKind, [usize; 5])> {
     solvers
         .iter()
         .map(|&s| {
-            let mut counts = [0; 4];
+            let mut counts = [0; 5];
             for r in results.iter().filter(|r| r.solver == s.name()) {
-                counts[Category::ALL.iter().position(|&c| c == r.category).expect("a category")] += 1;
+                counts[r.category.index()] += 1;
             }
             (s, counts)
         })

@@ -38,6 +38,8 @@ fn zero_output_weights_with_orthogonal_features_is_a_stationary_saddle() {
     assert_eq!(end.output_weight_norm, 0.0);
     assert_eq!(end.feature_count(), 4);
     assert!(end.max_target_cosine() <= 1e-14, "cosines {:?}", end.target_cosines);
+    assert_eq!(end.constant_features(), 0);
+    assert_eq!(end.max_varying_target_cosine(), end.max_target_cosine());
     assert!(end.residual_cosines.iter().all(|c| c.abs() <= 1e-14));
     let y_norm = data.targets.iter().map(|y| y * y).sum::<f64>().sqrt();
     assert!((end.fit_ratio - mean.abs() * 33f64.sqrt() / y_norm).abs() < 1e-14);
@@ -64,8 +66,10 @@ fn pinn_features_are_taken_after_the_operator() {
         assert!((end.features[2 * p] - 2.0 * 0.4f64.tanh()).abs() < 1e-13);
         assert!((end.features[2 * p + 1] - 2.0 * (-0.7f64).tanh()).abs() < 1e-13);
     }
-    // Both features are constant, so both have the same |cosine| with f.
+    // Both features are constant, so both have the same |cosine| with f, and no feature varies.
     assert!((end.target_cosines[0] + end.target_cosines[1]).abs() < 1e-14);
+    assert_eq!(end.constant_features(), 2);
+    assert_eq!(end.max_varying_target_cosine(), 0.0);
     assert_eq!(end.output_weight_norm, 5f64.sqrt());
 }
 
@@ -138,8 +142,9 @@ fn shards_parse_and_reject_nonsense() {
     for bad in ["0/3", "4/3", "1/0", "1", "a/b", "1/2/3"] {
         assert!(bad.parse::<Shard>().is_err(), "{bad}");
     }
+    assert!(Category::ALL.iter().enumerate().all(|(i, c)| c.index() == i));
     let counts = sweep::shares(&[], &[SolverKind::Lm]);
-    assert_eq!(counts, vec![(SolverKind::Lm, [0, 0, 0, 0])]);
+    assert_eq!(counts, vec![(SolverKind::Lm, [0, 0, 0, 0, 0])]);
 }
 
 /// The landscape of c·tanh(w x) fitted to sin(2.5x): the stationary points found from a
