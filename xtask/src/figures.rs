@@ -59,6 +59,9 @@ pub const STEMS: [&str; 9] = [
     "f8_landscape",
 ];
 
+/// Every table the figures produce (the names docs/REPRODUCTION.md may use).
+pub const TABLES: [&str; 8] = ["f1", "f2", "f5", "f6", "f6_shares", "f7", "f8", "f8_points"];
+
 /// The seed of the single-start figures (F1–F4, F6): the one the README's main command uses.
 pub const SEED: u64 = 1;
 
@@ -296,7 +299,15 @@ fn solver_figures(
     }
     csv.write(&s.out.join(format!("{stem}.csv")), report)?;
     let lines = |value: fn(&saddle_solvers::Record) -> f64| -> Vec<Series> {
-        fits.iter().map(|(k, f)| per_iteration(k.name(), f, value)).collect()
+        // Lines only (markers would hide eleven overlapping curves), at iteration + 1 so
+        // the start shows on the logarithmic axis.
+        fits.iter()
+            .map(|(k, f)| Series {
+                label: k.name().to_string(),
+                points: f.records.iter().map(|r| ((r.iter + 1) as f64, value(r))).collect(),
+                mark: Mark::Line,
+            })
+            .collect()
     };
     let what = format!("{} {} tanh, seed {SEED}", problem.kind.name(), problem.arch);
     save(
@@ -305,10 +316,17 @@ fn solver_figures(
         stem,
         &format!("{title} ({what})"),
         vec![
-            axes("loss per iteration", "iteration", "loss", Scale::Log10, Scale::Log10, lines(|r| r.loss)),
+            axes(
+                "loss per iteration",
+                "iteration + 1",
+                "loss",
+                Scale::Log10,
+                Scale::Log10,
+                lines(|r| r.loss),
+            ),
             axes(
                 "gradient norm per iteration",
-                "iteration",
+                "iteration + 1",
                 "‖∇L‖",
                 Scale::Log10,
                 Scale::Log10,
@@ -367,7 +385,15 @@ fn basis_figure(
 ) -> anyhow::Result<()> {
     let xs = &problem.data.inputs;
     let target = &problem.data.targets;
-    let mut csv = Csv::new(&["solver", "feature", "x", "value", "target", "cosine_with_target"]);
+    let mut csv = Csv::new(&[
+        "solver",
+        "feature",
+        "x",
+        "value",
+        "target",
+        "cosine_with_target",
+        "correlation_with_target",
+    ]);
     let mut panels = Vec::new();
     for (label, f) in fits {
         let e = &f.endpoint;
@@ -388,6 +414,7 @@ fn basis_figure(
                     fmt_g(e.features[p * k + j]),
                     fmt_g(target[p]),
                     fmt_g(e.target_cosines[j]),
+                    fmt_g(e.target_correlations[j]),
                 ]);
             }
         }
@@ -405,16 +432,34 @@ fn basis_figure(
             series,
         ));
         panels.push(axes(
-            &format!("{label}: cos(φ_k, {target_label})"),
+            &format!("{label}: φ_k against {target_label}"),
             "feature k",
             "normalized inner product",
             Scale::Linear,
             Scale::Linear,
-            vec![Series {
-                label: format!("max |cos| = {}", fmt_short(e.max_target_cosine())),
-                points: e.target_cosines.iter().enumerate().map(|(j, &c)| ((j + 1) as f64, c)).collect(),
-                mark: Mark::Points,
-            }],
+            vec![
+                Series {
+                    label: format!(
+                        "cos(φ_k, {target_label}), max |·| = {}",
+                        fmt_short(e.max_target_cosine())
+                    ),
+                    points: e.target_cosines.iter().enumerate().map(|(j, &c)| ((j + 1) as f64, c)).collect(),
+                    mark: Mark::Points,
+                },
+                Series {
+                    label: format!(
+                        "corr(φ_k, {target_label}) (mod bias), max |·| = {}",
+                        fmt_short(e.max_target_correlation())
+                    ),
+                    points: e
+                        .target_correlations
+                        .iter()
+                        .enumerate()
+                        .map(|(j, &c)| ((j + 1) as f64, c))
+                        .collect(),
+                    mark: Mark::Points,
+                },
+            ],
         ));
     }
     csv.write(&s.out.join(format!("{stem}.csv")), report)?;
@@ -576,7 +621,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             "of which saddle / degenerate / minimum",
             "fitted",
             "ended with ‖u‖ < 0.1‖y‖",
-            "ended with every varying φ_k ⟂ y (|cos| < 0.05)",
+            "ended with every φ_k uncorrelated with y (|corr| < 0.05)",
             "median index of the stationary ends",
             "median loss of the stationary ends",
         ],
@@ -598,7 +643,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                     ),
                     count(Category::Fitted).to_string(),
                     mine.iter().filter(|r| r.fit_ratio < 0.1).count().to_string(),
-                    mine.iter().filter(|r| r.max_varying_target_cosine < 0.05).count().to_string(),
+                    mine.iter().filter(|r| r.max_target_correlation < 0.05).count().to_string(),
                     fmt_short(median(still.iter().map(|r| r.index).collect())),
                     fmt_short(median(still.iter().map(|r| r.loss).collect())),
                 ]
@@ -690,7 +735,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             "degenerate",
             "saddle",
             "not converged",
-            "ended with every varying Lφ_k ⟂ f (|cos| < 0.05)",
+            "ended with every Lφ_k uncorrelated with f (|corr| < 0.05)",
             "mean constant (saturated) features",
             "median final loss",
         ],
@@ -702,7 +747,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                     .into_iter()
                     .chain(counts.iter().map(|c| c.to_string()))
                     .chain([
-                        mine.iter().filter(|r| r.max_varying_target_cosine < 0.05).count().to_string(),
+                        mine.iter().filter(|r| r.max_target_correlation < 0.05).count().to_string(),
                         fmt_short(
                             mine.iter().map(|r| r.constant_features as f64).sum::<f64>()
                                 / mine.len().max(1) as f64,

@@ -62,6 +62,20 @@ fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
     let out = out.unwrap_or(default_out);
     std::fs::create_dir_all(&out)
         .map_err(|e| anyhow::anyhow!("{}: cannot create the directory: {e}", out.display()))?;
+    let doc_path = root().join("docs/REPRODUCTION.md");
+    if into_docs {
+        // Check the document's markers before spending minutes on the experiments.
+        let doc =
+            std::fs::read_to_string(&doc_path).map_err(|e| anyhow::anyhow!("{}: {e}", doc_path.display()))?;
+        for name in report::marker_names(&doc) {
+            anyhow::ensure!(
+                figures::TABLES.contains(&name.as_str()),
+                "{}: names table '{name}', which no figure produces (known: {})",
+                doc_path.display(),
+                figures::TABLES.join(", ")
+            );
+        }
+    }
     let settings = figures::Settings { quick, out: out.clone() };
     let mut report = report::Report::default();
     let started = Instant::now();
@@ -80,11 +94,14 @@ fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
             );
         }
     }
+    for name in figures::TABLES {
+        anyhow::ensure!(report.tables.contains_key(name), "table {name} was not produced");
+    }
     if into_docs {
-        let path = root().join("docs/REPRODUCTION.md");
-        let doc = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let doc =
+            std::fs::read_to_string(&doc_path).map_err(|e| anyhow::anyhow!("{}: {e}", doc_path.display()))?;
         let filled = report::fill_tables(&doc, &report)?;
-        report::write_file(&path, filled.as_bytes(), &mut report)?;
+        report::write_file(&doc_path, filled.as_bytes(), &mut report)?;
     } else {
         report::write_file(&out.join("tables.md"), report.tables_markdown().as_bytes(), &mut report)?;
     }

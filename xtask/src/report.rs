@@ -74,6 +74,14 @@ pub fn fmt_g(v: f64) -> String {
     format!("{v:?}")
 }
 
+/// The table names the `<!-- table:NAME -->` markers of `doc` ask for, in order.
+pub fn marker_names(doc: &str) -> Vec<String> {
+    doc.split("<!-- table:")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("-->").map(|(name, _)| name.trim().to_string()))
+        .collect()
+}
+
 /// Replaces the body of every `<!-- table:NAME -->` … `<!-- /table -->` block of `doc` with
 /// the report's table `NAME`; a block naming an unknown table is an error.
 pub fn fill_tables(doc: &str, report: &Report) -> anyhow::Result<String> {
@@ -114,5 +122,6 @@ mod tests {
         );
         assert_eq!(fill_tables(&filled, &report).unwrap(), filled);
         assert!(fill_tables("<!-- table:zz -->\n<!-- /table -->", &report).is_err());
+        assert_eq!(marker_names(doc), ["f1"]);
     }
 }

@@ -50,7 +50,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "output_weight_norm": end.output_weight_norm,
             "fit_ratio": end.fit_ratio,
             "max_target_cosine": end.max_target_cosine(),
-            "max_varying_target_cosine": end.max_varying_target_cosine(),
+            "max_target_correlation": end.max_target_correlation(),
             "constant_features": end.constant_features(),
         }));
     }

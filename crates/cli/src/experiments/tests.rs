@@ -39,7 +39,8 @@ fn zero_output_weights_with_orthogonal_features_is_a_stationary_saddle() {
     assert_eq!(end.feature_count(), 4);
     assert!(end.max_target_cosine() <= 1e-14, "cosines {:?}", end.target_cosines);
     assert_eq!(end.constant_features(), 0);
-    assert_eq!(end.max_varying_target_cosine(), end.max_target_cosine());
+    // Odd features against an even target: uncorrelated too.
+    assert!(end.max_target_correlation() <= 1e-14);
     assert!(end.residual_cosines.iter().all(|c| c.abs() <= 1e-14));
     let y_norm = data.targets.iter().map(|y| y * y).sum::<f64>().sqrt();
     assert!((end.fit_ratio - mean.abs() * 33f64.sqrt() / y_norm).abs() < 1e-14);
@@ -69,7 +70,7 @@ fn pinn_features_are_taken_after_the_operator() {
     // Both features are constant, so both have the same |cosine| with f, and no feature varies.
     assert!((end.target_cosines[0] + end.target_cosines[1]).abs() < 1e-14);
     assert_eq!(end.constant_features(), 2);
-    assert_eq!(end.max_varying_target_cosine(), 0.0);
+    assert_eq!(end.max_target_correlation(), 0.0);
     assert_eq!(end.output_weight_norm, 5f64.sqrt());
 }
 
