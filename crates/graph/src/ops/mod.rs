@@ -174,6 +174,8 @@ primitives! {
     Softplus in softplus,
 }
 
+pub(crate) mod mathfn;
+
 impl fmt::Display for Op {
     /// The op's name and parameters, e.g. `slice[offset=0,rows=1,cols=10]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -191,6 +193,33 @@ pub(crate) mod elementwise {
     pub fn unary(a: Tensor<'_>, out: TensorMut<'_>, f: impl Fn(f64) -> f64) {
         for (o, &x) in out.data.iter_mut().zip(a.data) {
             *o = f(x);
+        }
+    }
+
+    /// `out = f(a)` elementwise from a vectorizable `fast` that is valid only for
+    /// |x| ≤ `limit`, and `slow` for the other elements (and NaN): a vectorized pass
+    /// over a block, then a scalar pass over it only if it holds such elements.
+    pub fn unary_in_range(
+        a: Tensor<'_>,
+        out: TensorMut<'_>,
+        limit: f64,
+        fast: impl Fn(f64) -> f64,
+        slow: impl Fn(f64) -> f64,
+    ) {
+        const BLOCK: usize = 256;
+        for (o, xs) in out.data.chunks_mut(BLOCK).zip(a.data.chunks(BLOCK)) {
+            let mut in_range = true;
+            for (o, &x) in o.iter_mut().zip(xs) {
+                *o = fast(x);
+                in_range &= x.abs() <= limit;
+            }
+            if !in_range {
+                for (o, &x) in o.iter_mut().zip(xs) {
+                    if x.abs() > limit || x.is_nan() {
+                        *o = slow(x);
+                    }
+                }
+            }
         }
     }
 

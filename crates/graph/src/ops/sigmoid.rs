@@ -1,6 +1,7 @@
 //! `sigmoid`: the logistic function σ(x) = 1 / (1 + e^−x); σ' = σ(1 − σ).
 
 use super::elementwise::unary;
+use super::mathfn::exp_nonpositive;
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
@@ -8,14 +9,15 @@ use crate::{Graph, GraphError, NodeId, Shape};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sigmoid;
 
-/// σ(x), evaluated without overflow for large |x|.
+/// σ(x) without a library call, so that loops over it vectorize, and without overflow:
+/// with e = e^−|x| ([`super::mathfn::exp_nonpositive`], subnormal results included),
+/// σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0. Within a few ulp of the same
+/// formulas with the standard library's exp (measured in the tests below).
+#[inline]
 pub fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    let e = exp_nonpositive(-x.abs());
+    let numerator = if x < 0.0 { e } else { 1.0 };
+    numerator / (1.0 + e)
 }
 
 impl Primitive for Sigmoid {
@@ -51,4 +53,37 @@ impl Primitive for Sigmoid {
 
 pub(super) fn examples() -> Vec<Example> {
     vec![Example::new(Sigmoid, [Shape::matrix(3, 2)])]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::mathfn::testing::{edge_cases, grid, log_uniform, worst};
+    use super::sigmoid;
+
+    /// σ with the standard library's exp, as the kernel computed it before.
+    fn reference(x: f64) -> f64 {
+        if x >= 0.0 {
+            1.0 / (1.0 + (-x).exp())
+        } else {
+            let e = x.exp();
+            e / (1.0 + e)
+        }
+    }
+
+    #[test]
+    fn within_a_few_ulp_of_the_standard_library() {
+        // Dense in [−40, 40], out to the underflow of e^x, every scale.
+        let points = grid(-40.0, 40.0, 1_000_000)
+            .chain(grid(-760.0, 760.0, 1_000_000))
+            .chain(log_uniform(-1074, 1023, 300_000, 6))
+            .chain(edge_cases());
+        let (u, x) = worst(points, sigmoid, reference);
+        eprintln!("sigmoid: worst {u} ulp at x = {x:e}");
+        assert!(u <= 4, "{u} ulp at x = {x:e}");
+        assert!(sigmoid(f64::NAN).is_nan());
+        assert_eq!(sigmoid(f64::INFINITY), 1.0);
+        assert_eq!(sigmoid(f64::NEG_INFINITY), 0.0);
+        assert_eq!(sigmoid(-0.0), 0.5);
+        assert!(sigmoid(-740.0) > 0.0);
+    }
 }

@@ -1,6 +1,7 @@
 //! `softplus`: log(1 + e^x); softplus' = σ.
 
 use super::elementwise::unary;
+use super::mathfn::{exp_nonpositive, log1p_unit};
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
@@ -8,9 +9,14 @@ use crate::{Graph, GraphError, NodeId, Shape};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Softplus;
 
-/// log(1 + e^x), evaluated without overflow: max(x, 0) + log1p(e^−|x|).
+/// log(1 + eˣ) without a library call, so that loops over it vectorize, and without
+/// overflow: max(x, 0) + log1p(e^−|x|) with the helpers of [`super::mathfn`] (so x + e^−x
+/// for large x, eˣ, subnormals included, for very negative x). Within a few ulp of the
+/// same formula with the standard library's exp and log1p (measured in the tests below).
+#[inline]
 pub fn softplus(x: f64) -> f64 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
+    let positive_part = if x > 0.0 { x } else { 0.0 };
+    positive_part + log1p_unit(exp_nonpositive(-x.abs()))
 }
 
 impl Primitive for Softplus {
@@ -44,4 +50,32 @@ impl Primitive for Softplus {
 
 pub(super) fn examples() -> Vec<Example> {
     vec![Example::new(Softplus, [Shape::matrix(3, 2)])]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::mathfn::testing::{edge_cases, grid, log_uniform, worst};
+    use super::softplus;
+
+    /// softplus with the standard library's exp and log1p, as the kernel computed it before.
+    fn reference(x: f64) -> f64 {
+        x.max(0.0) + (-x.abs()).exp().ln_1p()
+    }
+
+    #[test]
+    fn within_a_few_ulp_of_the_standard_library() {
+        // Dense in [−40, 40], out to the underflow of e^x, every scale.
+        let points = grid(-40.0, 40.0, 1_000_000)
+            .chain(grid(-760.0, 760.0, 1_000_000))
+            .chain(log_uniform(-1074, 1023, 300_000, 7))
+            .chain(edge_cases());
+        let (u, x) = worst(points, softplus, reference);
+        eprintln!("softplus: worst {u} ulp at x = {x:e}");
+        assert!(u <= 4, "{u} ulp at x = {x:e}");
+        assert!(softplus(f64::NAN).is_nan());
+        assert_eq!(softplus(f64::INFINITY), f64::INFINITY);
+        assert_eq!(softplus(f64::NEG_INFINITY), 0.0);
+        assert_eq!(softplus(1e300), 1e300);
+        assert!(softplus(-740.0) > 0.0);
+    }
 }
