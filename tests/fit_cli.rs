@@ -157,7 +157,9 @@ fn every_solver_on_a_small_regression() {
     for solver in SOLVERS {
         let extra: &[&str] = if matches!(solver, "gd" | "adam") { &["--learning-rate", "0.01"] } else { &[] };
         let (start, end) = check_run(dir.path(), &data, "regression", "1,4,1", solver, extra);
-        if solver != "newton" {
+        // Exact Newton (either variant) is attracted to any stationary point, so it need
+        // not lower the loss; every other solver must.
+        if !solver.starts_with("newton") || solver == "newton-cg" {
             assert!(end < start, "{solver}: loss went from {start} to {end}");
         }
     }
@@ -178,7 +180,9 @@ fn every_solver_on_a_small_pinn() {
     for solver in SOLVERS {
         let extra: &[&str] = if matches!(solver, "gd" | "adam") { &["--learning-rate", "1e-4"] } else { &[] };
         let (start, end) = check_run(dir.path(), &data, "pinn", "1,4,1", solver, extra);
-        if solver != "newton" {
+        // Exact Newton (either variant) is attracted to any stationary point, so it need
+        // not lower the loss; every other solver must.
+        if !solver.starts_with("newton") || solver == "newton-cg" {
             assert!(end < start, "{solver}: loss went from {start} to {end}");
         }
     }

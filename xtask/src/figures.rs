@@ -41,7 +41,7 @@ pub type Generator = fn(&Settings, &mut Report) -> anyhow::Result<()>;
 pub const STEPS: [(&str, Generator); 5] = [
     ("F1 linear vs nonlinear discretization", f1),
     ("F2-F4 solver comparison, spectra, learned basis", f2_f3_f4),
-    ("F5, F7 end points over seeds and widths", f5_f7),
+    ("F5, F7 end points over seeds, widths and depths", f5_f7),
     ("F6 the PINN counterpart", f6),
     ("F8 two-parameter landscape and basins", f8),
 ];
@@ -392,7 +392,7 @@ fn basis_figure(
         "value",
         "target",
         "cosine_with_target",
-        "correlation_with_target",
+        "cosine_with_centered_target",
     ]);
     let mut panels = Vec::new();
     for (label, f) in fits {
@@ -414,7 +414,7 @@ fn basis_figure(
                     fmt_g(e.features[p * k + j]),
                     fmt_g(target[p]),
                     fmt_g(e.target_cosines[j]),
-                    fmt_g(e.target_correlations[j]),
+                    fmt_g(e.centered_target_cosines[j]),
                 ]);
             }
         }
@@ -448,11 +448,11 @@ fn basis_figure(
                 },
                 Series {
                     label: format!(
-                        "corr(φ_k, {target_label}) (mod bias), max |·| = {}",
-                        fmt_short(e.max_target_correlation())
+                        "cos(φ_k, {target_label} − mean), max |·| = {}",
+                        fmt_short(e.max_centered_target_cosine())
                     ),
                     points: e
-                        .target_correlations
+                        .centered_target_cosines
                         .iter()
                         .enumerate()
                         .map(|(j, &c)| ((j + 1) as f64, c))
@@ -476,15 +476,16 @@ fn fmt_short(v: f64) -> String {
     }
 }
 
-/// F5 and F7 (claims 2, 4, 5): every solver from many seeds at several widths; the share
+/// F5 and F7 (claims 2, 4, 5): every solver from many seeds at several widths and two
+/// depths; the share
 /// of runs per end category (F5) and, for exact Newton, loss against the index of the
 /// points reached (F7). The runs are written as JSON lines (`f5_runs.jsonl`), from which
 /// the shares can be recomputed.
 fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
-    let widths: Vec<usize> = s.pick(vec![5, 10, 20], vec![5]);
+    let archs: Vec<&str> = s.pick(vec!["1,5,1", "1,10,1", "1,20,1", "1,10,10,1"], vec!["1,5,1"]);
     let plan = Plan {
         problem: ProblemKind::Regression,
-        archs: widths.iter().map(|w| arch(&format!("1,{w},1"))).collect(),
+        archs: archs.iter().map(|a| arch(a)).collect(),
         act: Activation::Tanh,
         solvers: SolverKind::ALL.to_vec(),
         seeds: 0..s.pick(20, 3),
@@ -540,7 +541,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         }));
     }
     csv.write(&s.out.join("f5_shares.csv"), report)?;
-    let columns = panels.len().min(3);
+    let columns = panels.len().min(2);
     save(
         report,
         s,
@@ -600,7 +601,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                 })
                 .collect();
             axes(
-                &format!("{}: {} runs, widths {widths:?}", k.name(), mine.len()),
+                &format!("{}: {} runs over {}", k.name(), mine.len(), archs.join(" ")),
                 "index (fraction of negative eigenvalues)",
                 "loss",
                 Scale::Linear,
@@ -621,7 +622,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             "of which saddle / degenerate / minimum",
             "fitted",
             "ended with ‖u‖ < 0.1‖y‖",
-            "ended with every φ_k uncorrelated with y (|corr| < 0.05)",
+            "ended with every φ_k ⟂ y − ȳ (|cos| < 0.05)",
             "median index of the stationary ends",
             "median loss of the stationary ends",
         ],
@@ -643,7 +644,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                     ),
                     count(Category::Fitted).to_string(),
                     mine.iter().filter(|r| r.fit_ratio < 0.1).count().to_string(),
-                    mine.iter().filter(|r| r.max_target_correlation < 0.05).count().to_string(),
+                    mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
                     fmt_short(median(still.iter().map(|r| r.index).collect())),
                     fmt_short(median(still.iter().map(|r| r.loss).collect())),
                 ]
@@ -735,7 +736,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             "degenerate",
             "saddle",
             "not converged",
-            "ended with every Lφ_k uncorrelated with f (|corr| < 0.05)",
+            "ended with every Lφ_k ⟂ f − f̄ (|cos| < 0.05)",
             "mean constant (saturated) features",
             "median final loss",
         ],
@@ -747,7 +748,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
                     .into_iter()
                     .chain(counts.iter().map(|c| c.to_string()))
                     .chain([
-                        mine.iter().filter(|r| r.max_target_correlation < 0.05).count().to_string(),
+                        mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
                         fmt_short(
                             mine.iter().map(|r| r.constant_features as f64).sum::<f64>()
                                 / mine.len().max(1) as f64,

@@ -50,7 +50,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "output_weight_norm": end.output_weight_norm,
             "fit_ratio": end.fit_ratio,
             "max_target_cosine": end.max_target_cosine(),
-            "max_target_correlation": end.max_target_correlation(),
+            "max_centered_target_cosine": end.max_centered_target_cosine(),
             "constant_features": end.constant_features(),
         }));
     }

@@ -43,11 +43,11 @@ pub struct Endpoint {
     pub target_cosines: Vec<f64>,
     /// ⟨φ_k, r⟩ / (‖φ_k‖‖r‖) per feature: zero for every k at a stationary point.
     pub residual_cosines: Vec<f64>,
-    /// corr(φ_k, target): the cosine after removing each one's mean, i.e. modulo the
-    /// output bias, whose feature is the constant function (after the PINN operator too:
-    /// −(b·x(1−x))'' = 2b). Zero for a constant feature. At a stationary point that fits
-    /// only the constant part of the target, every correlation is zero.
-    pub target_correlations: Vec<f64>,
+    /// cos(φ_k, target − mean(target)): the cosine with the part of the target the output
+    /// bias cannot fit (the bias's feature is the constant function, after the PINN
+    /// operator too: −(b·x(1−x))'' = 2b). Zero for a constant feature. At a stationary
+    /// point whose fit is only the constant, every one of these is zero.
+    pub centered_target_cosines: Vec<f64>,
     /// Whether each feature is constant over the points (max − min ≤ 1e-8·max(1, max|φ_k|)):
     /// a saturated unit, which only adds to the bias (after the PINN operator, a constant
     /// feature is the trial function's bias x(1 − x)).
@@ -65,9 +65,9 @@ impl Endpoint {
         self.target_cosines.len()
     }
 
-    /// The largest |corr(φ_k, target)| over the features.
-    pub fn max_target_correlation(&self) -> f64 {
-        self.target_correlations.iter().fold(0.0f64, |m, c| m.max(c.abs()))
+    /// The largest |cos(φ_k, target − mean(target))| over the features.
+    pub fn max_centered_target_cosine(&self) -> f64 {
+        self.centered_target_cosines.iter().fold(0.0f64, |m, c| m.max(c.abs()))
     }
 
     /// The number of constant (saturated) features.
@@ -117,7 +117,7 @@ pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]
         fit_ratio: norm(&fitted) / target_norm,
         residual_ratio: norm(&residual) / target_norm,
         target_cosines: cosines(target),
-        target_correlations: (0..k).map(|j| cosine(&centered(&column(j)), &centered(target))).collect(),
+        centered_target_cosines: (0..k).map(|j| cosine(&column(j), &centered(target))).collect(),
         residual_cosines: cosines(&residual),
         constant: (0..k)
             .map(|j| {

@@ -149,8 +149,8 @@ pub struct RunResult {
     pub fit_ratio: f64,
     /// max_k |cos(φ_k, target)| at the end.
     pub max_target_cosine: f64,
-    /// max_k |corr(φ_k, target)| at the end (cosine modulo the output bias).
-    pub max_target_correlation: f64,
+    /// max_k |cos(φ_k, target − mean(target))| at the end (modulo the output bias).
+    pub max_centered_target_cosine: f64,
     /// How many features are constant over the points (saturated units).
     pub constant_features: usize,
     /// Evaluation counts.
@@ -206,7 +206,7 @@ pub fn run(
                 output_weight_norm: end.output_weight_norm,
                 fit_ratio: end.fit_ratio,
                 max_target_cosine: end.max_target_cosine(),
-                max_target_correlation: end.max_target_correlation(),
+                max_centered_target_cosine: end.max_centered_target_cosine(),
                 constant_features: end.constant_features(),
                 evals: done.outcome.evals,
             })

@@ -39,8 +39,8 @@ fn zero_output_weights_with_orthogonal_features_is_a_stationary_saddle() {
     assert_eq!(end.feature_count(), 4);
     assert!(end.max_target_cosine() <= 1e-14, "cosines {:?}", end.target_cosines);
     assert_eq!(end.constant_features(), 0);
-    // Odd features against an even target: uncorrelated too.
-    assert!(end.max_target_correlation() <= 1e-14);
+    // The target's mean is fitted by the bias; the rest is orthogonal to the odd features too.
+    assert!(end.max_centered_target_cosine() <= 1e-14);
     assert!(end.residual_cosines.iter().all(|c| c.abs() <= 1e-14));
     let y_norm = data.targets.iter().map(|y| y * y).sum::<f64>().sqrt();
     assert!((end.fit_ratio - mean.abs() * 33f64.sqrt() / y_norm).abs() < 1e-14);
@@ -67,10 +67,10 @@ fn pinn_features_are_taken_after_the_operator() {
         assert!((end.features[2 * p] - 2.0 * 0.4f64.tanh()).abs() < 1e-13);
         assert!((end.features[2 * p + 1] - 2.0 * (-0.7f64).tanh()).abs() < 1e-13);
     }
-    // Both features are constant, so both have the same |cosine| with f, and no feature varies.
+    // Both features are constant: the same |cosine| with f, and orthogonal to f − mean(f).
     assert!((end.target_cosines[0] + end.target_cosines[1]).abs() < 1e-14);
     assert_eq!(end.constant_features(), 2);
-    assert_eq!(end.max_target_correlation(), 0.0);
+    assert!(end.max_centered_target_cosine() < 1e-15);
     assert_eq!(end.output_weight_norm, 5f64.sqrt());
 }
 
