@@ -57,14 +57,16 @@ impl Csv {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory (so a failed run
-/// never leaves a half-written file) and records it.
+/// never leaves a half-written file) and records it. The file gets the usual permissions
+/// (the umask's), like any file the user writes.
 pub fn write_file(path: &Path, bytes: &[u8], report: &mut Report) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, bytes)
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.persist(path).with_context(|| format!("{}: cannot write", path.display()))?;
+    let name = path.file_name().with_context(|| format!("{}: not a file path", path.display()))?;
+    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(anyhow::anyhow!("{}: cannot write: {e}", path.display()));
+    }
     report.files.push(path.to_path_buf());
     Ok(())
 }
