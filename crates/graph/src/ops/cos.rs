@@ -12,7 +12,7 @@ pub struct Cos;
 /// cos(x) without a library call for |x| ≤ 2²⁰ (as [`super::sin::sin`]: cos x =
 /// sin(x + π/2) by the quadrant), the standard library's beyond (and for ±∞, NaN).
 /// Within 1 ulp of glibc's (measured in the tests below).
-#[inline]
+#[inline(always)]
 pub fn cos(x: f64) -> f64 {
     if x.abs() <= SIN_COS_LIMIT { sin_or_cos(x, 1) } else { x.cos() }
 }
@@ -28,7 +28,7 @@ impl Primitive for Cos {
         Ok(args[0])
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary_in_range(args[0], out, SIN_COS_LIMIT, |x| sin_or_cos(x, 1), f64::cos);
+        unary_in_range(args[0], out, SIN_COS_LIMIT, #[inline(always)] |x| sin_or_cos(x, 1), f64::cos);
     }
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(cos(v[0]))

@@ -30,6 +30,22 @@ impl Primitive for MatMul {
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
         let (a, b) = (args[0], args[1]);
         let (r, k, c) = (a.shape.rows, a.shape.cols, b.shape.cols);
+        if k == 1 {
+            // Outer products (a column times a row, as in the first layer's x·W with one
+            // input): one multiplication per element, the value faer computes, without
+            // its packing.
+            super::elementwise::wide(#[inline(always)] || {
+                for (i, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
+                    let ai = if a.shape.batch == 1 { 0 } else { i };
+                    let bi = if b.shape.batch == 1 { 0 } else { i };
+                    let b = &b.data[bi * c..(bi + 1) * c];
+                    for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(&a.data[ai * r..(ai + 1) * r]) {
+                        o.iter_mut().zip(b).for_each(|(o, &y)| *o = x * y);
+                    }
+                }
+            });
+            return;
+        }
         if b.shape.batch == 1 {
             // Stacked rows of a batched `a` against one `b`: a single product.
             let rows = a.shape.batch * r;

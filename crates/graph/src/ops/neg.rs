@@ -19,7 +19,7 @@ impl Primitive for Neg {
         Ok(args[0])
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, |x| -x);
+        unary(args[0], out, #[inline(always)] |x| -x);
     }
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(-v[0])

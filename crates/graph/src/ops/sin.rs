@@ -13,7 +13,7 @@ pub struct Sin;
 /// fdlibm's kernels, [`super::mathfn::sin_or_cos`]), so that loops over it vectorize;
 /// the standard library's beyond (and for ±∞, NaN). Within 1 ulp of glibc's (measured
 /// in the tests below).
-#[inline]
+#[inline(always)]
 pub fn sin(x: f64) -> f64 {
     if x.abs() <= SIN_COS_LIMIT { sin_or_cos(x, 0) } else { x.sin() }
 }
@@ -29,7 +29,7 @@ impl Primitive for Sin {
         Ok(args[0])
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary_in_range(args[0], out, SIN_COS_LIMIT, |x| sin_or_cos(x, 0), f64::sin);
+        unary_in_range(args[0], out, SIN_COS_LIMIT, #[inline(always)] |x| sin_or_cos(x, 0), f64::sin);
     }
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(sin(v[0]))

@@ -13,7 +13,7 @@ pub struct Softplus;
 /// overflow: max(x, 0) + log1p(e^−|x|) with the helpers of [`super::mathfn`] (so x + e^−x
 /// for large x, eˣ, subnormals included, for very negative x). Within a few ulp of the
 /// same formula with the standard library's exp and log1p (measured in the tests below).
-#[inline]
+#[inline(always)]
 pub fn softplus(x: f64) -> f64 {
     let positive_part = if x > 0.0 { x } else { 0.0 };
     positive_part + log1p_unit(exp_nonpositive(-x.abs()))

@@ -19,7 +19,7 @@ impl Primitive for Sub {
         broadcast_shape(args)
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        binary(args[0], args[1], out, |x, y| x - y);
+        binary(args[0], args[1], out, #[inline(always)] |x, y| x - y);
     }
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(v[0] - v[1])

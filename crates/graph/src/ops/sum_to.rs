@@ -41,14 +41,20 @@ impl Primitive for SumTo {
         let (r, c) = (a.shape.rows, a.shape.cols);
         let (or, oc) = (out.shape.rows, out.shape.cols);
         out.data.fill(0.0);
-        for k in 0..a.shape.batch {
-            for i in 0..r {
-                for j in 0..c {
-                    let o = (k * or + if self.rows { 0 } else { i }) * oc + if self.cols { 0 } else { j };
-                    out.data[o] += a.data[(k * r + i) * c + j];
+        // Row by row, each output element accumulating in the operand's row-major order.
+        super::elementwise::wide(#[inline(always)] || {
+            for (k, o) in out.data.chunks_exact_mut((or * oc).max(1)).enumerate() {
+                let src = &a.data[k * r * c..(k + 1) * r * c];
+                for (i, row) in src.chunks_exact(c.max(1)).enumerate() {
+                    let o = if self.rows { &mut o[..] } else { &mut o[i * oc..(i + 1) * oc] };
+                    if self.cols {
+                        o[0] = row.iter().fold(o[0], |s, &x| s + x);
+                    } else {
+                        o.iter_mut().zip(row).for_each(|(o, &x)| *o += x);
+                    }
                 }
             }
-        }
+        });
     }
     fn fold(&self, v: &[f64], args: &[Shape], out: Shape) -> Option<f64> {
         Some(v[0] * (args[0].matrix_len() / out.matrix_len().max(1)) as f64)
