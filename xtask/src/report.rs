@@ -18,9 +18,14 @@ pub struct Report {
 impl Report {
     /// Records the Markdown table `name` with a header row and rows of cells.
     pub fn table(&mut self, name: &str, header: &[&str], rows: Vec<Vec<String>>) {
-        let mut md = format!("| {} |\n|{}\n", header.join(" | "), "---|".repeat(header.len()));
-        for row in rows {
-            md.push_str(&format!("| {} |\n", row.join(" | ")));
+        // A `|` inside a cell (as in |cos|) would split it: escape it.
+        let line = |cells: &mut dyn Iterator<Item = &str>| {
+            format!("| {} |\n", cells.map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "))
+        };
+        let mut md = line(&mut header.iter().copied());
+        md.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+        for row in &rows {
+            md.push_str(&line(&mut row.iter().map(String::as_str)));
         }
         self.tables.insert(name.to_string(), md);
     }
