@@ -496,12 +496,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let progress = crate::progress(total as u64, "  runs");
     let results = sweep::run(&plan, &study_data(ProblemKind::Regression)?, Shard::ALL, &|| progress.inc(1))?;
     progress.finish_and_clear();
-    let mut lines = String::new();
-    for r in &results {
-        lines.push_str(&serde_json::to_string(r)?);
-        lines.push('\n');
-    }
-    crate::report::write_file(&s.out.join("f5_runs.jsonl"), lines.as_bytes(), report)?;
+    crate::report::write_file(&s.out.join("f5_runs.jsonl"), sweep::json_lines(&results).as_bytes(), report)?;
 
     let mut csv =
         Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not_converged"]);
@@ -719,12 +714,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let progress = crate::progress(plan.runs().len() as u64, "  runs");
     let results = sweep::run(&plan, &problem.data, Shard::ALL, &|| progress.inc(1))?;
     progress.finish_and_clear();
-    let mut lines = String::new();
-    for r in &results {
-        lines.push_str(&serde_json::to_string(r)?);
-        lines.push('\n');
-    }
-    crate::report::write_file(&s.out.join("f6_runs.jsonl"), lines.as_bytes(), report)?;
+    crate::report::write_file(&s.out.join("f6_runs.jsonl"), sweep::json_lines(&results).as_bytes(), report)?;
     let n = plan.seeds.clone().count();
     report.table(
         "f6_shares",

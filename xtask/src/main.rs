@@ -6,13 +6,11 @@ mod figures;
 mod plot;
 mod report;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Project automation for saddle.
 #[derive(Parser)]
@@ -42,19 +40,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
 }
 
-/// A progress bar on stderr when it is a terminal.
-pub fn progress(len: u64, prefix: &str) -> ProgressBar {
-    let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {elapsed}").expect("a valid template"),
-    );
-    bar.set_prefix(prefix.to_string());
-    bar
-}
+/// A progress bar on stderr when it is a terminal (the command line's).
+pub use saddle_cli::commands::progress_bar as progress;
 
 fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
     let default_out = root().join("docs/figures");

@@ -32,13 +32,8 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
     let results = sweep::run(&plan, &data, args.shard, &|| progress.inc(1))?;
     progress.finish_and_clear();
 
-    let mut lines = String::new();
-    for r in &results {
-        lines.push_str(&serde_json::to_string(r).expect("results serialize"));
-        lines.push('\n');
-    }
     let mut out = OutputFiles::new();
-    out.text(&args.out, lines);
+    out.text(&args.out, sweep::json_lines(&results));
     out.commit()?;
     let counts: serde_json::Map<String, Value> = sweep::shares(&results, &plan.solvers)
         .into_iter()

@@ -214,6 +214,11 @@ pub fn run(
         .collect()
 }
 
+/// The results as JSON Lines, one object per run: what `saddle sweep --out` writes.
+pub fn json_lines(results: &[RunResult]) -> String {
+    results.iter().map(|r| serde_json::to_string(r).expect("results serialize") + "\n").collect()
+}
+
 /// Counts of each category per solver, in the plan's solver order.
 pub fn shares(results: &[RunResult], solvers: &[SolverKind]) -> Vec<(SolverKind, [usize; 5])> {
     solvers
