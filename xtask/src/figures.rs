@@ -86,15 +86,40 @@ fn network(kind: ProblemKind, arch_text: &str) -> anyhow::Result<Problem> {
     Ok(Problem::new(kind, arch(arch_text), Activation::Tanh, study_data(kind)?)?)
 }
 
+/// One run of `solver` (default settings, ‖∇L‖ ≤ 1e-10) from θ₀ with `source`'s compiled
+/// `derivs`.
 fn run(
     source: &dyn LossSource,
+    derivs: &Derivatives,
     solver: SolverKind,
     theta0: Vec<f64>,
     max_iter: usize,
 ) -> anyhow::Result<Fit> {
     let control = Control { max_iter, gtol: 1e-10, ..Control::default() };
     let mut method = solver.with_defaults();
-    Ok(fit(source, Derivatives::new(source)?, method.as_mut(), theta0, &control, &mut |_| {})?)
+    Ok(fit(source, derivs.clone(), method.as_mut(), theta0, &control, &mut |_| {})?)
+}
+
+/// Every solver of the family from the same θ₀ on `problem`, its programs compiled once.
+fn family_fits(problem: &Problem, theta0: &[f64], max_iter: usize) -> anyhow::Result<Vec<(SolverKind, Fit)>> {
+    let derivs = Derivatives::new(problem)?;
+    FAMILY.iter().map(|&k| Ok((k, run(problem, &derivs, k, theta0.to_vec(), max_iter)?))).collect()
+}
+
+/// Runs a sweep plan on `data` with a progress bar, and writes its runs as JSON lines to
+/// `file` in the output directory (what `saddle sweep --out` would write).
+fn sweep_to_file(
+    s: &Settings,
+    report: &mut Report,
+    plan: &Plan,
+    data: &Dataset,
+    file: &str,
+) -> anyhow::Result<Vec<RunResult>> {
+    let progress = crate::progress(plan.runs().len() as u64, "  runs");
+    let results = sweep::run(plan, data, Shard::ALL, &|| progress.inc(1))?;
+    progress.finish_and_clear();
+    crate::report::write_file(&s.out.join(file), sweep::json_lines(&results).as_bytes(), report)?;
+    Ok(results)
 }
 
 fn per_iteration(label: &str, fit: &Fit, value: impl Fn(&saddle_solvers::Record) -> f64) -> Series {
@@ -128,10 +153,11 @@ fn save(
 fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let iters = s.pick(100, 40);
     let basis = LegendreBasis::new(9, study_data(ProblemKind::Regression)?)?;
-    let linear = run(&basis, SolverKind::Newton, vec![0.0; basis.size], iters)?;
+    let linear = run(&basis, &Derivatives::new(&basis)?, SolverKind::Newton, vec![0.0; basis.size], iters)?;
     let problem = network(ProblemKind::Regression, ARCH)?;
-    let net = run(&problem, SolverKind::Newton, glorot_normal(&problem.arch, SEED), iters)?;
-    let pinv = run(&problem, SolverKind::NewtonPinv, glorot_normal(&problem.arch, SEED), iters)?;
+    let derivs = Derivatives::new(&problem)?;
+    let net = run(&problem, &derivs, SolverKind::Newton, glorot_normal(&problem.arch, SEED), iters)?;
+    let pinv = run(&problem, &derivs, SolverKind::NewtonPinv, glorot_normal(&problem.arch, SEED), iters)?;
     let mut csv = Csv::new(&["model", "iter", "loss", "grad_norm"]);
     for (model, f) in [("legendre_9", &linear), ("network_1_10_1", &net), ("network_1_10_1_pinv", &pinv)] {
         for r in &f.records {
@@ -219,12 +245,7 @@ const SAFEGUARDED: [SolverKind; 3] = [SolverKind::Bfgs, SolverKind::Lm, SolverKi
 /// points (F3), and the learned basis at Newton's end point and at a safeguarded one (F4).
 fn f2_f3_f4(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let problem = network(ProblemKind::Regression, ARCH)?;
-    let theta0 = glorot_normal(&problem.arch, SEED);
-    let iters = s.pick(500, 100);
-    let fits: Vec<(SolverKind, Fit)> = FAMILY
-        .iter()
-        .map(|&k| Ok((k, run(&problem, k, theta0.clone(), iters)?)))
-        .collect::<anyhow::Result<_>>()?;
+    let fits = family_fits(&problem, &glorot_normal(&problem.arch, SEED), s.pick(500, 100))?;
     solver_figures(s, report, &problem, &fits, "f2_solvers", "F2  Every solver from the same start", "f2")?;
 
     // F3: sorted eigenvalues at the end points.
@@ -492,11 +513,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
     };
-    let total = plan.runs().len();
-    let progress = crate::progress(total as u64, "  runs");
-    let results = sweep::run(&plan, &study_data(ProblemKind::Regression)?, Shard::ALL, &|| progress.inc(1))?;
-    progress.finish_and_clear();
-    crate::report::write_file(&s.out.join("f5_runs.jsonl"), sweep::json_lines(&results).as_bytes(), report)?;
+    let results = sweep_to_file(s, report, &plan, &study_data(ProblemKind::Regression)?, "f5_runs.jsonl")?;
 
     let mut csv =
         Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not_converged"]);
@@ -659,16 +676,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 /// F6 (claim 3): the PINN −u'' = π² sin(πx) on 32 points, u = x(1−x)·N(x): every solver
-/// from one start, and the basis after the operator at Newton's end point and at a
-/// safeguarded one.
+/// from one start, the basis after the operator at the end points of both exact Newtons
+/// and of saddle-free Newton, and where the runs end over seeds.
 fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let problem = network(ProblemKind::Pinn, "1,8,1")?;
-    let theta0 = glorot_normal(&problem.arch, SEED);
-    let iters = s.pick(500, 100);
-    let fits: Vec<(SolverKind, Fit)> = FAMILY
-        .iter()
-        .map(|&k| Ok((k, run(&problem, k, theta0.clone(), iters)?)))
-        .collect::<anyhow::Result<_>>()?;
+    let fits = family_fits(&problem, &glorot_normal(&problem.arch, SEED), s.pick(500, 100))?;
     solver_figures(
         s,
         report,
@@ -693,8 +705,8 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         "source f",
     )?;
 
-    // Over seeds: where the PINN runs end, and how often exact Newton's end has a fitted
-    // function Lu = −u'' near zero with every feature orthogonal to f.
+    // Over seeds: where the PINN runs end, and how often they end with every feature after
+    // the operator orthogonal to f − f̄ (the trivial point modulo the bias).
     let plan = Plan {
         problem: ProblemKind::Pinn,
         archs: vec![problem.arch.clone()],
@@ -711,10 +723,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
     };
-    let progress = crate::progress(plan.runs().len() as u64, "  runs");
-    let results = sweep::run(&plan, &problem.data, Shard::ALL, &|| progress.inc(1))?;
-    progress.finish_and_clear();
-    crate::report::write_file(&s.out.join("f6_runs.jsonl"), sweep::json_lines(&results).as_bytes(), report)?;
+    let results = sweep_to_file(s, report, &plan, &problem.data, "f6_runs.jsonl")?;
     let n = plan.seeds.clone().count();
     report.table(
         "f6_shares",
