@@ -2,6 +2,7 @@
 //! gradient, Hessian-vector product (forward-over-reverse), batched Hessian columns,
 //! Jacobian columns, and derivatives with respect to inputs.
 
+use saddle_graph::ops::Op;
 use saddle_graph::{Graph, GraphError, NodeId, Shape};
 
 use crate::{jvp, vjp};
@@ -35,6 +36,80 @@ pub fn hvp(g: &mut Graph, f: NodeId, x: NodeId, v: NodeId) -> Result<NodeId, Gra
 pub fn hessian_columns(g: &mut Graph, f: NodeId, x: NodeId, chunk: usize) -> Result<NodeId, GraphError> {
     let basis = g.input("basis", g.shape(x).batched(chunk))?;
     hvp(g, f, x, basis)
+}
+
+/// A block of the parameter vector that the graph reads as one matrix: elements
+/// `offset .. offset + rows·cols` of `x`, row-major (one layer's weights, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamBlock {
+    /// Index in `x` of the block's first element.
+    pub offset: usize,
+    /// Rows of the matrix the block is read as.
+    pub rows: usize,
+    /// Columns of the matrix the block is read as.
+    pub cols: usize,
+}
+
+impl ParamBlock {
+    /// Number of parameters in the block.
+    pub fn len(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Whether the block is empty (never, for blocks from [`param_blocks`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The blocks `x` (a column vector) is read in: its slices, by offset, when they tile it
+/// (every element read by exactly one slice, in one shape); otherwise `x` whole as one
+/// block.
+pub fn param_blocks(g: &Graph, x: NodeId) -> Vec<ParamBlock> {
+    let n = g.shape(x).rows;
+    let whole = vec![ParamBlock { offset: 0, rows: n, cols: 1 }];
+    let live = g.live();
+    let mut blocks: Vec<ParamBlock> = Vec::new();
+    for id in g.node_ids().filter(|id| live[id.index()]) {
+        let node = g.node(id);
+        if !node.args.contains(&x) {
+            continue;
+        }
+        match &node.op {
+            Op::Slice(s) => blocks.push(ParamBlock { offset: s.offset, rows: s.rows, cols: s.cols }),
+            _ => return whole,
+        }
+    }
+    blocks.sort_by_key(|b| b.offset);
+    blocks.dedup();
+    let mut next = 0;
+    for b in &blocks {
+        if b.offset != next || b.is_empty() {
+            return whole;
+        }
+        next += b.len();
+    }
+    if next == n { blocks } else { whole }
+}
+
+/// Rows `block.offset ..` of the Hessian's columns for the parameters of `block`,
+/// `chunk` columns at a time: declares the input `basis` of shape
+/// `chunk; block.rows, block.cols` and returns the batched HVP along the basis placed in
+/// the block (zero elsewhere), sliced to the rows from the block's first on. The other
+/// blocks' tangents are symbolic zeros and the rows above the block are never built, so
+/// the program does only the work of its block; the symmetry of H gives the rest.
+pub fn hessian_block_columns(
+    g: &mut Graph,
+    f: NodeId,
+    x: NodeId,
+    block: ParamBlock,
+    chunk: usize,
+) -> Result<NodeId, GraphError> {
+    let n = g.shape(x).rows;
+    let basis = g.input("basis", Shape { batch: chunk, rows: block.rows, cols: block.cols })?;
+    let seed = g.embed(basis, block.offset, n)?;
+    let columns = hvp(g, f, x, seed)?;
+    g.slice(columns, block.offset, n - block.offset, 1)
 }
 
 /// Columns of the Jacobian ∂u/∂x, `chunk` at a time: declares the input `basis` of

@@ -40,6 +40,9 @@ pub fn jvp(
             continue;
         }
         let t = node.op.rules().jvp(g, id, &node.args, &arg_tangents)?;
+        // A tangent that simplified to zero (a slice of a seed outside its block, say)
+        // is a symbolic zero from here on.
+        let t = t.filter(|&t| g.const_value(t) != Some(0.0));
         tangent[index] = t.map(|t| fit_tangent(g, t, node.shape, node.op.rules().name())).transpose()?;
     }
     Ok(roots.iter().map(|r| tangent[r.index()]).collect())

@@ -6,7 +6,9 @@
 //! rules and transposes the linear part (JAX's design), so only linear primitives
 //! carry a transpose rule. Second derivatives are forward-over-reverse ([`hvp`]),
 //! and Hessians and Jacobians are batches of directional derivatives
-//! ([`hessian_columns`], [`jacobian_columns`]). Derivatives with respect to inputs
+//! ([`hessian_columns`], [`jacobian_columns`]); [`hessian_block_columns`] computes one
+//! parameter block's columns with the other blocks' tangents symbolically zero and only
+//! the rows symmetry does not give. Derivatives with respect to inputs
 //! ([`d_dx`], [`d2_dx2`]) are graphs too, so a PINN loss built from them is
 //! differentiated again like any other.
 #![warn(missing_docs)]
@@ -15,6 +17,9 @@ mod derivatives;
 mod forward;
 mod reverse;
 
-pub use derivatives::{d_dx, d2_dx2, directional, grad, hessian_columns, hvp, jacobian_columns};
+pub use derivatives::{
+    ParamBlock, d_dx, d2_dx2, directional, grad, hessian_block_columns, hessian_columns, hvp,
+    jacobian_columns, param_blocks,
+};
 pub use forward::jvp;
 pub use reverse::{transpose, vjp};

@@ -136,6 +136,15 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         prop_assert!(err <= EXACT_TOL, "{case:?}: Hessian with chunk {chunk} vs chunk {n}: {err:e}");
     }
 
+    // One program per parameter block (W and b of every layer), other blocks' tangents
+    // symbolically zero and only the rows from the block on: the same Hessian up to
+    // rounding, exactly symmetric.
+    let (blocked, blocks) = lg.block_hessian(3, &inputs);
+    prop_assert_eq!(blocks, 2 * (arch.widths().len() - 1), "{:?}: one block per W and b", case);
+    let err = max_abs_diff(&blocked, &hessian) / h_scale;
+    prop_assert!(err <= EXACT_TOL, "{case:?}: block Hessian vs plain: {err:e}");
+    prop_assert!(blocked == transpose(&blocked, n, n), "{case:?}: block Hessian not exactly symmetric");
+
     // Symmetric up to rounding.
     let asym = max_abs_diff(&hessian, &transpose(&hessian, n, n)) / h_scale;
     prop_assert!(asym <= EXACT_TOL, "{case:?}: max|H − Hᵀ| / max|H| = {asym:e}");

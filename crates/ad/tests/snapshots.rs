@@ -75,6 +75,26 @@ fn small_network_graphs() {
     insta::assert_snapshot!("mlp_1_3_1_tanh_regression_hvp", text(&g, "hvp", hv));
 }
 
+/// One parameter block's Hessian columns for a network with two hidden layers: the
+/// block of the second layer's weights W₂ (basis `b`). The first layer's tangents are
+/// symbolic zeros and its rows are never built: the program pushes `b` forward from
+/// H₁·b only and ends at W₂'s cotangent, with no product by W₂ on the way back.
+#[test]
+fn hessian_block_graph() {
+    let arch: Arch = "1,3,3,1".parse().unwrap();
+    let lg = loss_graph(Problem::Regression, &arch, Activation::Tanh, 4);
+    let blocks = saddle_ad::param_blocks(&lg.graph, lg.theta);
+    let offsets: Vec<(usize, usize, usize)> = blocks.iter().map(|b| (b.offset, b.rows, b.cols)).collect();
+    assert_eq!(
+        offsets,
+        [(0, 1, 3), (3, 1, 3), (6, 3, 3), (15, 1, 3), (18, 3, 1), (21, 1, 1)],
+        "W₁ b₁ W₂ b₂ W₃ b₃"
+    );
+    let mut g = lg.graph.clone();
+    let columns = saddle_ad::hessian_block_columns(&mut g, lg.loss, lg.theta, blocks[2], 2).unwrap();
+    insta::assert_snapshot!("mlp_1_3_3_1_tanh_hessian_block_w2", text(&g, "columns", columns));
+}
+
 /// Reverse mode costs a small constant multiple of the forward graph, and forward-
 /// over-reverse another small multiple: live nodes of the simplified graphs for a
 /// [1,20,20,1] tanh regression network on 64 points.

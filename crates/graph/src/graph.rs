@@ -40,6 +40,10 @@ pub struct Graph {
     memo: HashMap<(Op, Operands), NodeId>,
     inputs: Vec<NodeId>,
     outputs: Vec<(String, NodeId)>,
+    /// For each node, the inputs it depends on (see [`Graph::input_mask`]).
+    masks: Vec<u64>,
+    /// Inputs declared so far, forgotten ones included: each gets the next bit.
+    declared: usize,
 }
 
 impl Graph {
@@ -59,6 +63,8 @@ impl Graph {
             };
         }
         let id = self.insert(Input { name: name.into(), shape }.into(), Operands::new(), shape);
+        self.masks[id.index()] = 1 << self.declared.min(63);
+        self.declared += 1;
         self.inputs.push(id);
         Ok(id)
     }
@@ -118,6 +124,7 @@ impl Graph {
         }
         let (op, args) = key.clone();
         let id = self.dag.add_node(Node { op, args, shape });
+        self.masks.push(key.1.iter().fold(0, |m, a| m | self.masks[a.index()]));
         for (position, &a) in key.1.iter().enumerate() {
             self.dag.add_edge(a, id, position as u8);
         }
@@ -141,6 +148,21 @@ impl Graph {
             Op::Const(c) => Some(c.value),
             _ => None,
         }
+    }
+
+    /// The inputs node `id` depends on, one bit per input in declaration order (inputs
+    /// past the 63rd share the top bit).
+    pub fn input_mask(&self, id: NodeId) -> u64 {
+        self.masks[id.index()]
+    }
+
+    /// 1 + the declaration position of the latest-declared input `id` depends on (0 for
+    /// a constant). Transforms declare their inputs after the ones they differentiate
+    /// (a direction `v` or a Hessian basis after θ and the data), so a value of lower
+    /// rank stays fixed while one of higher rank varies: identities move such factors
+    /// together, where a program computes them once.
+    pub fn input_rank(&self, id: NodeId) -> u32 {
+        u64::BITS - self.masks[id.index()].leading_zeros()
     }
 
     /// Number of nodes, dead ones included.

@@ -7,13 +7,16 @@
 use smallvec::SmallVec;
 
 use crate::ops::{Op, Tensor, TensorMut};
-use crate::{Graph, GraphError, Shape};
+use crate::{Graph, GraphError, NodeId, Shape};
 
 /// One instruction: apply `op` to the values in `args`, writing buffer `out`.
 #[derive(Clone, Debug)]
 struct Step {
     op: Op,
     args: SmallVec<[(usize, Shape); 2]>,
+    /// For a `matmul`, which operands are read transposed: the operand of a `transpose`
+    /// node, whose own step is then not needed.
+    transposed: [bool; 2],
     out: usize,
     shape: Shape,
     /// The inputs the step depends on, one bit per input (see [`input_bit`]).
@@ -55,14 +58,41 @@ pub struct Program {
 impl Program {
     /// Compiles the part of `graph` its outputs depend on, binding every declared input.
     pub fn compile(graph: &Graph) -> Result<Program, GraphError> {
-        let live = graph.live();
+        // What each node's step reads: its operands, except that a `matmul` reads the
+        // operand of a `transpose` directly (with a flag), so a transpose that only feeds
+        // products is never materialized.
+        let reads: Vec<SmallVec<[(NodeId, bool); 2]>> = graph
+            .node_ids()
+            .map(|id| {
+                let node = graph.node(id);
+                let fuse = matches!(node.op, Op::MatMul(_));
+                node.args
+                    .iter()
+                    .map(|&a| match &graph.node(a).op {
+                        Op::Transpose(_) if fuse => (graph.node(a).args[0], true),
+                        _ => (a, false),
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut live = vec![false; graph.len()];
+        for (_, id) in graph.outputs() {
+            live[id.index()] = true;
+        }
+        for index in (0..graph.len()).rev() {
+            if live[index] {
+                for &(a, _) in &reads[index] {
+                    live[a.index()] = true;
+                }
+            }
+        }
         let mut kept = live.clone();
         for id in graph.inputs() {
             kept[id.index()] = true;
         }
         let mut last_use = vec![0usize; graph.len()];
         for id in graph.node_ids().filter(|id| live[id.index()]) {
-            for a in &graph.node(id).args {
+            for &(a, _) in &reads[id.index()] {
                 last_use[a.index()] = id.index();
             }
         }
@@ -78,11 +108,11 @@ impl Program {
             pinned[id.index()] = true;
         }
         for id in graph.node_ids().filter(|id| live[id.index()]) {
-            let node = graph.node(id);
-            if !node.args.is_empty() {
-                depends[id.index()] = node.args.iter().fold(0, |m, a| m | depends[a.index()]);
+            let reads = &reads[id.index()];
+            if !reads.is_empty() {
+                depends[id.index()] = reads.iter().fold(0, |m, (a, _)| m | depends[a.index()]);
             }
-            for a in &node.args {
+            for (a, _) in reads {
                 if depends[a.index()] != depends[id.index()] {
                     pinned[a.index()] = true;
                 }
@@ -134,17 +164,23 @@ impl Program {
                         buffers[out].resize(len, 0.0);
                     }
                     buffer_of[id.index()] = out;
-                    let args = node.args.iter().map(|a| (buffer_of[a.index()], graph.shape(*a))).collect();
+                    let reads = &reads[id.index()];
+                    let args = reads.iter().map(|(a, _)| (buffer_of[a.index()], graph.shape(*a))).collect();
+                    let mut transposed = [false; 2];
+                    for (flag, &(_, t)) in transposed.iter_mut().zip(reads) {
+                        *flag = t;
+                    }
                     steps.push(Step {
                         op: op.clone(),
                         args,
+                        transposed,
                         out,
                         shape: node.shape,
                         inputs: depends[id.index()],
                     });
                     // Operands whose last use this was free their buffers for later steps.
                     let mut released: SmallVec<[usize; 2]> = SmallVec::new();
-                    for a in &node.args {
+                    for (a, _) in reads {
                         let operand = graph.node(*a);
                         let computed = !matches!(operand.op, Op::Input(_) | Op::Const(_));
                         let b = buffer_of[a.index()];
@@ -219,7 +255,11 @@ impl Program {
                     .map(|&(b, shape)| Tensor { data: &self.buffers[b][..shape.len()], shape })
                     .collect();
                 let target = TensorMut { data: &mut out[..step.shape.len()], shape: step.shape };
-                step.op.rules().eval(&args, target);
+                if step.transposed == [false; 2] {
+                    step.op.rules().eval(&args, target);
+                } else {
+                    crate::ops::product_of(args[0], args[1], step.transposed, target);
+                }
             }
             self.buffers[step.out] = out;
         }
@@ -358,5 +398,55 @@ mod tests {
         p.run();
         assert_eq!(p.output("ab").unwrap(), &[1.0 - 3.0, 4.0 - 6.0, 7.0 - 9.0, 10.0 - 12.0]);
         assert_eq!(p.output("ac").unwrap(), &[6.0, 15.0, 8.0, 11.0]);
+    }
+
+    /// A `matmul` of a `transpose` reads the transpose's operand transposed, for either
+    /// operand, batched or not; the transpose is not a step of its own unless something
+    /// else reads it.
+    #[test]
+    fn products_of_transposes_read_their_operands_transposed() {
+        let mut g = Graph::new();
+        let a = g.input("a", Shape::matrix(3, 2).batched(2)).unwrap();
+        let b = g.input("b", Shape::matrix(3, 4)).unwrap();
+        let c = g.input("c", Shape::matrix(5, 2)).unwrap();
+        let at = g.transpose(a).unwrap(); // 2; 2×3
+        let atb = g.matmul(at, b).unwrap(); // 2; 2×4
+        let ct = g.transpose(c).unwrap(); // 2×5
+        let act = g.matmul(a, ct).unwrap(); // 2; 3×5
+        let ctc = g.matmul(ct, c).unwrap(); // cᵀc, 2×2
+        let kept = g.neg(at).unwrap(); // a second reader keeps `at` a step
+        for (name, id) in [("atb", atb), ("act", act), ("ctc", ctc), ("kept", kept)] {
+            g.set_output(name, id);
+        }
+        let mut p = Program::compile(&g).unwrap();
+        let av: Vec<f64> = (0..12).map(|i| f64::from(i) * 0.5 - 2.0).collect();
+        let bv: Vec<f64> = (0..12).map(|i| f64::from(i * i % 7) - 3.0).collect();
+        let cv: Vec<f64> = (0..10).map(|i| f64::from(i) * 0.25 + 1.0).collect();
+        p.set_input("a", &av).unwrap();
+        p.set_input("b", &bv).unwrap();
+        p.set_input("c", &cv).unwrap();
+        p.run();
+        let at_ = |k: usize, i: usize, j: usize| av[k * 6 + i * 2 + j]; // a[k][i][j]
+        let mut expect_atb = [0.0; 16];
+        let mut expect_act = [0.0; 30];
+        for k in 0..2 {
+            for i in 0..2 {
+                for j in 0..4 {
+                    expect_atb[k * 8 + i * 4 + j] = (0..3).map(|m| at_(k, m, i) * bv[m * 4 + j]).sum();
+                }
+            }
+            for i in 0..3 {
+                for j in 0..5 {
+                    expect_act[k * 15 + i * 5 + j] = (0..2).map(|m| at_(k, i, m) * cv[j * 2 + m]).sum();
+                }
+            }
+        }
+        let expect_ctc: Vec<f64> =
+            (0..4).map(|e| (0..5).map(|m| cv[m * 2 + e / 2] * cv[m * 2 + e % 2]).sum()).collect();
+        assert_eq!(p.output("atb").unwrap(), &expect_atb);
+        assert_eq!(p.output("act").unwrap(), &expect_act);
+        assert_eq!(p.output("ctc").unwrap(), &expect_ctc[..]);
+        let transposes = p.steps.iter().filter(|s| matches!(s.op, Op::Transpose(_))).count();
+        assert_eq!(transposes, 1, "only the transpose that `neg` reads is materialized");
     }
 }

@@ -107,8 +107,55 @@ mod tests {
         g.set_output("out", out);
         let s = g.simplify().unwrap();
         assert_eq!(g.live_count(), 5);
-        assert_eq!(s.len(), 5, "x, unused, tanh, one shared product, the sum:\n{s}");
+        assert_eq!(s.len(), 6, "x, unused, tanh, one shared product, 2, twice the product:\n{s}");
         assert!(s.input_named("unused").is_some(), "declared inputs are the interface and stay");
         assert_eq!(s.simplify().unwrap().to_string(), s.to_string(), "simplify is idempotent");
+    }
+
+    /// Factors that depend only on earlier inputs move together, so a program computes
+    /// them once while the later input (a direction `v`) varies: −(y·(v·c) + y·(v·c))
+    /// becomes ((y·c)·−2)·v, and p·v + q·v becomes (p + q)·v.
+    #[test]
+    fn factors_of_earlier_inputs_are_hoisted_out_of_later_ones() {
+        let s = Shape::matrix(2, 2);
+        let text = printed(|g| {
+            let y = g.input("y", s).unwrap();
+            let v = g.input("v", s).unwrap();
+            let c = g.tanh(y).unwrap();
+            let vc = g.mul(v, c).unwrap();
+            let yvc = g.mul(y, vc).unwrap();
+            let twice = g.add(yvc, yvc).unwrap();
+            let neg = g.neg(twice).unwrap();
+            let sv = g.mul(y, v).unwrap();
+            g.add(neg, sv).unwrap()
+        });
+        let expected = "{ y:f64[2,2] v:f64[2,2] .\n  let %0:f64[2,2] = tanh y\n      %1:f64[2,2] = mul y %0\n      \
+                        %2:f64[2,2] = mul %1 -2.0\n      %3:f64[2,2] = add y %2\n      %4:f64[2,2] = mul v %3\n  \
+                        in (out=%4) }\n";
+        assert_eq!(text, expected);
+    }
+
+    /// The rows of a sum of embeds that a slice keeps: whole embeds inside it stay
+    /// (shifted), embeds outside it vanish, an embed it matches is its operand, and an
+    /// embed it cuts through stays sliced.
+    #[test]
+    fn slices_of_sums_of_embeds_keep_only_what_they_cover() {
+        let text = printed(|g| {
+            let a = g.input("a", Shape::matrix(2, 2)).unwrap();
+            let b = g.input("b", Shape::vector(3)).unwrap();
+            let ea = g.embed(a, 0, 7).unwrap();
+            let eb = g.embed(b, 4, 7).unwrap();
+            let sum = g.add(ea, eb).unwrap();
+            let head = g.slice(sum, 0, 2, 2).unwrap(); // a
+            let tail = g.slice(sum, 4, 3, 1).unwrap(); // b
+            let cut = g.slice(sum, 2, 5, 1).unwrap(); // a's last two elements, then b
+            let (h, t, c) = (g.sum_all(head).unwrap(), g.sum_all(tail).unwrap(), g.sum_all(cut).unwrap());
+            let ht = g.add(h, t).unwrap();
+            g.add(ht, c).unwrap()
+        });
+        assert!(text.contains("sum[all] a"), "the slice matching a's embed is a:\n{text}");
+        assert!(text.contains("sum[all] b"), "the slice matching b's embed is b:\n{text}");
+        assert!(text.contains("embed[offset=2,len=5] b"), "b shifted into the cut:\n{text}");
+        assert_eq!(text.matches("slice").count(), 1, "only the cut through a stays a slice:\n{text}");
     }
 }

@@ -5,7 +5,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use saddle_ad::{d2_dx2, grad, hessian_columns, hvp};
+use saddle_ad::{d2_dx2, grad, hessian_block_columns, hessian_columns, hvp, param_blocks};
 use saddle_graph::{Activation, Arch, Graph, NodeId, Program, Shape, model};
 
 /// A deterministic random generator for tests.
@@ -229,6 +229,44 @@ impl LossGraph {
             }
         }
         h
+    }
+
+    /// The dense Hessian from one program per parameter block
+    /// ([`hessian_block_columns`]), `chunk` columns at a time, its upper triangle taken
+    /// from the columns and mirrored; also returns the number of blocks.
+    pub fn block_hessian(&self, chunk: usize, inputs: &[(&str, &[f64])]) -> (Vec<f64>, usize) {
+        let n = self.n;
+        let blocks = param_blocks(&self.graph, self.theta);
+        let mut h = vec![f64::NAN; n * n];
+        for block in &blocks {
+            let chunk = chunk.min(block.len());
+            let mut g = self.graph.clone();
+            let columns = hessian_block_columns(&mut g, self.loss, self.theta, *block, chunk).expect("block");
+            let rows = n - block.offset;
+            assert_eq!(g.shape(columns), Shape::vector(rows).batched(chunk), "block columns shape");
+            g.clear_outputs();
+            g.set_output("columns", columns);
+            let mut p = compile(&g);
+            let mut basis = vec![0.0; chunk * block.len()];
+            for start in (0..block.len()).step_by(chunk) {
+                let width = chunk.min(block.len() - start);
+                basis.fill(0.0);
+                for k in 0..width {
+                    basis[k * block.len() + start + k] = 1.0;
+                }
+                let mut all: Vec<(&str, &[f64])> = inputs.to_vec();
+                all.push(("basis", &basis));
+                let out = run(&mut p, &all, &["columns"]).remove(0);
+                for k in 0..width {
+                    let j = block.offset + start + k;
+                    for i in j..n {
+                        h[i * n + j] = out[k * rows + i - block.offset];
+                        h[j * n + i] = h[i * n + j];
+                    }
+                }
+            }
+        }
+        (h, blocks.len())
     }
 }
 

@@ -32,6 +32,15 @@ impl Primitive for Add {
         if g.const_value(a) == Some(0.0) {
             return g.broadcast_like(b, out);
         }
+        // x + x = 2·x (exact), which a factor varying less can then join.
+        if a == b {
+            let two = g.scalar(2.0);
+            return g.mul(two, a).map(Some);
+        }
+        if let Some((p, q, t)) = super::common_varying_factor(g, a, b) {
+            let pq = g.add(p, q)?;
+            return g.mul(pq, t).map(Some);
+        }
         // a + (-b) = a - b
         if let Op::Neg(_) = g.node(b).op {
             let nb = g.node(b).args[0];

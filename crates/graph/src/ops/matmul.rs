@@ -28,43 +28,7 @@ impl Primitive for MatMul {
         Ok(Shape { batch, rows: a.rows, cols: b.cols })
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        let (a, b) = (args[0], args[1]);
-        let (r, k, c) = (a.shape.rows, a.shape.cols, b.shape.cols);
-        if k == 1 {
-            // Outer products (a column times a row, as in the first layer's x·W with one
-            // input): one multiplication per element, the value faer computes, without
-            // its packing.
-            super::elementwise::wide(#[inline(always)] || {
-                for (i, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
-                    let ai = if a.shape.batch == 1 { 0 } else { i };
-                    let bi = if b.shape.batch == 1 { 0 } else { i };
-                    let b = &b.data[bi * c..(bi + 1) * c];
-                    for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(&a.data[ai * r..(ai + 1) * r]) {
-                        o.iter_mut().zip(b).for_each(|(o, &y)| *o = x * y);
-                    }
-                }
-            });
-            return;
-        }
-        if b.shape.batch == 1 {
-            // Stacked rows of a batched `a` against one `b`: a single product.
-            let rows = a.shape.batch * r;
-            product(
-                MatMut::from_row_major_slice_mut(out.data, rows, c),
-                MatRef::from_row_major_slice(a.data, rows, k),
-                MatRef::from_row_major_slice(b.data, k, c),
-            );
-            return;
-        }
-        for (i, o) in out.data.chunks_exact_mut(r * c).enumerate() {
-            let ai = if a.shape.batch == 1 { 0 } else { i };
-            let bi = if b.shape.batch == 1 { 0 } else { i };
-            product(
-                MatMut::from_row_major_slice_mut(o, r, c),
-                MatRef::from_row_major_slice(&a.data[ai * r * k..(ai + 1) * r * k], r, k),
-                MatRef::from_row_major_slice(&b.data[bi * k * c..(bi + 1) * k * c], k, c),
-            );
-        }
+        product_of(args[0], args[1], [false, false], out);
     }
     fn fold(&self, values: &[f64], args: &[Shape], _: Shape) -> Option<f64> {
         Some(values[0] * values[1] * args[0].cols as f64)
@@ -112,6 +76,53 @@ impl Primitive for MatMul {
 }
 
 /// `dst = lhs · rhs`, sequential so that results never depend on the thread count.
+/// `out = op(a)·op(b)` where op transposes the operands flagged in `transposed` (each
+/// batch entry's matrix): how a program evaluates a `matmul` of a `transpose` without
+/// materializing the transpose. The operands' shapes are those stored, before `op`.
+pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: TensorMut<'_>) {
+    let view = |t: Tensor<'_>, flip: bool| if flip { (t.shape.cols, t.shape.rows) } else { (t.shape.rows, t.shape.cols) };
+    let ((r, k), (_, c)) = (view(a, transposed[0]), view(b, transposed[1]));
+    let is_vector = |t: Tensor<'_>| t.shape.rows == 1 || t.shape.cols == 1;
+    if k == 1 && (!transposed[0] || is_vector(a)) && (!transposed[1] || is_vector(b)) {
+        // An outer product; a transposed vector has the same elements in the same order.
+        super::elementwise::wide(#[inline(always)] || {
+            for (i, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
+                let ai = if a.shape.batch == 1 { 0 } else { i };
+                let bi = if b.shape.batch == 1 { 0 } else { i };
+                let b = &b.data[bi * c..(bi + 1) * c];
+                for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(&a.data[ai * r..(ai + 1) * r]) {
+                    o.iter_mut().zip(b).for_each(|(o, &y)| *o = x * y);
+                }
+            }
+        });
+        return;
+    }
+    fn matrix<'a>(t: Tensor<'a>, i: usize, flip: bool) -> MatRef<'a, f64> {
+        let (rows, cols) = (t.shape.rows, t.shape.cols);
+        let m = MatRef::from_row_major_slice(&t.data[i * rows * cols..(i + 1) * rows * cols], rows, cols);
+        if flip { m.transpose() } else { m }
+    }
+    if b.shape.batch == 1 && !transposed[0] {
+        // Every batch entry of `a` times the same `b`: one product of the stacked rows.
+        let rows = a.shape.batch * r;
+        product(
+            MatMut::from_row_major_slice_mut(out.data, rows, c),
+            MatRef::from_row_major_slice(a.data, rows, k),
+            matrix(b, 0, transposed[1]),
+        );
+        return;
+    }
+    for (i, o) in out.data.chunks_exact_mut(r * c).enumerate() {
+        let ai = if a.shape.batch == 1 { 0 } else { i };
+        let bi = if b.shape.batch == 1 { 0 } else { i };
+        product(
+            MatMut::from_row_major_slice_mut(o, r, c),
+            matrix(a, ai, transposed[0]),
+            matrix(b, bi, transposed[1]),
+        );
+    }
+}
+
 fn product(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) {
     matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
 }

@@ -101,6 +101,22 @@ impl Example {
     }
 }
 
+/// `(p, q, t)` when `a = p·t` and `b = q·t` share a factor `t` that depends on a later
+/// input than `p` and `q` (see [`Graph::input_rank`]): then `a ± b = (p ± q)·t` does one
+/// operation on `t` instead of three.
+fn common_varying_factor(g: &Graph, a: NodeId, b: NodeId) -> Option<(NodeId, NodeId, NodeId)> {
+    let factors = |x: NodeId| match g.node(x).op {
+        Op::Mul(_) => Some([g.node(x).args[0], g.node(x).args[1]]),
+        _ => None,
+    };
+    let ([a0, a1], [b0, b1]) = (factors(a)?, factors(b)?);
+    [(a0, a1), (a1, a0)]
+        .into_iter()
+        .flat_map(|(p, t)| [(p, t, b0, b1), (p, t, b1, b0)])
+        .find(|&(p, t, q, u)| t == u && g.input_rank(t) > g.input_rank(p).max(g.input_rank(q)))
+        .map(|(p, t, q, _)| (p, q, t))
+}
+
 /// Declares the primitive set: the [`Op`] enum, its dispatch to each primitive's
 /// rules, and the list of examples over all of them.
 macro_rules! primitives {
@@ -176,6 +192,8 @@ primitives! {
 
 pub(crate) mod mathfn;
 
+pub(crate) use matmul::product_of;
+
 impl fmt::Display for Op {
     /// The op's name and parameters, e.g. `slice[offset=0,rows=1,cols=10]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -201,12 +219,12 @@ pub(crate) mod elementwise {
     pub fn wide<R>(f: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
         {
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
                 f()
             }
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports AVX2 and FMA, checked just above.
                 return unsafe { avx2(f) };
             }
         }
@@ -315,9 +333,16 @@ pub(crate) mod elementwise {
             let start = (k * ts.rows + i) * ts.cols;
             &t.data[start..start + ts.cols]
         }
-        for (r, o) in out.data.chunks_exact_mut(s.cols.max(1)).enumerate() {
-            let (k, i) = (r / s.rows, r % s.rows);
-            match (row_of(&a, k, i), row_of(&b, k, i)) {
+        // Batch entry k, row i of the output row at hand (counted, not divided out: a
+        // division per row costs as much as a short row's arithmetic).
+        let (mut k, mut i) = (0, 0);
+        for o in out.data.chunks_exact_mut(s.cols.max(1)) {
+            let rows = (row_of(&a, k, i), row_of(&b, k, i));
+            i += 1;
+            if i == s.rows {
+                (k, i) = (k + 1, 0);
+            }
+            match rows {
                 ([x], [y]) => o.fill(f(*x, *y)),
                 ([x], ys) => map(
                     o,

@@ -34,6 +34,17 @@ impl Primitive for Neg {
                 let (a, b) = (inner.args[0], inner.args[1]);
                 g.sub(b, a).map(Some)
             }
+            // −(p·t) = (−p)·t when t depends on a later input than p (negated once, not per t).
+            Op::Mul(_) => {
+                let (x, y) = (inner.args[0], inner.args[1]);
+                for (p, t) in [(x, y), (y, x)] {
+                    if g.input_rank(t) > g.input_rank(p) {
+                        let np = g.neg(p)?;
+                        return g.mul(np, t).map(Some);
+                    }
+                }
+                Ok(None)
+            }
             _ => Ok(None),
         }
     }

@@ -1,7 +1,7 @@
 //! `slice`: a `rows × cols` block carved row-major out of a column vector (how the
 //! weights and biases of each layer are read from the flat parameter vector θ).
 
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Op, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elements `offset .. offset + rows·cols` of a column vector, as a row-major matrix.
@@ -50,6 +50,36 @@ impl Primitive for Slice {
     fn fold(&self, values: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(values[0])
     }
+    /// Slices of an `embed` are its operand, a shorter `embed`, or zero; a slice of a
+    /// sum of embeds is the sum of their slices. This is what lets a Hessian block's
+    /// rows (a slice of the gradient's tangent, a sum of per-layer embeds) drop the
+    /// layers it does not need.
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
+        let a = args[0];
+        let (start, len) = (self.offset, self.rows * self.cols);
+        match &g.node(a).op {
+            &Op::Embed(embed) => {
+                let inner = g.node(a).args[0];
+                let inner_shape = g.shape(inner);
+                let (from, to) = (embed.offset, embed.offset + inner_shape.matrix_len());
+                if to <= start || start + len <= from {
+                    Ok(Some(g.fill(0.0, out)))
+                } else if from == start && inner_shape == out {
+                    Ok(Some(inner))
+                } else if self.cols == 1 && start <= from && to <= start + len {
+                    g.embed(inner, from - start, len).map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+            Op::Add(_) if g.node(a).args.iter().all(|&x| sums_of_embeds(g, x)) => {
+                let [x, y] = [g.node(a).args[0], g.node(a).args[1]];
+                let (sx, sy) = (g.apply(*self, &[x])?, g.apply(*self, &[y])?);
+                g.add(sx, sy).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
     fn jvp(
         &self,
         g: &mut Graph,
@@ -68,6 +98,17 @@ impl Primitive for Slice {
     ) -> Result<Vec<Option<NodeId>>, GraphError> {
         let len = g.shape(args[0]).rows;
         Ok(vec![Some(g.embed(ct, self.offset, len)?)])
+    }
+}
+
+/// Whether `x` is an `embed` or a sum of them (zero fills allowed), as a gradient with
+/// respect to a sliced vector is.
+fn sums_of_embeds(g: &Graph, x: NodeId) -> bool {
+    match &g.node(x).op {
+        Op::Embed(_) => true,
+        Op::Const(c) => c.value == 0.0,
+        Op::Add(_) => g.node(x).args.iter().all(|&y| sums_of_embeds(g, y)),
+        _ => false,
     }
 }
 

@@ -33,6 +33,10 @@ impl Primitive for Sub {
             let nb = g.neg(b)?;
             return g.broadcast_like(nb, out);
         }
+        if let Some((p, q, t)) = super::common_varying_factor(g, a, b) {
+            let pq = g.sub(p, q)?;
+            return g.mul(pq, t).map(Some);
+        }
         Ok((a == b).then(|| g.fill(0.0, out)))
     }
     fn jvp(
