@@ -387,7 +387,8 @@ def main():
                         help="seconds per operation, for saddle and JAX alike (default 1)")
     parser.add_argument("--cpus", type=int, default=None,
                         help="pin this script, JAX and saddle to the first N allowed CPUs "
-                             "(default: no pinning; saddle computes Hessian rows on every CPU, the rest on one; XLA uses every "
+                             "(default: no pinning; saddle computes Hessian columns, and the loss, gradient and HVP "
+                             "of 1024 points or more, on every CPU; XLA uses every "
                              "CPU it is given)")
     parser.add_argument("--jax-mem-gb", type=float, default=None,
                         help="address-space cap of each JAX process (default: 80%% of "
@@ -503,7 +504,7 @@ def main():
     print("\n## machine\n")
     print(f"- CPU: {machine['cpu']}; {machine['logical_cpus']} logical CPUs, "
           f"{machine['cpus_used']} used; {machine['memory_gb']} GB RAM; {machine['os']}")
-    print(f"- saddle: {machine['saddle']} (commit {machine['commit']}), Hessian rows on rayon threads, the rest single-threaded")
+    print(f"- saddle: {machine['saddle']} (commit {machine['commit']}), Hessian columns and data shards (N ≥ 1024) on rayon threads")
     print(f"- JAX {machine['jax']}, jaxlib {machine['jaxlib']}, NumPy {machine['numpy']}, "
           f"Python {machine['python']}; devices {machine['jax_devices']}; "
           f"x64 {machine['jax_x64']}; XLA threads over the CPUs used")

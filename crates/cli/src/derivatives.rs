@@ -1,8 +1,12 @@
 //! Compiled derivative programs of a problem's loss: value, value and gradient, Hessian-vector
-//! products, the dense Hessian assembled from batched HVP columns, and the residuals
-//! with their Jacobian (for Gauss-Newton and Levenberg-Marquardt).
+//! products (each over shards of the data, in parallel, for many points), the dense
+//! Hessian from one program per parameter block, and the residuals with their Jacobian
+//! (for Gauss-Newton and Levenberg-Marquardt).
+
+use std::sync::Mutex;
 
 use rayon::prelude::*;
+use saddle_ad::ParamBlock;
 use saddle_graph::{Graph, Program};
 
 use crate::error::Result;
@@ -13,22 +17,57 @@ use crate::problem::{LossGraph, LossSource};
 pub const PARALLEL_HESSIAN_MIN_PARAMS: usize = 256;
 
 /// Hessian columns computed per evaluation of the batched HVP program.
-pub const DEFAULT_HESSIAN_CHUNK: usize = 16;
+pub const DEFAULT_HESSIAN_CHUNK: usize = 1;
+
+/// Data points per shard: with at least twice this many points, the loss, gradient and
+/// HVP are evaluated as sums over shards of about this many points.
+pub const SHARD_POINTS: usize = 512;
+
+/// At most this many shards, however many points.
+pub const MAX_SHARDS: usize = 8;
 
 /// The exact loss, gradient, HVP and Hessian of one problem on its data, each a
 /// compiled program whose data inputs are bound once.
+///
+/// The loss, gradient and HVP are sums over data points. With many points they are
+/// computed per shard of the points (`Vec<Program>`, one per shard), the shards on
+/// every rayon thread, and added in shard order; the shards depend on the number of
+/// points only, so results do not depend on the thread count.
 #[derive(Clone, Debug)]
 pub struct Derivatives {
     n: usize,
-    value: Program,
-    gradient: Program,
-    hvp: Program,
-    hessian: Program,
+    value: Vec<Program>,
+    gradient: Vec<Program>,
+    hvp: Vec<Program>,
+    /// One program per parameter block, for the calling thread's share of the Hessian.
+    hessian: Vec<BlockColumns>,
+    /// Copies of `hessian` for the other rayon threads, made on first use.
+    hessian_workers: Vec<Vec<BlockColumns>>,
     residual: Program,
     jacobian: Program,
     m: usize,
     chunk: usize,
     basis: Vec<f64>,
+}
+
+/// The Hessian columns of one parameter block ([`saddle_ad::hessian_block_columns`]):
+/// rows from the block's first parameter on, `chunk` columns per run.
+#[derive(Clone, Debug)]
+struct BlockColumns {
+    block: ParamBlock,
+    chunk: usize,
+    program: Program,
+    /// The basis input, all zeros between runs.
+    basis: Vec<f64>,
+}
+
+/// `width` Hessian columns of one block starting at parameter `first`, and the rows
+/// `first .. first + width` of the output they fill.
+struct Task<'a> {
+    block: usize,
+    first: usize,
+    width: usize,
+    rows: &'a mut [f64],
 }
 
 impl Derivatives {
@@ -39,28 +78,51 @@ impl Derivatives {
 
     /// As [`Derivatives::new`], computing `chunk` Hessian columns per batched evaluation.
     pub fn with_chunk(problem: &dyn LossSource, chunk: usize) -> Result<Derivatives> {
+        Self::build(problem, chunk, true)
+    }
+
+    /// The programs, over shards of the data when `shard` and there are enough points.
+    fn build(problem: &dyn LossSource, chunk: usize, shard: bool) -> Result<Derivatives> {
         let n = problem.param_count();
         let chunk = chunk.clamp(1, n.max(1));
         let compile = |build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| compile(problem, build);
-        let value = compile(&|_, _| Ok(()))?;
-        let gradient = compile(&|g, lg| {
+        let shards = if shard { shards(problem) } else { None };
+        let compile_shards = |build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| -> Result<Vec<Program>> {
+            match &shards {
+                Some(shards) => shards.iter().map(|shard| self::compile(&**shard, build)).collect(),
+                None => Ok(vec![compile(build)?]),
+            }
+        };
+        let value = compile_shards(&|_, _| Ok(()))?;
+        let gradient = compile_shards(&|g, lg| {
             let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
             g.set_output("grad", grad);
             Ok(())
         })?;
-        let hvp = compile(&|g, lg| {
+        let hvp = compile_shards(&|g, lg| {
             let v = g.input("v", g.shape(lg.theta))?;
             let hv = saddle_ad::hvp(g, lg.loss, lg.theta, v)?;
             g.clear_outputs();
             g.set_output("hvp", hv);
             Ok(())
         })?;
-        let hessian = compile(&|g, lg| {
-            let columns = saddle_ad::hessian_columns(g, lg.loss, lg.theta, chunk)?;
-            g.clear_outputs();
-            g.set_output("columns", columns);
-            Ok(())
-        })?;
+        let blocks = {
+            let lg = problem.loss_graph()?;
+            saddle_ad::param_blocks(&lg.graph, lg.theta)
+        };
+        let hessian = blocks
+            .into_iter()
+            .map(|block| {
+                let chunk = chunk.min(block.len());
+                let program = compile(&|g, lg| {
+                    let columns = saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk)?;
+                    g.clear_outputs();
+                    g.set_output("columns", columns);
+                    Ok(())
+                })?;
+                Ok(BlockColumns { block, chunk, program, basis: vec![0.0; chunk * block.len()] })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let residual = compile(&|g, lg| {
             g.clear_outputs();
             g.set_output("residual", lg.residual);
@@ -79,6 +141,7 @@ impl Derivatives {
             gradient,
             hvp,
             hessian,
+            hessian_workers: Vec::new(),
             residual,
             jacobian,
             m,
@@ -99,50 +162,78 @@ impl Derivatives {
 
     /// The loss at θ.
     pub fn loss(&mut self, theta: &[f64]) -> Result<f64> {
-        self.value.set_input("theta", theta)?;
-        self.value.run();
-        Ok(self.value.output("loss")?[0])
+        run_shards(&mut self.value, &|p| p.set_input("theta", theta))?;
+        let mut loss = [0.0];
+        sum_shards(&self.value, "loss", &mut loss)?;
+        Ok(loss[0])
     }
 
     /// The loss at θ, with the gradient written to `grad`.
     pub fn gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
-        self.gradient.set_input("theta", theta)?;
-        self.gradient.run();
-        grad.copy_from_slice(self.gradient.output("grad")?);
-        Ok(self.gradient.output("loss")?[0])
+        run_shards(&mut self.gradient, &|p| p.set_input("theta", theta))?;
+        sum_shards(&self.gradient, "grad", grad)?;
+        let mut loss = [0.0];
+        sum_shards(&self.gradient, "loss", &mut loss)?;
+        Ok(loss[0])
     }
 
     /// H(θ)·v written to `out`.
     pub fn hvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        self.hvp.set_input("theta", theta)?;
-        self.hvp.set_input("v", v)?;
-        self.hvp.run();
-        out.copy_from_slice(self.hvp.output("hvp")?);
-        Ok(())
+        run_shards(&mut self.hvp, &|p| {
+            p.set_input("theta", theta)?;
+            p.set_input("v", v)
+        })?;
+        sum_shards(&self.hvp, "hvp", out)
     }
 
-    /// The dense Hessian H(θ), row-major n × n, written to `out`: the identity's columns
-    /// pushed through the batched HVP program, `chunk` at a time, on every rayon thread.
-    /// Row j holds H·eⱼ (H is symmetric). Each row is computed by the same operations
-    /// whichever thread computes it, so the result does not depend on the thread count.
+    /// The number of data shards the loss, gradient and HVP are evaluated in.
+    pub fn shard_count(&self) -> usize {
+        self.value.len()
+    }
+
+    /// The dense Hessian H(θ), row-major n × n, written to `out`. Each parameter block's
+    /// program gives, for `chunk` of the block's columns at a time, the rows from the
+    /// block's first parameter on; row j of `out` holds (H·eⱼ)ᵢ for i ≥ j and the rest
+    /// is mirrored from the rows above, so H is exactly symmetric. Chunks are shared out
+    /// over the rayon threads; each row is computed by the same operations whichever
+    /// thread computes it, so the result does not depend on the thread count.
     pub fn hessian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
-        let (n, chunk) = (self.n, self.chunk);
-        self.hessian.set_input("theta", theta)?;
+        let n = self.n;
         let out = &mut out[..n * n];
-        let chunks = n.div_ceil(chunk);
         let threads = if n < PARALLEL_HESSIAN_MIN_PARAMS { 1 } else { rayon::current_num_threads().max(1) };
-        if threads == 1 {
-            return hessian_rows(&mut self.hessian, &mut self.basis, out, 0, chunk);
+        while self.hessian_workers.len() + 1 < threads {
+            self.hessian_workers.push(self.hessian.clone());
         }
-        // One full run computes the primal pass at θ; each thread's copy shares it and
-        // reruns only the steps that depend on the basis.
-        self.hessian.run();
-        let per_thread = chunks.div_ceil(threads);
-        let base = &self.hessian;
-        out.par_chunks_mut(per_thread * chunk * n).enumerate().try_for_each(|(t, block)| {
-            let mut program = base.clone();
-            hessian_rows(&mut program, &mut vec![0.0; chunk * n], block, t * per_thread * chunk, chunk)
-        })
+        let mut tasks = Vec::new();
+        let mut rest = &mut *out;
+        for (b, bc) in self.hessian.iter().enumerate() {
+            for start in (0..bc.block.len()).step_by(bc.chunk) {
+                let width = bc.chunk.min(bc.block.len() - start);
+                let (rows, tail) = std::mem::take(&mut rest).split_at_mut(width * n);
+                rest = tail;
+                tasks.push(Task { block: b, first: bc.block.offset + start, width, rows });
+            }
+        }
+        let queue = Mutex::new(tasks.into_iter());
+        let workers = std::iter::once(&mut self.hessian).chain(self.hessian_workers.iter_mut()).take(threads);
+        let work = |programs: &mut Vec<BlockColumns>| -> Result<()> {
+            for bc in programs.iter_mut() {
+                bc.program.set_input("theta", theta)?;
+            }
+            loop {
+                let Some(task) = queue.lock().unwrap_or_else(|e| e.into_inner()).next() else {
+                    return Ok(());
+                };
+                block_rows(&mut programs[task.block], n, task)?;
+            }
+        };
+        if threads == 1 {
+            workers.into_iter().try_for_each(work)?;
+        } else {
+            workers.collect::<Vec<_>>().into_par_iter().try_for_each(work)?;
+        }
+        mirror_upper_triangle(out, n);
+        Ok(())
     }
 
     /// The residuals r(θ) (N of them) written to `out`.
@@ -158,6 +249,45 @@ impl Derivatives {
         let n = self.n;
         columns(&mut self.jacobian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
     }
+}
+
+/// The shards of `problem`'s data points, when it has enough points and can be split
+/// ([`SHARD_POINTS`], [`MAX_SHARDS`]): consecutive runs of nearly equal length.
+fn shards(problem: &dyn LossSource) -> Option<Vec<Box<dyn LossSource>>> {
+    let m = problem.residual_count();
+    let count = (m / SHARD_POINTS).clamp(1, MAX_SHARDS);
+    if count < 2 {
+        return None;
+    }
+    (0..count).map(|k| problem.shard(k * m / count..(k + 1) * m / count)).collect()
+}
+
+/// Binds each shard's inputs with `bind` and runs it, the shards in parallel when there
+/// are several.
+fn run_shards(
+    shards: &mut [Program],
+    bind: &(dyn Fn(&mut Program) -> std::result::Result<(), saddle_graph::GraphError> + Sync),
+) -> Result<()> {
+    let run = |p: &mut Program| -> Result<()> {
+        bind(p)?;
+        p.run();
+        Ok(())
+    };
+    match shards {
+        [one] => run(one),
+        many => many.par_iter_mut().try_for_each(run),
+    }
+}
+
+/// Writes the sum over shards of output `name` to `out`, adding in shard order.
+fn sum_shards(shards: &[Program], name: &str, out: &mut [f64]) -> Result<()> {
+    out.copy_from_slice(shards[0].output(name)?);
+    for shard in &shards[1..] {
+        for (o, v) in out.iter_mut().zip(shard.output(name)?) {
+            *o += v;
+        }
+    }
+    Ok(())
 }
 
 /// Compiles the loss graph of `problem` after `build` has added to it (and set the
@@ -176,28 +306,40 @@ pub fn compile(
     Ok(program)
 }
 
-/// Rows `first ..` of the Hessian (as many as `block` holds, n each) from the batched HVP
-/// `program` whose θ is bound: `chunk` basis columns per run.
-fn hessian_rows(
-    program: &mut Program,
-    basis: &mut [f64],
-    block: &mut [f64],
-    first: usize,
-    chunk: usize,
-) -> Result<()> {
-    let n = basis.len() / chunk;
-    for (c, rows) in block.chunks_mut(chunk * n).enumerate() {
-        let start = first + c * chunk;
-        let width = rows.len() / n;
-        basis.fill(0.0);
-        for k in 0..width {
-            basis[k * n + start + k] = 1.0;
-        }
-        program.set_input("basis", basis)?;
-        program.run();
-        rows.copy_from_slice(&program.output("columns")?[..width * n]);
+/// Runs `task` with its block's program (θ bound): the task's columns, written from
+/// each column's own index on into its rows of the Hessian.
+fn block_rows(bc: &mut BlockColumns, n: usize, task: Task<'_>) -> Result<()> {
+    let (len, local) = (bc.block.len(), task.first - bc.block.offset);
+    for k in 0..task.width {
+        bc.basis[k * len + local + k] = 1.0;
+    }
+    bc.program.set_input("basis", &bc.basis)?;
+    for k in 0..task.width {
+        bc.basis[k * len + local + k] = 0.0;
+    }
+    bc.program.run();
+    let columns = bc.program.output("columns")?;
+    let height = n - bc.block.offset;
+    for k in 0..task.width {
+        let j = task.first + k;
+        let column = &columns[k * height..(k + 1) * height];
+        task.rows[k * n + j..(k + 1) * n].copy_from_slice(&column[j - bc.block.offset..]);
     }
     Ok(())
+}
+
+/// Copies the upper triangle of the row-major n × n `h` onto the lower one, in tiles.
+fn mirror_upper_triangle(h: &mut [f64], n: usize) {
+    const TILE: usize = 64;
+    for i0 in (0..n).step_by(TILE) {
+        for j0 in (0..=i0).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(n) {
+                for j in j0..(j0 + TILE).min(i) {
+                    h[i * n + j] = h[j * n + i];
+                }
+            }
+        }
+    }
 }
 
 /// Pushes the identity's columns through a batched directional-derivative `program`
@@ -265,10 +407,55 @@ mod tests {
             .collect();
         assert!(hessians[0] == hessians[1] && hessians[1] == hessians[2]);
         let h = &hessians[0];
-        let scale = h.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let asymmetry = (0..n)
-            .flat_map(|i| (0..n).map(move |j| (i, j)))
-            .fold(0.0f64, |m, (i, j)| m.max((h[i * n + j] - h[j * n + i]).abs()));
-        assert!(asymmetry <= 1e-12 * scale, "asymmetry {asymmetry:e} of {scale:e}");
+        assert!(
+            (0..n).all(|i| (0..n).all(|j| h[i * n + j] == h[j * n + i])),
+            "H is mirrored, exactly symmetric"
+        );
+    }
+
+    /// With enough points the loss, gradient and HVP are sums over shards of the data:
+    /// the same values as over the whole data to rounding, and bit for bit the same on
+    /// 1 and 2 threads.
+    #[test]
+    fn sharded_sums_match_the_whole_data_on_any_thread_count() {
+        let arch: saddle_graph::Arch = "1,6,1".parse().unwrap();
+        let points = 2 * SHARD_POINTS + 77;
+        let problem = Problem::new(
+            ProblemKind::Regression,
+            arch.clone(),
+            saddle_graph::Activation::Tanh,
+            bench_data(points, 1),
+        )
+        .unwrap();
+        let n = problem.param_count();
+        let (theta, v) = (glorot_normal(&arch, 3), glorot_normal(&arch, 4));
+        let evaluate = |derivs: &mut Derivatives| {
+            let (mut grad, mut hv) = (vec![0.0; n], vec![0.0; n]);
+            let loss = derivs.loss(&theta).unwrap();
+            assert_eq!(derivs.gradient(&theta, &mut grad).unwrap(), loss);
+            derivs.hvp(&theta, &v, &mut hv).unwrap();
+            (loss, grad, hv)
+        };
+        let mut whole = Derivatives::build(&problem, DEFAULT_HESSIAN_CHUNK, false).unwrap();
+        assert_eq!(whole.shard_count(), 1);
+        let expected = evaluate(&mut whole);
+        let runs: Vec<_> = [1, 2]
+            .iter()
+            .map(|&threads| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let mut sharded = Derivatives::new(&problem).unwrap();
+                assert_eq!(sharded.shard_count(), 2);
+                pool.install(|| evaluate(&mut sharded))
+            })
+            .collect();
+        assert_eq!(runs[0], runs[1], "the same on 1 and 2 threads");
+        let (loss, grad, hv) = &runs[0];
+        let rel = |a: &[f64], b: &[f64]| {
+            let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+        };
+        assert!(rel(&[*loss], &[expected.0]) <= 1e-13, "loss {loss} vs {}", expected.0);
+        assert!(rel(grad, &expected.1) <= 1e-13, "gradient: {:e}", rel(grad, &expected.1));
+        assert!(rel(hv, &expected.2) <= 1e-13, "HVP: {:e}", rel(hv, &expected.2));
     }
 }

@@ -91,6 +91,12 @@ pub trait LossSource: Sync {
     fn target(&self) -> &[f64];
     /// Where the output weights (the coefficients of [`LossGraph::features`]) sit in θ.
     fn output_weights(&self) -> std::ops::Range<usize>;
+    /// The same objective over the data points `rows` only, when the loss is a sum over
+    /// points that can be split that way (so shards can be evaluated in parallel and
+    /// added); `None` otherwise.
+    fn shard(&self, _rows: std::ops::Range<usize>) -> Option<Box<dyn LossSource>> {
+        None
+    }
 }
 
 impl Problem {
@@ -165,5 +171,18 @@ impl LossSource for Problem {
     fn output_weights(&self) -> std::ops::Range<usize> {
         let last = self.arch.layers().last().copied().expect("an architecture has at least one layer");
         last.weights..last.biases
+    }
+
+    /// Both problems' residuals are per point (the PINN's derivatives are with respect
+    /// to each point's own x), so any rows form the same objective on fewer points.
+    fn shard(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn LossSource>> {
+        let d = self.data.n_inputs;
+        let data = Dataset {
+            inputs: self.data.inputs.get(rows.start * d..rows.end * d)?.to_vec(),
+            targets: self.data.targets.get(rows.clone())?.to_vec(),
+            n_points: rows.len(),
+            n_inputs: d,
+        };
+        Some(Box::new(Problem { data, ..self.clone() }))
     }
 }
