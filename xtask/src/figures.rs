@@ -62,8 +62,14 @@ pub const STEMS: [&str; 9] = [
 /// Every table the figures produce (the names docs/REPRODUCTION.md may use).
 pub const TABLES: [&str; 8] = ["f1", "f2", "f5", "f6", "f6_shares", "f7", "f8", "f8_points"];
 
-/// The seed of the single-start figures (F1–F4, F6): the one the README's main command uses.
-pub const SEED: u64 = 1;
+/// The seed of the single-start regression figures (F1–F4): the one the README's main
+/// command uses. Exact Newton's end point depends on the start and, being unstable, on
+/// the last bits of the arithmetic; the single starts illustrate the end the sweeps
+/// (F5) count, and the counts are the evidence (docs/REPRODUCTION.md).
+pub const SEED: u64 = 8;
+
+/// The seed of the single-start PINN figures (F6).
+pub const PINN_SEED: u64 = 1;
 
 /// The network of the single-start regression figures.
 const ARCH: &str = "1,10,1";
@@ -246,7 +252,15 @@ const SAFEGUARDED: [SolverKind; 3] = [SolverKind::Bfgs, SolverKind::Lm, SolverKi
 fn f2_f3_f4(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let problem = network(ProblemKind::Regression, ARCH)?;
     let fits = family_fits(&problem, &glorot_normal(&problem.arch, SEED), s.pick(500, 100))?;
-    solver_figures(s, report, &problem, &fits, "f2_solvers", "F2  Every solver from the same start", "f2")?;
+    solver_figures(
+        s,
+        report,
+        (&problem, SEED),
+        &fits,
+        "f2_solvers",
+        "F2  Every solver from the same start",
+        "f2",
+    )?;
 
     // F3: sorted eigenvalues at the end points.
     let shown: Vec<&(SolverKind, Fit)> =
@@ -306,7 +320,7 @@ fn f2_f3_f4(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 fn solver_figures(
     s: &Settings,
     report: &mut Report,
-    problem: &Problem,
+    (problem, seed): (&Problem, u64),
     fits: &[(SolverKind, Fit)],
     stem: &str,
     title: &str,
@@ -330,7 +344,7 @@ fn solver_figures(
             })
             .collect()
     };
-    let what = format!("{} {} tanh, seed {SEED}", problem.kind.name(), problem.arch);
+    let what = format!("{} {} tanh, seed {seed}", problem.kind.name(), problem.arch);
     save(
         report,
         s,
@@ -680,11 +694,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// and of saddle-free Newton, and where the runs end over seeds.
 fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let problem = network(ProblemKind::Pinn, "1,8,1")?;
-    let fits = family_fits(&problem, &glorot_normal(&problem.arch, SEED), s.pick(500, 100))?;
+    let fits = family_fits(&problem, &glorot_normal(&problem.arch, PINN_SEED), s.pick(500, 100))?;
     solver_figures(
         s,
         report,
-        &problem,
+        (&problem, PINN_SEED),
         &fits,
         "f6_pinn",
         "F6  PINN −u'' = π² sin πx: every solver from the same start",
