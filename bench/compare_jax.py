@@ -483,6 +483,10 @@ def main():
             verdict = "ok" if worst <= TOLERANCE else f"MISMATCH (> {TOLERANCE:g})"
             print(f"cross-check saddle derivs vs JAX, max relative error: {worst:.2e} {verdict}")
             print("  " + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))
+        if bench.get("peak_rss_bytes"):
+            bound = 3 * n * n * 8 + 256 * 2**20
+            print(f"saddle bench peak memory: {bench['peak_rss_bytes'] / 2**20:.0f} MiB "
+                  f"(the issue's bound 3·n²·8 B + 256 MiB = {bound / 2**20:.0f} MiB)")
         print(f"(wall time: saddle bench {t1 - t0:.0f} s, JAX {t2 - t1:.0f} s)", flush=True)
         report["sizes"][size] = {
             "problem": problem, "arch": arch, "act": ACT, "points": points, "params": n,

@@ -209,7 +209,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub points: usize,
     /// Seconds to spend timing each operation (at least 5 runs each, after a warm-up run).
-    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    #[arg(long, value_name = "S", default_value_t = 1.0, allow_negative_numbers = true)]
     pub budget: f64,
     /// Print one JSON object (the default output is the same object; kept for scripts).
     #[arg(long)]

@@ -30,7 +30,8 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 }
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
-/// seconds) with `params` and the run's settings.
+/// seconds) with `params`, `peak_rss_bytes` (the process's peak resident memory, Linux
+/// only, else null) and the run's settings.
 pub fn run(args: &BenchArgs) -> Result<Value> {
     if args.points == 0 {
         return Err(CliError::Invalid("--points must be at least 1".into()));
@@ -66,7 +67,17 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         "grad_s": grad_s,
         "hvp_s": hvp_s,
         "hessian_s": hessian_s,
+        "peak_rss_bytes": peak_rss_bytes(),
     }))
+}
+
+/// The process's peak resident set size (`VmHWM` of /proc/self/status), where Linux
+/// reports it.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Median wall time of `op` over at least 5 runs (more while within `budget` seconds,

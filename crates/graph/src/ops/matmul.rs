@@ -75,7 +75,6 @@ impl Primitive for MatMul {
     }
 }
 
-/// `dst = lhs · rhs`, sequential so that results never depend on the thread count.
 /// `out = op(a)·op(b)` where op transposes the operands flagged in `transposed` (each
 /// batch entry's matrix): how a program evaluates a `matmul` of a `transpose` without
 /// materializing the transpose. The operands' shapes are those stored, before `op`.
@@ -123,6 +122,7 @@ pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], ou
     }
 }
 
+/// `dst = lhs · rhs`, sequential so that results never depend on the thread count.
 fn product(dst: MatMut<'_, f64>, lhs: MatRef<'_, f64>, rhs: MatRef<'_, f64>) {
     matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
 }

@@ -1,0 +1,48 @@
+//! `saddle bench` end to end: the JSON object DESIGN.md specifies, with real timings, and
+//! one-line errors for bad arguments.
+
+mod support;
+
+use support::run;
+
+/// A tiny network, a tiny budget: every median is a positive number of seconds, the
+/// parameter count is the network's, and the peak memory is reported where Linux gives it.
+#[test]
+fn bench_prints_medians_of_every_operation() {
+    let out = run([
+        "bench",
+        "--problem",
+        "pinn",
+        "--arch",
+        "1,3,1",
+        "--act",
+        "sin",
+        "--points",
+        "17",
+        "--budget",
+        "0.001",
+        "--json",
+    ])
+    .success_json();
+    assert_eq!(out["params"], 10);
+    assert_eq!(out["problem"], "pinn");
+    assert_eq!(out["points"], 17);
+    for key in ["loss_s", "grad_s", "hvp_s", "hessian_s"] {
+        let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
+        assert!(t > 0.0 && t < 10.0, "{key} = {t}");
+    }
+    if cfg!(target_os = "linux") {
+        let rss = out["peak_rss_bytes"].as_u64().expect("peak_rss_bytes on Linux");
+        assert!(rss > 1 << 20, "a process holds more than 1 MiB: {rss}");
+    }
+}
+
+#[test]
+fn bad_arguments_are_one_line_errors() {
+    let base = ["bench", "--problem", "regression", "--arch", "1,3,1", "--act", "tanh"];
+    let with = |extra: &[&str]| run(base.iter().chain(extra).copied().collect::<Vec<_>>());
+    with(&["--points", "0"]).user_error(&["--points"]);
+    with(&["--budget", "-1"]).user_error(&["--budget"]);
+    with(&["--budget", "nan"]).user_error(&["--budget"]);
+    run(["bench", "--problem", "regression", "--arch", "2,3,1", "--act", "nope"]).user_error(&["nope"]);
+}
