@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 use saddle_ad::ParamBlock;
-use saddle_graph::{Graph, Program};
+use saddle_graph::{Cost, Graph, Program};
 
 use crate::error::Result;
 use crate::problem::{LossGraph, LossSource};
@@ -184,6 +184,23 @@ impl Derivatives {
             p.set_input("v", v)
         })?;
         sum_shards(&self.hvp, "hvp", out)
+    }
+
+    /// The work of one loss, gradient, HVP and full Hessian, as counted by
+    /// [`Program::cost`] (the Hessian: each block's first column recomputes everything,
+    /// the others only what depends on the basis).
+    pub fn costs(&self) -> [(&'static str, Cost); 4] {
+        let whole = |programs: &[Program]| programs.iter().fold(Cost::default(), |c, p| c + p.cost(&[]));
+        let hessian = self.hessian.iter().fold(Cost::default(), |c, bc| {
+            let runs = bc.block.len().div_ceil(bc.chunk) as u64;
+            c + bc.program.cost(&[]) + bc.program.cost(&["basis"]) * (runs - 1)
+        });
+        [
+            ("loss", whole(&self.value)),
+            ("grad", whole(&self.gradient)),
+            ("hvp", whole(&self.hvp)),
+            ("hessian", hessian),
+        ]
     }
 
     /// The number of data shards the loss, gradient and HVP are evaluated in.

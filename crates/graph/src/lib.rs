@@ -22,5 +22,5 @@ pub use error::GraphError;
 pub use graph::{Graph, Node, NodeId, Operands};
 pub use model::{Activation, Arch};
 pub use ops::Op;
-pub use program::Program;
+pub use program::{Cost, Program};
 pub use shape::Shape;

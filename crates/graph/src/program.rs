@@ -23,6 +23,34 @@ struct Step {
     inputs: u64,
 }
 
+/// The work of a program run: floating-point operations of its matrix products (a
+/// multiply and an add per term), and values written by its other steps (elementwise
+/// ops, sums, slices), which are memory-bound at the sizes studied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// 2·r·k·c per product of an r × k by a k × c matrix.
+    pub product_flops: u64,
+    /// Elements written by every other step.
+    pub other_values: u64,
+}
+
+impl std::ops::Add for Cost {
+    type Output = Cost;
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            product_flops: self.product_flops + o.product_flops,
+            other_values: self.other_values + o.other_values,
+        }
+    }
+}
+
+impl std::ops::Mul<u64> for Cost {
+    type Output = Cost;
+    fn mul(self, k: u64) -> Cost {
+        Cost { product_flops: self.product_flops * k, other_values: self.other_values * k }
+    }
+}
+
 /// A named value bound to a buffer.
 #[derive(Clone, Debug)]
 struct Binding {
@@ -284,6 +312,24 @@ impl Program {
             .ok_or_else(|| GraphError::UnknownOutput(name.into()))
     }
 
+    /// The arithmetic of one run that recomputes the steps depending on any of the inputs
+    /// named in `changed` (every step when `changed` is empty).
+    pub fn cost(&self, changed: &[&str]) -> Cost {
+        let mask =
+            self.inputs.iter().filter(|b| changed.contains(&b.name.as_str())).fold(0, |m, b| m | b.bit);
+        let mut cost = Cost::default();
+        for step in self.steps.iter().filter(|s| changed.is_empty() || s.inputs & mask != 0) {
+            if let Op::MatMul(_) = step.op {
+                let a = step.args[0].1;
+                let inner = if step.transposed[0] { a.rows } else { a.cols };
+                cost.product_flops += 2 * step.shape.len() as u64 * inner as u64;
+            } else {
+                cost.other_values += step.shape.len() as u64;
+            }
+        }
+        cost
+    }
+
     /// Number of instructions.
     pub fn len(&self) -> usize {
         self.steps.len()
@@ -448,5 +494,25 @@ mod tests {
         assert_eq!(p.output("ctc").unwrap(), &expect_ctc[..]);
         let transposes = p.steps.iter().filter(|s| matches!(s.op, Op::Transpose(_))).count();
         assert_eq!(transposes, 1, "only the transpose that `neg` reads is materialized");
+    }
+
+    /// A run's cost counts 2·r·k·c per product and the values the other steps write,
+    /// over the steps an input change reruns.
+    #[test]
+    fn cost_counts_products_and_values_of_the_steps_a_run_repeats() {
+        let mut g = Graph::new();
+        let x = g.input("x", Shape::matrix(4, 3)).unwrap();
+        let w = g.input("w", Shape::matrix(3, 2)).unwrap();
+        let v = g.input("v", Shape::matrix(4, 2)).unwrap();
+        let xw = g.matmul(x, w).unwrap(); // 2·4·2·3 = 48 flops
+        let t = g.tanh(xw).unwrap(); // 8 values
+        let tv = g.mul(t, v).unwrap(); // 8 values, the only step depending on v
+        let xt = g.transpose(x).unwrap();
+        let back = g.matmul(xt, tv).unwrap(); // read transposed: 2·3·2·4 = 48 flops
+        g.set_output("out", back);
+        let p = Program::compile(&g).unwrap();
+        assert_eq!(p.cost(&[]), Cost { product_flops: 96, other_values: 16 });
+        assert_eq!(p.cost(&["v"]), Cost { product_flops: 48, other_values: 8 });
+        assert_eq!(p.cost(&["nothing"]), Cost::default());
     }
 }

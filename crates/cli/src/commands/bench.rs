@@ -31,7 +31,9 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
 /// seconds) with `params`, `peak_rss_bytes` (the process's peak resident memory, Linux
-/// only, else null) and the run's settings.
+/// only, else null), the work of each operation (`product_flops`: floating-point
+/// operations of its matrix products; `other_values`: values written by its other
+/// steps) and the run's settings.
 pub fn run(args: &BenchArgs) -> Result<Value> {
     if args.points == 0 {
         return Err(CliError::Invalid("--points must be at least 1".into()));
@@ -57,6 +59,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let grad_s = median_seconds(budget, || derivs.gradient(&theta, &mut grad).map(drop))?;
     let hvp_s = median_seconds(budget, || derivs.hvp(&theta, &v, &mut hv))?;
     let hessian_s = median_seconds(budget, || derivs.hessian(&theta, &mut hessian))?;
+    let costs = derivs.costs();
     Ok(json!({
         "problem": problem.kind.name(),
         "arch": problem.arch.to_string(),
@@ -68,6 +71,8 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         "hvp_s": hvp_s,
         "hessian_s": hessian_s,
         "peak_rss_bytes": peak_rss_bytes(),
+        "product_flops": costs.iter().map(|(op, c)| (op.to_string(), json!(c.product_flops))).collect::<serde_json::Map<_, _>>(),
+        "other_values": costs.iter().map(|(op, c)| (op.to_string(), json!(c.other_values))).collect::<serde_json::Map<_, _>>(),
     }))
 }
 
