@@ -31,6 +31,11 @@ fn bench_prints_medians_of_every_operation() {
         let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
         assert!(t > 0.0 && t < 10.0, "{key} = {t}");
     }
+    // The work counts come from the compiled programs: a [1,3,1] network on 17 points has
+    // products of 17×1·1×3 (loss: forward) at least, and each derivative does more.
+    let flops = |op: &str| out["product_flops"][op].as_u64().unwrap_or_else(|| panic!("{op}: {out:?}"));
+    assert!(flops("loss") >= 2 * 17 * 3, "{out:?}");
+    assert!(flops("loss") < flops("grad") && flops("grad") < flops("hvp") && flops("hvp") < flops("hessian"));
     if cfg!(target_os = "linux") {
         let rss = out["peak_rss_bytes"].as_u64().expect("peak_rss_bytes on Linux");
         assert!(rss > 1 << 20, "a process holds more than 1 MiB: {rss}");

@@ -16,7 +16,9 @@ use crate::problem::{LossGraph, LossSource};
 /// per-thread copies of the program would cost more than they save.
 pub const PARALLEL_HESSIAN_MIN_PARAMS: usize = 256;
 
-/// Hessian columns computed per evaluation of the batched HVP program.
+/// Hessian (and Jacobian) columns computed per run of their programs: one, so that a
+/// column's buffers stay in cache (batches of 16 columns were 20–50% slower at every size
+/// measured; docs/PERFORMANCE.md).
 pub const DEFAULT_HESSIAN_CHUNK: usize = 1;
 
 /// Data points per shard: with at least twice this many points, the loss, gradient and
@@ -76,7 +78,7 @@ impl Derivatives {
         Self::with_chunk(problem, DEFAULT_HESSIAN_CHUNK)
     }
 
-    /// As [`Derivatives::new`], computing `chunk` Hessian columns per batched evaluation.
+    /// As [`Derivatives::new`], computing `chunk` Hessian and Jacobian columns per run.
     pub fn with_chunk(problem: &dyn LossSource, chunk: usize) -> Result<Derivatives> {
         Self::build(problem, chunk, true)
     }
