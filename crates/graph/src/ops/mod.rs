@@ -322,9 +322,27 @@ pub(crate) mod elementwise {
                 move |y| f(x, y),
             );
         }
+        // A bias row against a full operand with short rows (256×10 + 1×10): the row is
+        // repeated into a tile of whole rows, so the inner loop runs over many rows at
+        // once instead of one short row at a time.
+        let s = out.shape;
+        let is_row = |t: &Tensor<'_>| t.shape.batch == 1 && t.shape.rows == 1 && t.shape.cols == s.cols;
+        if s.cols > 1 && s.cols <= ROW_TILE / 4 {
+            if a.shape == s && is_row(&b) {
+                return row_tiled(out.data, a.data, b.data, f);
+            }
+            if b.shape == s && is_row(&a) {
+                return row_tiled(
+                    out.data,
+                    b.data,
+                    a.data,
+                    #[inline(always)]
+                    move |y, x| f(x, y),
+                );
+            }
+        }
         // General case, one output row at a time: each operand contributes either a whole
         // row or a single value broadcast along it, so the inner loops stay simple.
-        let s = out.shape;
         #[inline(always)]
         fn row_of<'a>(t: &Tensor<'a>, k: usize, i: usize) -> &'a [f64] {
             let ts = t.shape;
@@ -358,6 +376,23 @@ pub(crate) mod elementwise {
                 ),
                 (xs, ys) => zip(o, xs, ys, f),
             }
+        }
+    }
+
+    /// Elements in the tile of repeated rows [`row_tiled`] uses.
+    const ROW_TILE: usize = 256;
+
+    /// `out[e] = f(full[e], row[e mod cols])`, with `row` repeated into a tile of whole
+    /// rows so that the loop is long however short the rows (cols ≤ ROW_TILE).
+    #[inline(always)]
+    fn row_tiled(out: &mut [f64], full: &[f64], row: &[f64], f: impl Fn(f64, f64) -> f64 + Copy) {
+        let len = ROW_TILE / row.len() * row.len();
+        let mut tile = [0.0; ROW_TILE];
+        for (t, &r) in tile[..len].iter_mut().zip(row.iter().cycle()) {
+            *t = r;
+        }
+        for (o, x) in out.chunks_mut(len).zip(full.chunks(len)) {
+            zip(o, x, &tile[..o.len()], f);
         }
     }
 
@@ -461,7 +496,7 @@ mod tests {
     #[test]
     fn transpose_sum_and_outer_products_match_index_formulas() {
         // Row counts around the transpose's blocks of eight, batched.
-        for (b, r, c) in [(1, 1, 1), (1, 17, 5), (2, 8, 3), (3, 23, 9), (1, 3, 1030)] {
+        for (b, r, c) in [(1, 1, 1), (1, 17, 5), (2, 8, 3), (3, 23, 9), (1, 3, 1030), (2, 40, 1)] {
             let shape = Shape::matrix(r, c).batched(b);
             let x = sample(shape.len(), 2.0);
             let t = eval(Transpose, &[(shape, &x)]);

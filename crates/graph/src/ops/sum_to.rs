@@ -45,6 +45,12 @@ impl Primitive for SumTo {
         super::elementwise::wide(#[inline(always)] || {
             for (k, o) in out.data.chunks_exact_mut((or * oc).max(1)).enumerate() {
                 let src = &a.data[k * r * c..(k + 1) * r * c];
+                if self.rows && (self.cols || c == 1) {
+                    // One total: the same sequential sum as row by row, without a loop
+                    // per (possibly one-element) row.
+                    o[0] = src.iter().fold(0.0, |s, &x| s + x);
+                    continue;
+                }
                 for (i, row) in src.chunks_exact(c.max(1)).enumerate() {
                     let o = if self.rows { &mut o[..] } else { &mut o[i * oc..(i + 1) * oc] };
                     if self.cols {
