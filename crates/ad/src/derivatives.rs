@@ -106,10 +106,31 @@ pub fn hessian_block_columns(
     chunk: usize,
 ) -> Result<NodeId, GraphError> {
     let n = g.shape(x).rows;
-    let basis = g.input("basis", Shape { batch: chunk, rows: block.rows, cols: block.cols })?;
-    let seed = g.embed(basis, block.offset, n)?;
+    let seed = block_basis(g, x, block, chunk)?;
     let columns = hvp(g, f, x, seed)?;
     g.slice(columns, block.offset, n - block.offset, 1)
+}
+
+/// The columns of the Jacobian ∂u/∂x for the parameters of `block`, `chunk` at a time:
+/// declares the input `basis` of shape `chunk; block.rows, block.cols` and returns the
+/// batched JVP of `u` along the basis placed in the block, the other blocks' tangents
+/// symbolically zero (so the layers before the block are not differentiated).
+pub fn jacobian_block_columns(
+    g: &mut Graph,
+    u: NodeId,
+    x: NodeId,
+    block: ParamBlock,
+    chunk: usize,
+) -> Result<NodeId, GraphError> {
+    let seed = block_basis(g, x, block, chunk)?;
+    directional(g, u, x, seed)
+}
+
+/// Declares the input `basis` (`chunk` matrices of the block's shape) and returns it
+/// placed in the block of a batch of vectors shaped like `x`, zero elsewhere.
+fn block_basis(g: &mut Graph, x: NodeId, block: ParamBlock, chunk: usize) -> Result<NodeId, GraphError> {
+    let basis = g.input("basis", Shape { batch: chunk, rows: block.rows, cols: block.cols })?;
+    g.embed(basis, block.offset, g.shape(x).rows)
 }
 
 /// Columns of the Jacobian ∂u/∂x, `chunk` at a time: declares the input `basis` of

@@ -19,7 +19,7 @@ mod reverse;
 
 pub use derivatives::{
     ParamBlock, d_dx, d2_dx2, directional, grad, hessian_block_columns, hessian_columns, hvp,
-    jacobian_columns, param_blocks,
+    jacobian_block_columns, jacobian_columns, param_blocks,
 };
 pub use forward::jvp;
 pub use reverse::{transpose, vjp};

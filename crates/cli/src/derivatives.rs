@@ -46,14 +46,14 @@ pub struct Derivatives {
     /// Copies of `hessian` for the other rayon threads, made on first use.
     hessian_workers: Vec<Vec<BlockColumns>>,
     residual: Program,
-    jacobian: Program,
+    /// One program per parameter block, for the Jacobian's columns.
+    jacobian: Vec<BlockColumns>,
     m: usize,
-    chunk: usize,
-    basis: Vec<f64>,
 }
 
-/// The Hessian columns of one parameter block ([`saddle_ad::hessian_block_columns`]):
-/// rows from the block's first parameter on, `chunk` columns per run.
+/// The Hessian or Jacobian columns of one parameter block
+/// ([`saddle_ad::hessian_block_columns`], [`saddle_ad::jacobian_block_columns`]), `chunk`
+/// columns per run of its program.
 #[derive(Clone, Debug)]
 struct BlockColumns {
     block: ParamBlock,
@@ -61,6 +61,43 @@ struct BlockColumns {
     program: Program,
     /// The basis input, all zeros between runs.
     basis: Vec<f64>,
+}
+
+impl BlockColumns {
+    /// Compiles the columns `columns` builds (at most `chunk` per run) for `block`.
+    fn compile(
+        problem: &dyn LossSource,
+        block: ParamBlock,
+        chunk: usize,
+        columns: &dyn Fn(
+            &mut Graph,
+            &LossGraph,
+        ) -> std::result::Result<saddle_graph::NodeId, saddle_graph::GraphError>,
+    ) -> Result<BlockColumns> {
+        let chunk = chunk.min(block.len());
+        let program = compile(problem, &|g, lg| {
+            let out = columns(g, lg)?;
+            g.clear_outputs();
+            g.set_output("columns", out);
+            Ok(())
+        })?;
+        Ok(BlockColumns { block, chunk, program, basis: vec![0.0; chunk * block.len()] })
+    }
+
+    /// Runs the program (θ bound) on the block's unit vectors `local .. local + width`
+    /// (indices within the block) and returns its output, `chunk` columns.
+    fn run(&mut self, local: usize, width: usize) -> Result<&[f64]> {
+        let len = self.block.len();
+        for k in 0..width {
+            self.basis[k * len + local + k] = 1.0;
+        }
+        self.program.set_input("basis", &self.basis)?;
+        for k in 0..width {
+            self.basis[k * len + local + k] = 0.0;
+        }
+        self.program.run();
+        Ok(self.program.output("columns")?)
+    }
 }
 
 /// `width` Hessian columns of one block starting at parameter `first`, and the rows
@@ -113,16 +150,11 @@ impl Derivatives {
             saddle_ad::param_blocks(&lg.graph, lg.theta)
         };
         let hessian = blocks
-            .into_iter()
-            .map(|block| {
-                let chunk = chunk.min(block.len());
-                let program = compile(&|g, lg| {
-                    let columns = saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk)?;
-                    g.clear_outputs();
-                    g.set_output("columns", columns);
-                    Ok(())
-                })?;
-                Ok(BlockColumns { block, chunk, program, basis: vec![0.0; chunk * block.len()] })
+            .iter()
+            .map(|&block| {
+                BlockColumns::compile(problem, block, chunk, &|g, lg| {
+                    saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk.min(block.len()))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let residual = compile(&|g, lg| {
@@ -130,12 +162,14 @@ impl Derivatives {
             g.set_output("residual", lg.residual);
             Ok(())
         })?;
-        let jacobian = compile(&|g, lg| {
-            let columns = saddle_ad::jacobian_columns(g, lg.residual, lg.theta, chunk)?;
-            g.clear_outputs();
-            g.set_output("columns", columns);
-            Ok(())
-        })?;
+        let jacobian = blocks
+            .iter()
+            .map(|&block| {
+                BlockColumns::compile(problem, block, chunk, &|g, lg| {
+                    saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, chunk.min(block.len()))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let m = problem.residual_count();
         Ok(Derivatives {
             n,
@@ -147,8 +181,6 @@ impl Derivatives {
             residual,
             jacobian,
             m,
-            chunk,
-            basis: vec![0.0; chunk * n],
         })
     }
 
@@ -263,10 +295,24 @@ impl Derivatives {
         Ok(())
     }
 
-    /// The Jacobian ∂r/∂θ, row-major m × n, written to `out`.
+    /// The Jacobian ∂r/∂θ, row-major m × n, written to `out`: each parameter block's
+    /// columns from its own program, `chunk` at a time.
     pub fn jacobian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
-        let n = self.n;
-        columns(&mut self.jacobian, &mut self.basis, self.chunk, theta, |i, j, v| out[i * n + j] = v)
+        let (n, m) = (self.n, self.m);
+        for bc in &mut self.jacobian {
+            bc.program.set_input("theta", theta)?;
+            let (offset, chunk, len) = (bc.block.offset, bc.chunk, bc.block.len());
+            for start in (0..len).step_by(chunk) {
+                let width = chunk.min(len - start);
+                let columns = bc.run(start, width)?;
+                for k in 0..width {
+                    for (i, &v) in columns[k * m..(k + 1) * m].iter().enumerate() {
+                        out[i * n + offset + start + k] = v;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -328,21 +374,13 @@ pub fn compile(
 /// Runs `task` with its block's program (θ bound): the task's columns, written from
 /// each column's own index on into its rows of the Hessian.
 fn block_rows(bc: &mut BlockColumns, n: usize, task: Task<'_>) -> Result<()> {
-    let (len, local) = (bc.block.len(), task.first - bc.block.offset);
-    for k in 0..task.width {
-        bc.basis[k * len + local + k] = 1.0;
-    }
-    bc.program.set_input("basis", &bc.basis)?;
-    for k in 0..task.width {
-        bc.basis[k * len + local + k] = 0.0;
-    }
-    bc.program.run();
-    let columns = bc.program.output("columns")?;
-    let height = n - bc.block.offset;
+    let offset = bc.block.offset;
+    let columns = bc.run(task.first - offset, task.width)?;
+    let height = n - offset;
     for k in 0..task.width {
         let j = task.first + k;
         let column = &columns[k * height..(k + 1) * height];
-        task.rows[k * n + j..(k + 1) * n].copy_from_slice(&column[j - bc.block.offset..]);
+        task.rows[k * n + j..(k + 1) * n].copy_from_slice(&column[j - offset..]);
     }
     Ok(())
 }
@@ -359,37 +397,6 @@ fn mirror_upper_triangle(h: &mut [f64], n: usize) {
             }
         }
     }
-}
-
-/// Pushes the identity's columns through a batched directional-derivative `program`
-/// (input `basis` of shape `chunk; n, 1`, output `columns` of shape `chunk; rows, 1`),
-/// `chunk` at a time, calling `put(row, column, value)` for every entry.
-fn columns(
-    program: &mut Program,
-    basis: &mut [f64],
-    chunk: usize,
-    theta: &[f64],
-    mut put: impl FnMut(usize, usize, f64),
-) -> Result<()> {
-    let n = theta.len();
-    program.set_input("theta", theta)?;
-    for start in (0..n).step_by(chunk) {
-        let width = chunk.min(n - start);
-        basis.fill(0.0);
-        for k in 0..width {
-            basis[k * n + start + k] = 1.0;
-        }
-        program.set_input("basis", basis)?;
-        program.run();
-        let values = program.output("columns")?;
-        let rows = values.len() / chunk;
-        for k in 0..width {
-            for (i, &v) in values[k * rows..(k + 1) * rows].iter().enumerate() {
-                put(i, start + k, v);
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
