@@ -63,20 +63,26 @@ struct BlockColumns {
     basis: Vec<f64>,
 }
 
+/// Builds a block's batch of columns into a loss graph: `(graph, loss graph, block,
+/// columns per run)` to the output node.
+type BlockGraph = dyn Fn(
+    &mut Graph,
+    &LossGraph,
+    ParamBlock,
+    usize,
+) -> std::result::Result<saddle_graph::NodeId, saddle_graph::GraphError>;
+
 impl BlockColumns {
-    /// Compiles the columns `columns` builds (at most `chunk` per run) for `block`.
+    /// Compiles the columns `columns` builds for `block`, at most `chunk` per run.
     fn compile(
         problem: &dyn LossSource,
         block: ParamBlock,
         chunk: usize,
-        columns: &dyn Fn(
-            &mut Graph,
-            &LossGraph,
-        ) -> std::result::Result<saddle_graph::NodeId, saddle_graph::GraphError>,
+        columns: &BlockGraph,
     ) -> Result<BlockColumns> {
         let chunk = chunk.min(block.len());
         let program = compile(problem, &|g, lg| {
-            let out = columns(g, lg)?;
+            let out = columns(g, lg, block, chunk)?;
             g.clear_outputs();
             g.set_output("columns", out);
             Ok(())
@@ -149,27 +155,20 @@ impl Derivatives {
             let lg = problem.loss_graph()?;
             saddle_ad::param_blocks(&lg.graph, lg.theta)
         };
-        let hessian = blocks
-            .iter()
-            .map(|&block| {
-                BlockColumns::compile(problem, block, chunk, &|g, lg| {
-                    saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk.min(block.len()))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let per_block = |columns: &BlockGraph| -> Result<Vec<BlockColumns>> {
+            blocks.iter().map(|&block| BlockColumns::compile(problem, block, chunk, columns)).collect()
+        };
+        let hessian = per_block(&|g, lg, block, chunk| {
+            saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk)
+        })?;
         let residual = compile(&|g, lg| {
             g.clear_outputs();
             g.set_output("residual", lg.residual);
             Ok(())
         })?;
-        let jacobian = blocks
-            .iter()
-            .map(|&block| {
-                BlockColumns::compile(problem, block, chunk, &|g, lg| {
-                    saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, chunk.min(block.len()))
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let jacobian = per_block(&|g, lg, block, chunk| {
+            saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, chunk)
+        })?;
         let m = problem.residual_count();
         Ok(Derivatives {
             n,
