@@ -226,6 +226,16 @@ pub(crate) mod testing {
         v
     }
 
+    /// The accuracy sample of the functions built on e^x (`sigmoid`, `softplus`): dense
+    /// in [−40, 40], out to the underflow of e^x, every scale (`seed` picks those), and
+    /// the special values.
+    pub fn exp_range_points(seed: u64) -> impl Iterator<Item = f64> {
+        grid(-40.0, 40.0, 1_000_000)
+            .chain(grid(-760.0, 760.0, 1_000_000))
+            .chain(log_uniform(-1074, 1023, 300_000, seed))
+            .chain(edge_cases())
+    }
+
     /// The accuracy sample of `sin` and `cos`: dense near 0, uniform out to the limit of
     /// the fast path and beyond it, every scale, and the doubles nearest to multiples of
     /// π/2 (and their neighbours), where the reduction cancels most.
