@@ -265,7 +265,8 @@ impl Derivatives {
             }
         }
         let queue = Mutex::new(tasks.into_iter());
-        let workers = std::iter::once(&mut self.hessian).chain(self.hessian_workers.iter_mut()).take(threads);
+        let mut workers =
+            std::iter::once(&mut self.hessian).chain(self.hessian_workers.iter_mut()).take(threads);
         let work = |programs: &mut Vec<BlockColumns>| -> Result<()> {
             for bc in programs.iter_mut() {
                 bc.program.set_input("theta", theta)?;
@@ -278,7 +279,7 @@ impl Derivatives {
             }
         };
         if threads == 1 {
-            workers.into_iter().try_for_each(work)?;
+            workers.try_for_each(work)?;
         } else {
             workers.collect::<Vec<_>>().into_par_iter().try_for_each(work)?;
         }
