@@ -88,10 +88,7 @@ pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], ou
             for (i, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
                 let ai = if a.shape.batch == 1 { 0 } else { i };
                 let bi = if b.shape.batch == 1 { 0 } else { i };
-                let b = &b.data[bi * c..(bi + 1) * c];
-                for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(&a.data[ai * r..(ai + 1) * r]) {
-                    o.iter_mut().zip(b).for_each(|(o, &y)| *o = x * y);
-                }
+                outer(o, &a.data[ai * r..(ai + 1) * r], &b.data[bi * c..(bi + 1) * c]);
             }
         });
         return;
@@ -120,6 +117,34 @@ pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], ou
             matrix(b, bi, transposed[1]),
         );
     }
+}
+
+/// `out = x yᵀ` (row i is `x[i]·y`). Rows of up to 16 elements run through a copy of the
+/// loop for their length, which the compiler unrolls into whole-row vector operations.
+#[inline(always)]
+fn outer(out: &mut [f64], x: &[f64], y: &[f64]) {
+    #[inline(always)]
+    fn rows<const C: usize>(out: &mut [f64], x: &[f64], y: &[f64]) {
+        let y: &[f64; C] = y.try_into().expect("a row of C elements");
+        for (o, &x) in out.chunks_exact_mut(C).zip(x) {
+            for (o, &y) in o.iter_mut().zip(y) {
+                *o = x * y;
+            }
+        }
+    }
+    macro_rules! by_length {
+        ($($c:literal)*) => {
+            match y.len() {
+                $($c => rows::<$c>(out, x, y),)*
+                c => {
+                    for (o, &x) in out.chunks_exact_mut(c.max(1)).zip(x) {
+                        o.iter_mut().zip(y).for_each(|(o, &y)| *o = x * y);
+                    }
+                }
+            }
+        };
+    }
+    by_length!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
 }
 
 /// `dst = lhs · rhs`, sequential so that results never depend on the thread count.
