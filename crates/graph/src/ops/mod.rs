@@ -500,8 +500,18 @@ mod tests {
 
     #[test]
     fn transpose_sum_and_outer_products_match_index_formulas() {
-        // Row counts around the transpose's blocks of eight, batched.
-        for (b, r, c) in [(1, 1, 1), (1, 17, 5), (2, 8, 3), (3, 23, 9), (1, 3, 1030), (2, 40, 1)] {
+        // Row counts around the transpose's blocks of eight, batched; many short rows
+        // (summed by tiles of rows, whole and a remainder).
+        for (b, r, c) in [
+            (1, 1, 1),
+            (1, 17, 5),
+            (2, 8, 3),
+            (3, 23, 9),
+            (1, 3, 1030),
+            (2, 40, 1),
+            (2, 300, 10),
+            (1, 257, 3),
+        ] {
             let shape = Shape::matrix(r, c).batched(b);
             let x = sample(shape.len(), 2.0);
             let t = eval(Transpose, &[(shape, &x)]);
@@ -524,7 +534,14 @@ mod tests {
                         }
                     }
                 }
-                assert_eq!(s, want, "sum rows={rows} cols={cols} of {shape}");
+                // Summation orders differ by kernel: equal to rounding.
+                for (got, want) in s.iter().zip(&want) {
+                    assert!(
+                        (got - want).abs() <= 1e-13 * want.abs().max(1.0),
+                        "sum rows={rows} cols={cols} of {shape}"
+                    );
+                }
+                assert_eq!(s.len(), want.len());
             }
             // k = 1: a column times a row, the batch on either side.
             for (ba, bb) in [(b, 1), (1, b), (b, b)] {

@@ -3,6 +3,9 @@
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
+/// Elements in the tile of rows that sums of many short rows accumulate into.
+const TILE: usize = 256;
+
 /// Sums over the rows (to one row), the columns (to one column), or both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SumTo {
@@ -41,7 +44,8 @@ impl Primitive for SumTo {
         let (r, c) = (a.shape.rows, a.shape.cols);
         let (or, oc) = (out.shape.rows, out.shape.cols);
         out.data.fill(0.0);
-        // Row by row, each output element accumulating in the operand's row-major order.
+        // Row by row, each output element accumulating in the operand's row-major order
+        // (many short rows: by tiles of rows).
         super::elementwise::wide(#[inline(always)] || {
             for (k, o) in out.data.chunks_exact_mut((or * oc).max(1)).enumerate() {
                 let src = &a.data[k * r * c..(k + 1) * r * c];
@@ -49,6 +53,22 @@ impl Primitive for SumTo {
                     // One total: the same sequential sum as row by row, without a loop
                     // per (possibly one-element) row.
                     o[0] = src.iter().fold(0.0, |s, &x| s + x);
+                    continue;
+                }
+                if self.rows && c > 1 && 2 * c <= TILE && r * c >= 2 * TILE {
+                    // Many short rows: whole tiles of rows are added elementwise into one
+                    // tile (long vectorized loops instead of one short loop per row), then
+                    // the tile's rows and the rows left over are added into the result.
+                    let len = TILE / c * c;
+                    let mut tile = [0.0; TILE];
+                    let rows = src.chunks_exact(len);
+                    let rest = rows.remainder();
+                    for rows in rows {
+                        tile[..len].iter_mut().zip(rows).for_each(|(t, &x)| *t += x);
+                    }
+                    for row in tile[..len].chunks_exact(c).chain(rest.chunks_exact(c)) {
+                        o.iter_mut().zip(row).for_each(|(o, &x)| *o += x);
+                    }
                     continue;
                 }
                 for (i, row) in src.chunks_exact(c.max(1)).enumerate() {
