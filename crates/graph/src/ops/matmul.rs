@@ -79,20 +79,13 @@ impl Primitive for MatMul {
 /// batch entry's matrix): how a program evaluates a `matmul` of a `transpose` without
 /// materializing the transpose. The operands' shapes are those stored, before `op`.
 pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: TensorMut<'_>) {
-    let view = |t: Tensor<'_>, flip: bool| if flip { (t.shape.cols, t.shape.rows) } else { (t.shape.rows, t.shape.cols) };
-    let ((r, k), (_, c)) = (view(a, transposed[0]), view(b, transposed[1]));
-    let is_vector = |t: Tensor<'_>| t.shape.rows == 1 || t.shape.cols == 1;
-    if k == 1 && (!transposed[0] || is_vector(a)) && (!transposed[1] || is_vector(b)) {
-        // An outer product; a transposed vector has the same elements in the same order.
-        super::elementwise::wide(#[inline(always)] || {
-            for (i, o) in out.data.chunks_exact_mut((r * c).max(1)).enumerate() {
-                let ai = if a.shape.batch == 1 { 0 } else { i };
-                let bi = if b.shape.batch == 1 { 0 } else { i };
-                outer(o, &a.data[ai * r..(ai + 1) * r], &b.data[bi * c..(bi + 1) * c]);
-            }
-        });
+    if super::elementwise::wide(
+        #[inline(always)]
+        || short_product(a, b, transposed, out.data),
+    ) {
         return;
     }
+    let (r, k, c) = dims(a, b, transposed);
     fn matrix<'a>(t: Tensor<'a>, i: usize, flip: bool) -> MatRef<'a, f64> {
         let (rows, cols) = (t.shape.rows, t.shape.cols);
         let m = MatRef::from_row_major_slice(&t.data[i * rows * cols..(i + 1) * rows * cols], rows, cols);
@@ -119,32 +112,107 @@ pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], ou
     }
 }
 
-/// `out = x yᵀ` (row i is `x[i]·y`). Rows of up to 16 elements run through a copy of the
-/// loop for their length, which the compiler unrolls into whole-row vector operations.
+/// (r, k, c) of the product `op(a)·op(b)` of an r × k by a k × c matrix.
+fn dims(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2]) -> (usize, usize, usize) {
+    let view = |t: Tensor<'_>, flip: bool| if flip { (t.shape.cols, t.shape.rows) } else { (t.shape.rows, t.shape.cols) };
+    let ((r, k), (_, c)) = (view(a, transposed[0]), view(b, transposed[1]));
+    (r, k, c)
+}
+
+/// `$kernel::<N>(args)` for `$len` = N in 1..=16 (a copy of the kernel per length, whose
+/// loops over N elements the compiler unrolls into whole-row vector operations), else
+/// `$other`.
+macro_rules! by_short_length {
+    ($len:expr, $kernel:ident $args:tt, $other:expr) => {
+        by_short_length!(@ $len, $kernel $args, $other, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    };
+    (@ $len:expr, $kernel:ident $args:tt, $other:expr, $($n:literal)*) => {
+        match $len {
+            $($n => $kernel::<$n> $args,)*
+            _ => $other,
+        }
+    };
+}
+
+/// Products whose short dimension (≤ 16) is the contiguous one, by loops specialized to
+/// its length; returns false for any other product. Three shapes, all of a small network
+/// (256×10 hidden values): an outer product `x yᵀ`; `xᵀ M` or `Mᵀ x` (a sum of M's short
+/// rows weighted by x, accumulated in registers); `M y` (dots of M's short rows with y).
+/// Each output element adds its terms in index order (the dots in four interleaved
+/// partial sums), the same on every run.
 #[inline(always)]
-fn outer(out: &mut [f64], x: &[f64], y: &[f64]) {
-    #[inline(always)]
-    fn rows<const C: usize>(out: &mut [f64], x: &[f64], y: &[f64]) {
-        let y: &[f64; C] = y.try_into().expect("a row of C elements");
-        for (o, &x) in out.chunks_exact_mut(C).zip(x) {
-            for (o, &y) in o.iter_mut().zip(y) {
-                *o = x * y;
-            }
+fn short_product(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: &mut [f64]) -> bool {
+    let (r, k, c) = dims(a, b, transposed);
+    let is_vector = |t: Tensor<'_>| t.shape.rows == 1 || t.shape.cols == 1;
+    let single = a.shape.batch == 1 && b.shape.batch == 1;
+    if k == 1 && (!transposed[0] || is_vector(a)) && (!transposed[1] || is_vector(b)) {
+        // An outer product; a transposed vector has the same elements in the same order.
+        for (i, o) in out.chunks_exact_mut((r * c).max(1)).enumerate() {
+            let ai = if a.shape.batch == 1 { 0 } else { i };
+            let bi = if b.shape.batch == 1 { 0 } else { i };
+            let (x, y) = (&a.data[ai * r..(ai + 1) * r], &b.data[bi * c..(bi + 1) * c]);
+            by_short_length!(c, scaled_rows(o, x, y), {
+                for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(x) {
+                    o.iter_mut().zip(y).for_each(|(o, &y)| *o = x * y);
+                }
+            });
+        }
+        return true;
+    }
+    if !single || transposed[1] && !is_vector(b) {
+        return false;
+    }
+    let short = |n: usize| (1..=16).contains(&n);
+    if c == 1 && transposed[0] && short(r) {
+        // Mᵀ x with M stored k × r.
+        by_short_length!(r, weighted_row_sum(out, b.data, a.data), ());
+    } else if r == 1 && !transposed[1] && short(c) {
+        // xᵀ M with M stored k × c (x stored 1 × k, or k × 1 and read transposed).
+        by_short_length!(c, weighted_row_sum(out, a.data, b.data), ());
+    } else if c == 1 && !transposed[0] && short(k) {
+        // M y with M stored r × k.
+        by_short_length!(k, row_dots(out, a.data, b.data), ());
+    } else {
+        return false;
+    }
+    true
+}
+
+/// `out[i·C..(i+1)·C] = x[i]·y`.
+#[inline(always)]
+fn scaled_rows<const C: usize>(out: &mut [f64], x: &[f64], y: &[f64]) {
+    let y: &[f64; C] = y.try_into().expect("a row of C elements");
+    for (o, &x) in out.chunks_exact_mut(C).zip(x) {
+        for (o, &y) in o.iter_mut().zip(y) {
+            *o = x * y;
         }
     }
-    macro_rules! by_length {
-        ($($c:literal)*) => {
-            match y.len() {
-                $($c => rows::<$c>(out, x, y),)*
-                c => {
-                    for (o, &x) in out.chunks_exact_mut(c.max(1)).zip(x) {
-                        o.iter_mut().zip(y).for_each(|(o, &y)| *o = x * y);
-                    }
-                }
-            }
-        };
+}
+
+/// `out = Σₚ s[p]·m[p, ..]` for `m` with rows of C elements, accumulated in registers.
+#[inline(always)]
+fn weighted_row_sum<const C: usize>(out: &mut [f64], s: &[f64], m: &[f64]) {
+    let mut acc = [0.0; C];
+    for (&s, row) in s.iter().zip(m.chunks_exact(C)) {
+        for (a, &x) in acc.iter_mut().zip(row) {
+            *a += s * x;
+        }
     }
-    by_length!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+    out.copy_from_slice(&acc);
+}
+
+/// `out[i] = m[i, ..]·y` for `m` with rows of K elements, each dot in four interleaved
+/// partial sums (term j into sum j mod 4), added pairwise at the end.
+#[inline(always)]
+fn row_dots<const K: usize>(out: &mut [f64], m: &[f64], y: &[f64]) {
+    let y: &[f64; K] = y.try_into().expect("a vector of K elements");
+    for (o, row) in out.iter_mut().zip(m.chunks_exact(K)) {
+        let mut sums = [0.0; 4];
+        for (j, (&x, &y)) in row.iter().zip(y).enumerate() {
+            sums[j % 4] += x * y;
+        }
+        *o = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+    }
 }
 
 /// `dst = lhs · rhs`, sequential so that results never depend on the thread count.

@@ -498,6 +498,49 @@ mod tests {
         }
     }
 
+    /// Every kernel of a product (the short-row loops for each length, faer otherwise)
+    /// against the index formula, with either operand read transposed.
+    #[test]
+    fn products_match_the_index_formula_for_every_kernel() {
+        let lengths = [1, 2, 3, 4, 5, 7, 8, 10, 13, 16, 17, 37];
+        for &short in &lengths {
+            for &long in &[1, 9, 40] {
+                // (r, k, c): M y, Mᵀ x, xᵀ M, x yᵀ, and a general product.
+                for (r, k, c) in
+                    [(long, short, 1), (short, long, 1), (1, long, short), (long, 1, short), (short, long, 3)]
+                {
+                    for transposed in [[false, false], [true, false], [false, true], [true, true]] {
+                        let stored = |rows: usize, cols: usize, flip: bool| {
+                            if flip { Shape::matrix(cols, rows) } else { Shape::matrix(rows, cols) }
+                        };
+                        let (sa, sb) = (stored(r, k, transposed[0]), stored(k, c, transposed[1]));
+                        let (x, y) = (sample(sa.len(), 3.0), sample(sb.len(), 5.0));
+                        let at = |i: usize, p: usize| if transposed[0] { x[p * r + i] } else { x[i * k + p] };
+                        let bt = |p: usize, j: usize| if transposed[1] { y[j * k + p] } else { y[p * c + j] };
+                        let mut got = vec![f64::NAN; r * c];
+                        product_of(
+                            Tensor { data: &x, shape: sa },
+                            Tensor { data: &y, shape: sb },
+                            transposed,
+                            TensorMut { data: &mut got, shape: Shape::matrix(r, c) },
+                        );
+                        for i in 0..r {
+                            for j in 0..c {
+                                let want: f64 = (0..k).map(|p| at(i, p) * bt(p, j)).sum();
+                                let scale: f64 = (0..k).map(|p| (at(i, p) * bt(p, j)).abs()).sum();
+                                let g = got[i * c + j];
+                                assert!(
+                                    (g - want).abs() <= 1e-14 * scale.max(1e-300),
+                                    "({r}×{k})·({k}×{c}) {transposed:?} at ({i},{j}): {g} vs {want}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn transpose_sum_and_outer_products_match_index_formulas() {
         // Row counts around the transpose's blocks of eight, batched; many short rows
