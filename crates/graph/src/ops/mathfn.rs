@@ -1,11 +1,15 @@
 //! Elementary functions without library calls, so that the activation kernels' loops
-//! vectorize: branch-free bodies of range reductions, polynomials, selects and
-//! exponent-bit arithmetic (all available on the baseline x86-64 SSE2 target).
+//! vectorize: branch-free bodies of range reductions, polynomials, selects,
+//! exponent-bit arithmetic and explicit fused multiply-adds (`f64::mul_add`: one rounding
+//! on every target, an instruction where the CPU has FMA, which
+//! [`super::elementwise::wide`] enables, else a correctly rounded libm call; so the
+//! results are the same bits everywhere).
 //!
 //! The polynomial coefficients of the sine, cosine and log1p cores are fdlibm's
-//! (`k_sin.c`, `k_cos.c`, `s_log1p.c`); the activations built on these helpers (`tanh`,
-//! `sin`, `cos`, `sigmoid`, `softplus`) test their accuracy against the standard
-//! library in their own files.
+//! (`k_sin.c`, `k_cos.c`, `s_log1p.c`), the expm1 core's a minimax fit (see
+//! [`expm1_reduced`]); the activations built on these helpers (`tanh`, `sin`, `cos`,
+//! `sigmoid`, `softplus`) test their accuracy against the standard library in their own
+//! files.
 
 /// 1.5·2⁵²: `y + ROUND` rounds y to an integer k (|k| < 2⁵¹) held in the low bits of
 /// the result, and `(y + ROUND) − ROUND` is k as a float.
@@ -16,26 +20,49 @@ const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 /// ln 2 − LN2_HI (fdlibm's ln2_lo).
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
-/// `y = k·ln 2 + r` with k an integer and |r| ≤ ln2/2 (up to rounding): returns
-/// (`k + ROUND`, r). Valid for |y| < 2²⁰; [`pow2`] turns the first value into 2ᵏ.
+/// ln 2 − `LN_2` (ln 2 rounded to a double), rounded to a double.
+const LN2_TAIL: f64 = f64::from_bits(0x3c7a_bc9e_3b39_803f); // 2.3190468138462996e-17
+
+/// `y = k·ln 2 + r` with k the integer nearest to y·log₂e and |r| ≤ ln2/2 (up to
+/// rounding): returns (`k + ROUND`, r). Valid for |y| < 2²⁰; [`pow2`] turns the first
+/// value into 2ᵏ.
+///
+/// y − k·`LN_2` as one fused multiply-add is exact (k·`LN_2` is a multiple of 2⁻⁵³, y one
+/// of 2⁻⁵⁴ when k ≠ 0, and their difference is below 1/2); with `tail`, subtracting
+/// k·`LN2_TAIL` rounds once: r within half an ulp. Without it, r is off by up to
+/// |k|·2.32·10⁻¹⁷ (and eʳ by as much relatively), which only small |k| can afford.
 #[inline(always)]
-pub(crate) fn reduce_ln2(y: f64) -> (f64, f64) {
-    let shifted = y * std::f64::consts::LOG2_E + ROUND;
+pub(crate) fn reduce_ln2(y: f64, tail: bool) -> (f64, f64) {
+    let shifted = y.mul_add(std::f64::consts::LOG2_E, ROUND);
     let k = shifted - ROUND;
-    (shifted, (y - k * LN2_HI) - k * LN2_LO)
+    let r = k.mul_add(-std::f64::consts::LN_2, y);
+    (shifted, if tail { k.mul_add(-LN2_TAIL, r) } else { r })
 }
 
-/// expm1(r) = r + r²/2! + … + r¹³/13! for |r| ≤ ln2/2 (Taylor truncation < 2⁻⁵⁷
-/// absolute), in Horner form.
+/// expm1(r) for |r| ≤ ln2/2 as r + r²·Q(r), with Q of degree 9 the minimax polynomial for
+/// the relative error (Remez exchange in 60-digit arithmetic, then the coefficients
+/// rounded to doubles one at a time, lowest first, the others refitted by a linear
+/// program on a fine grid after each): relative error < 1.9·10⁻¹⁷ (2⁻⁵⁵) before the
+/// roundings of the evaluation. Q is E(r²) + r·O(r²): two Horner chains of fused
+/// multiply-adds, half as long as one.
 #[inline(always)]
 pub(crate) fn expm1_reduced(r: f64) -> f64 {
-    let mut p = 1.0 / 6_227_020_800.0;
-    for factorial in
-        [479_001_600.0, 39_916_800.0, 3_628_800.0, 362_880.0, 40_320.0, 5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0]
-    {
-        p = p * r + 1.0 / factorial;
-    }
-    r + r * r * p
+    const Q: [f64; 10] = [
+        f64::from_bits(0x3fe0_0000_0000_0005), // 0.5000000000000006
+        f64::from_bits(0x3fc5_5555_5555_554f), // 0.1666666666666665
+        f64::from_bits(0x3fa5_5555_5555_2271), // 0.041666666666576264
+        f64::from_bits(0x3f81_1111_1111_4d18), // 0.00833333333335999
+        f64::from_bits(0x3f56_c16c_17ec_6b38), // 0.0013888888931378861
+        f64::from_bits(0x3f2a_01a0_1874_4204), // 0.0001984126977068319
+        f64::from_bits(0x3efa_019a_7d58_68b4), // 2.480150563686423e-05
+        f64::from_bits(0x3ec7_1de6_63b9_9f21), // 2.7557369131520514e-06
+        f64::from_bits(0x3e92_8a16_c9bf_9f43), // 2.762587401048612e-07
+        f64::from_bits(0x3e5a_e992_6393_a8b1), // 2.5064116314465633e-08
+    ];
+    let s = r * r;
+    let even = Q[8].mul_add(s, Q[6]).mul_add(s, Q[4]).mul_add(s, Q[2]).mul_add(s, Q[0]);
+    let odd = Q[9].mul_add(s, Q[7]).mul_add(s, Q[5]).mul_add(s, Q[3]).mul_add(s, Q[1]);
+    s.mul_add(odd.mul_add(r, even), r)
 }
 
 /// 2ᵏ for `shifted = k + ROUND` (as returned by [`reduce_ln2`]), built in the exponent
@@ -51,11 +78,11 @@ pub(crate) fn pow2(shifted: f64) -> f64 {
 pub(crate) fn exp_nonpositive(y: f64) -> f64 {
     // e^−746 < 2⁻¹⁰⁷⁵ rounds to 0. `if`, not `max`, so that NaN stays NaN.
     let y = if y < -746.0 { -746.0 } else { y };
-    let (shifted, r) = reduce_ln2(y);
-    // k ∈ [−1076, 0]: scale by 2^(k+54), a normal number, then by 2⁻⁵⁴, which is exact
-    // for normal results and rounds once for subnormal ones.
+    let (shifted, r) = reduce_ln2(y, true);
+    // k ∈ [−1076, 0]: 2^(k+54)·(1 + expm1(r)), a normal number, in one rounding, then
+    // times 2⁻⁵⁴, which is exact for normal results and rounds once more for subnormal ones.
     let two_k54 = pow2(shifted + 54.0);
-    (1.0 + expm1_reduced(r)) * two_k54 * f64::from_bits(0x3c90_0000_0000_0000)
+    two_k54.mul_add(expm1_reduced(r), two_k54) * f64::from_bits(0x3c90_0000_0000_0000)
 }
 
 /// log(1 + e) for e ∈ [0, 1] (NaN gives NaN), fdlibm's log1p specialized to that

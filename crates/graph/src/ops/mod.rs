@@ -206,26 +206,30 @@ impl fmt::Display for Op {
 /// Kernels shared by the elementwise primitives.
 ///
 /// Each loop runs inside [`elementwise::wide`], which compiles it a second time for AVX2
-/// and picks that version at run time when the CPU has it: four lanes instead of SSE2's
-/// two. Every element is computed by the same IEEE operations either way (Rust never
-/// contracts a multiply and an add into an FMA), so the results are bit-identical.
+/// and FMA and picks that version at run time when the CPU has both: four lanes instead
+/// of SSE2's two. Every element is computed by the same IEEE operations either way, so
+/// the results are bit-identical: Rust never contracts a multiply and an add into an
+/// FMA, and the explicit ones (`f64::mul_add`, in [`mathfn`]) round once on every target,
+/// as an instruction or else as a correctly rounded libm call.
 pub(crate) mod elementwise {
     use super::{Tensor, TensorMut};
 
-    /// Runs `f` compiled for AVX2 when the CPU supports it (x86-64), else as is. `f`'s
-    /// body, and the functions it calls that should vectorize, must inline into it
-    /// (`#[inline(always)]` on them), so that they are compiled with the wider target.
+    /// Runs `f` compiled for AVX2 and FMA when the CPU supports both (x86-64), else as is
+    /// (on an x86-64 CPU without them each `mul_add` is then a libm call, and its loop does
+    /// not vectorize). `f`'s body, and the functions it calls that should vectorize, must
+    /// inline into it (`#[inline(always)]` on them), so that they are compiled with the
+    /// wider target.
     #[inline(always)]
     pub fn wide<R>(f: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
         {
-            #[target_feature(enable = "avx2")]
-            unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2_fma<R>(f: impl FnOnce() -> R) -> R {
                 f()
             }
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                return unsafe { avx2(f) };
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+                return unsafe { avx2_fma(f) };
             }
         }
         f()
@@ -436,8 +440,8 @@ mod tests {
 
     #[test]
     fn vectorized_kernels_match_the_scalar_functions_bit_for_bit() {
-        // The kernels run compiled for AVX2 where the CPU has it; the scalar functions
-        // (through `fold`) for the baseline target. Odd lengths cover the loop tails. The
+        // The kernels run compiled for AVX2 and FMA where the CPU has them; the scalar
+        // functions (through `fold`) for the baseline target. Odd lengths cover the loop tails. The
         // last sample mixes arguments in and out of sin's and cos's fast range (and the
         // special values) in one block, so their scalar fix-up pass runs too.
         use super::mathfn::testing::{edge_cases, sin_cos_points};

@@ -9,20 +9,23 @@ use crate::{Graph, GraphError, NodeId, Shape};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Tanh;
 
-/// tanh(x) without a library call, so that loops over it vectorize: tanh|x| =
-/// −m/(2 + m) with m = expm1(−2|x|), and expm1 by range reduction y = k·ln2 + r,
-/// |r| ≤ ln2/2, a degree-13 Taylor polynomial for expm1(r) (truncation < 2⁻⁵⁷), and
-/// 2ᵏ built in the exponent bits (the helpers in [`super::mathfn`]). Within a few ulp
-/// of the standard library's tanh (measured over 2·10⁶ points in the tests below);
+/// tanh(x) without a library call, so that loops over it vectorize: tanh|x| = d/(2 − d)
+/// with d = 1 − e^−2|x| = 1 − 2ᵏ(1 + expm1(r)) by the helpers in [`super::mathfn`]: range
+/// reduction −2|x| = k·ln2 + r, |r| ≤ ln2/2, by fused multiply-adds (without the ln 2
+/// tail, which moves d by less than 2·10⁻¹⁷ here, k ∈ [−64, 0]), a degree-11 minimax
+/// polynomial for expm1(r), 2ᵏ built in the exponent bits, and d in one fused
+/// multiply-add. d/(2 − d) ≥ +0, so x's sign bit is put back by an exclusive or. Within
+/// 3 ulp of the standard library's tanh (measured over 2·10⁶ points in the tests below);
 /// exact ±1 beyond |x| = 22.
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    let a = x.abs();
-    let a = if a > 22.0 { 22.0 } else { a }; // not `min`, which would turn NaN into 22
-    let (shifted, r) = reduce_ln2(-2.0 * a);
-    let two_k = pow2(shifted); // k ∈ [−64, 0]
-    let m = two_k * expm1_reduced(r) + (two_k - 1.0);
-    (-m / (2.0 + m)).copysign(x)
+    let y = -2.0 * x.abs();
+    let y = if y < -44.0 { -44.0 } else { y }; // not `max`, which would turn NaN into −44
+    let (shifted, r) = reduce_ln2(y, false);
+    let two_k = pow2(shifted);
+    let d = (-two_k).mul_add(expm1_reduced(r), 1.0 - two_k); // +0 for x = ±0
+    let t = d / (2.0 - d);
+    f64::from_bits(t.to_bits() ^ (x.to_bits() & (1 << 63)))
 }
 
 impl Primitive for Tanh {
