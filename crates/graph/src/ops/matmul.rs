@@ -183,8 +183,9 @@ fn short_product(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: &mut 
 fn scaled_rows<const C: usize>(out: &mut [f64], x: &[f64], y: &[f64]) {
     let y: &[f64; C] = y.try_into().expect("a row of C elements");
     for (o, &x) in out.chunks_exact_mut(C).zip(x) {
-        for (o, &y) in o.iter_mut().zip(y) {
-            *o = x * y;
+        let o: &mut [f64; C] = o.try_into().expect("rows of C elements");
+        for j in 0..C {
+            o[j] = x * y[j];
         }
     }
 }
@@ -194,8 +195,9 @@ fn scaled_rows<const C: usize>(out: &mut [f64], x: &[f64], y: &[f64]) {
 fn weighted_row_sum<const C: usize>(out: &mut [f64], s: &[f64], m: &[f64]) {
     let mut acc = [0.0; C];
     for (&s, row) in s.iter().zip(m.chunks_exact(C)) {
-        for (a, &x) in acc.iter_mut().zip(row) {
-            *a += s * x;
+        let row: &[f64; C] = row.try_into().expect("rows of C elements");
+        for j in 0..C {
+            acc[j] += s * row[j];
         }
     }
     out.copy_from_slice(&acc);
@@ -207,9 +209,10 @@ fn weighted_row_sum<const C: usize>(out: &mut [f64], s: &[f64], m: &[f64]) {
 fn row_dots<const K: usize>(out: &mut [f64], m: &[f64], y: &[f64]) {
     let y: &[f64; K] = y.try_into().expect("a vector of K elements");
     for (o, row) in out.iter_mut().zip(m.chunks_exact(K)) {
+        let row: &[f64; K] = row.try_into().expect("rows of K elements");
         let mut sums = [0.0; 4];
-        for (j, (&x, &y)) in row.iter().zip(y).enumerate() {
-            sums[j % 4] += x * y;
+        for j in 0..K {
+            sums[j % 4] += row[j] * y[j];
         }
         *o = (sums[0] + sums[1]) + (sums[2] + sums[3]);
     }
