@@ -68,8 +68,11 @@ pub const TABLES: [&str; 8] = ["f1", "f2", "f5", "f6", "f6_shares", "f7", "f8", 
 /// (F5) count, and the counts are the evidence (docs/REPRODUCTION.md).
 pub const SEED: u64 = 8;
 
-/// The seed of the single-start PINN figures (F6).
-pub const PINN_SEED: u64 = 1;
+/// The seed of the single-start PINN figures (F6). Seed 1 was used until the kernels'
+/// rounding changed on 2026-11-28 and pseudo-inverse Newton from it stopped short of the
+/// constant-fit saddle (`step_too_small` at loss 146.94); seed 3 ends there, as 16 of
+/// the sweep's 20 runs do.
+pub const PINN_SEED: u64 = 3;
 
 /// The network of the single-start regression figures.
 const ARCH: &str = "1,10,1";
