@@ -19,7 +19,7 @@ struct Step {
     transposed: [bool; 2],
     out: usize,
     shape: Shape,
-    /// The inputs the step depends on, one bit per input (see [`input_bit`]).
+    /// The inputs the step depends on, one bit per input ([`Graph::input_mask`]).
     inputs: u64,
 }
 
@@ -59,12 +59,6 @@ struct Binding {
     shape: Shape,
     /// The input's bit in the steps' dependency masks (0 for outputs).
     bit: u64,
-}
-
-/// The dependency bit of the input declared at `position`; past 63 inputs every input
-/// shares the top bit, which only makes runs recompute more.
-fn input_bit(position: usize) -> u64 {
-    1 << position.min(63)
 }
 
 /// A compiled graph: the live nodes in topological order, each writing a buffer.
@@ -124,24 +118,17 @@ impl Program {
                 last_use[a.index()] = id.index();
             }
         }
-        // Which inputs each node depends on. A value read by a step that depends on more
-        // inputs may be reused by a later run that skips its own step, so it keeps a
-        // buffer of its own, as outputs do.
-        let mut depends = vec![0u64; graph.len()];
-        for (position, id) in graph.inputs().iter().enumerate() {
-            depends[id.index()] = input_bit(position);
-        }
+        // Which inputs each node depends on (the graph tracks them). A value read by a step
+        // that depends on more inputs may be reused by a later run that skips its own
+        // step, so it keeps a buffer of its own, as outputs do.
+        let depends = |id: NodeId| graph.input_mask(id);
         let mut pinned = vec![false; graph.len()];
         for (_, id) in graph.outputs() {
             pinned[id.index()] = true;
         }
         for id in graph.node_ids().filter(|id| live[id.index()]) {
-            let reads = &reads[id.index()];
-            if !reads.is_empty() {
-                depends[id.index()] = reads.iter().fold(0, |m, (a, _)| m | depends[a.index()]);
-            }
-            for (a, _) in reads {
-                if depends[a.index()] != depends[id.index()] {
+            for &(a, _) in &reads[id.index()] {
+                if depends(a) != depends(id) {
                     pinned[a.index()] = true;
                 }
             }
@@ -163,7 +150,7 @@ impl Program {
                         name: input.name.clone(),
                         buffer: buffers.len() - 1,
                         shape: node.shape,
-                        bit: depends[id.index()],
+                        bit: depends(id),
                     });
                 }
                 Op::Const(c) => {
@@ -204,7 +191,7 @@ impl Program {
                         transposed,
                         out,
                         shape: node.shape,
-                        inputs: depends[id.index()],
+                        inputs: depends(id),
                     });
                     // Operands whose last use this was free their buffers for later steps.
                     let mut released: SmallVec<[usize; 2]> = SmallVec::new();
