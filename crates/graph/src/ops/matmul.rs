@@ -79,16 +79,15 @@ impl Primitive for MatMul {
 /// batch entry's matrix): how a program evaluates a `matmul` of a `transpose` without
 /// materializing the transpose. The operands' shapes are those stored, before `op`.
 pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: TensorMut<'_>) {
+    let (r, k, c) = dims(a, b, transposed);
     if super::elementwise::wide(
         #[inline(always)]
-        || short_product(a, b, transposed, out.data),
+        || short_product(a, b, transposed, (r, k, c), out.data),
     ) {
         return;
     }
-    let (r, k, c) = dims(a, b, transposed);
     fn matrix<'a>(t: Tensor<'a>, i: usize, flip: bool) -> MatRef<'a, f64> {
-        let (rows, cols) = (t.shape.rows, t.shape.cols);
-        let m = MatRef::from_row_major_slice(&t.data[i * rows * cols..(i + 1) * rows * cols], rows, cols);
+        let m = MatRef::from_row_major_slice(entry(t, i), t.shape.rows, t.shape.cols);
         if flip { m.transpose() } else { m }
     }
     if b.shape.batch == 1 && !transposed[0] {
@@ -102,14 +101,15 @@ pub(crate) fn product_of(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], ou
         return;
     }
     for (i, o) in out.data.chunks_exact_mut(r * c).enumerate() {
-        let ai = if a.shape.batch == 1 { 0 } else { i };
-        let bi = if b.shape.batch == 1 { 0 } else { i };
-        product(
-            MatMut::from_row_major_slice_mut(o, r, c),
-            matrix(a, ai, transposed[0]),
-            matrix(b, bi, transposed[1]),
-        );
+        product(MatMut::from_row_major_slice_mut(o, r, c), matrix(a, i, transposed[0]), matrix(b, i, transposed[1]));
     }
+}
+
+/// Batch entry `i` of `t`'s elements (entry 0 of a batch of one, which broadcasts).
+fn entry<'a>(t: Tensor<'a>, i: usize) -> &'a [f64] {
+    let len = t.shape.rows * t.shape.cols;
+    let i = if t.shape.batch == 1 { 0 } else { i };
+    &t.data[i * len..(i + 1) * len]
 }
 
 /// (r, k, c) of the product `op(a)·op(b)` of an r × k by a k × c matrix.
@@ -141,16 +141,19 @@ macro_rules! by_short_length {
 /// Each output element adds its terms in index order (the dots in four interleaved
 /// partial sums), the same on every run.
 #[inline(always)]
-fn short_product(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2], out: &mut [f64]) -> bool {
-    let (r, k, c) = dims(a, b, transposed);
+fn short_product(
+    a: Tensor<'_>,
+    b: Tensor<'_>,
+    transposed: [bool; 2],
+    (r, k, c): (usize, usize, usize),
+    out: &mut [f64],
+) -> bool {
     let is_vector = |t: Tensor<'_>| t.shape.rows == 1 || t.shape.cols == 1;
     let single = a.shape.batch == 1 && b.shape.batch == 1;
     if k == 1 && (!transposed[0] || is_vector(a)) && (!transposed[1] || is_vector(b)) {
         // An outer product; a transposed vector has the same elements in the same order.
         for (i, o) in out.chunks_exact_mut((r * c).max(1)).enumerate() {
-            let ai = if a.shape.batch == 1 { 0 } else { i };
-            let bi = if b.shape.batch == 1 { 0 } else { i };
-            let (x, y) = (&a.data[ai * r..(ai + 1) * r], &b.data[bi * c..(bi + 1) * c]);
+            let (x, y) = (entry(a, i), entry(b, i));
             by_short_length!(c, scaled_rows(o, x, y), {
                 for (o, &x) in o.chunks_exact_mut(c.max(1)).zip(x) {
                     o.iter_mut().zip(y).for_each(|(o, &y)| *o = x * y);

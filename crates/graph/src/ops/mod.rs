@@ -383,8 +383,9 @@ pub(crate) mod elementwise {
         }
     }
 
-    /// Elements in the tile of repeated rows [`row_tiled`] uses.
-    const ROW_TILE: usize = 256;
+    /// Elements in a tile of whole short rows: the tile of repeated rows [`row_tiled`]
+    /// uses, and the tile sums over many short rows accumulate into (`sum_to`).
+    pub(crate) const ROW_TILE: usize = 256;
 
     /// `out[e] = f(full[e], row[e mod cols])`, with `row` repeated into a tile of whole
     /// rows so that the loop is long however short the rows (cols ≤ ROW_TILE).

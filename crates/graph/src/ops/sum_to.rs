@@ -1,10 +1,8 @@
 //! `sum`: sums over rows and/or columns, keeping each reduced dimension as length 1.
 
+use super::elementwise::ROW_TILE as TILE;
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
-
-/// Elements in the tile of rows that sums of many short rows accumulate into.
-const TILE: usize = 256;
 
 /// Sums over the rows (to one row), the columns (to one column), or both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
