@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 
 use crate::ops::{
     BroadcastTo, Const, Cos, Div, Embed, Input, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice, Softplus, Sub,
-    SumTo, Tanh, Transpose,
+    SumTo, Tanh, TanhGrad, Transpose,
 };
 use crate::{GraphError, Shape};
 
@@ -347,6 +347,10 @@ impl Graph {
     /// Elementwise tanh.
     pub fn tanh(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
         self.apply(Tanh, &[a])
+    }
+    /// `t ⊙ (1 − y ⊙ y)`: tanh's derivative at y = tanh(x) applied to `t`.
+    pub fn tanh_grad(&mut self, y: NodeId, t: NodeId) -> Result<NodeId, GraphError> {
+        self.apply(TanhGrad, &[y, t])
     }
     /// Elementwise sine.
     pub fn sin(&mut self, a: NodeId) -> Result<NodeId, GraphError> {

@@ -180,6 +180,8 @@ primitives! {
     BroadcastTo in broadcast_to,
     /// Hyperbolic tangent.
     Tanh in tanh,
+    /// tanh's derivative applied to a tangent, t·(1 − y²) given y = tanh(x).
+    TanhGrad in tanh_grad,
     /// Sine.
     Sin in sin,
     /// Cosine.

@@ -44,7 +44,7 @@ impl Primitive for Tanh {
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(tanh(v[0]))
     }
-    /// d tanh(x) = dx · (1 − y²), y = tanh(x)
+    /// d tanh(x) = dx · (1 − y²), y = tanh(x): one [`super::TanhGrad`].
     fn jvp(
         &self,
         g: &mut Graph,
@@ -52,10 +52,7 @@ impl Primitive for Tanh {
         _: &[NodeId],
         t: &[Option<NodeId>],
     ) -> Result<Option<NodeId>, GraphError> {
-        let one = g.scalar(1.0);
-        let y2 = g.mul(y, y)?;
-        let slope = g.sub(one, y2)?;
-        g.mul_maybe(t[0], slope)
+        t[0].map(|t| g.tanh_grad(y, t)).transpose()
     }
 }
 
