@@ -6,14 +6,14 @@
 
 use smallvec::SmallVec;
 
-use crate::ops::{Op, Tensor, TensorMut};
+use crate::ops::{MulAdd, Op, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// One instruction: apply `op` to the values in `args`, writing buffer `out`.
 #[derive(Clone, Debug)]
 struct Step {
     op: Op,
-    args: SmallVec<[(usize, Shape); 2]>,
+    args: SmallVec<[(usize, Shape); 3]>,
     /// For a `matmul`, which operands are read transposed: the operand of a `transpose`
     /// node, whose own step is then not needed.
     transposed: [bool; 2],
@@ -51,6 +51,26 @@ impl std::ops::Mul<u64> for Cost {
     }
 }
 
+/// `[a, b, c]` when node `id` is `add(mul(a, b), c)` (either order) that can run as one
+/// `mul_add` step: the product has no other reader and depends on the same inputs as
+/// the sum (so a run that repeats the sum would repeat the product too), and every
+/// operand has the sum's shape.
+fn fused_mul_add(graph: &Graph, id: NodeId, readers: &[usize]) -> Option<[NodeId; 3]> {
+    let node = graph.node(id);
+    if !matches!(node.op, Op::Add(_)) {
+        return None;
+    }
+    let (p, q) = (node.args[0], node.args[1]);
+    [(p, q), (q, p)].into_iter().find_map(|(product, c)| {
+        let m = graph.node(product);
+        let fits = matches!(m.op, Op::Mul(_))
+            && readers[product.index()] == 1
+            && graph.input_mask(product) == graph.input_mask(id)
+            && [m.args[0], m.args[1], c].iter().all(|&x| graph.shape(x) == node.shape);
+        fits.then(|| [m.args[0], m.args[1], c])
+    })
+}
+
 /// A named value bound to a buffer.
 #[derive(Clone, Debug)]
 struct Binding {
@@ -82,11 +102,26 @@ impl Program {
     pub fn compile(graph: &Graph) -> Result<Program, GraphError> {
         // What each node's step reads: its operands, except that a `matmul` reads the
         // operand of a `transpose` directly (with a flag), so a transpose that only feeds
-        // products is never materialized.
-        let reads: Vec<SmallVec<[(NodeId, bool); 2]>> = graph
+        // products is never materialized; and an `add` of a product that nothing else
+        // reads runs as one `mul_add` step (see `fused_mul_add`).
+        let mut readers = vec![0usize; graph.len()];
+        for id in graph.node_ids() {
+            for a in &graph.node(id).args {
+                readers[a.index()] += 1;
+            }
+        }
+        for (_, id) in graph.outputs() {
+            readers[id.index()] += 1;
+        }
+        let mut fused: Vec<Option<Op>> = vec![None; graph.len()];
+        let reads: Vec<SmallVec<[(NodeId, bool); 3]>> = graph
             .node_ids()
             .map(|id| {
                 let node = graph.node(id);
+                if let Some(operands) = fused_mul_add(graph, id, &readers) {
+                    fused[id.index()] = Some(MulAdd.into());
+                    return operands.iter().map(|&a| (a, false)).collect();
+                }
                 let fuse = matches!(node.op, Op::MatMul(_));
                 node.args
                     .iter()
@@ -186,7 +221,7 @@ impl Program {
                         *flag = t;
                     }
                     steps.push(Step {
-                        op: op.clone(),
+                        op: fused[id.index()].clone().unwrap_or_else(|| op.clone()),
                         args,
                         transposed,
                         out,
@@ -264,7 +299,7 @@ impl Program {
             // the operands are borrowed.
             let mut out = std::mem::take(&mut self.buffers[step.out]);
             {
-                let args: SmallVec<[Tensor<'_>; 2]> = step
+                let args: SmallVec<[Tensor<'_>; 3]> = step
                     .args
                     .iter()
                     .map(|&(b, shape)| Tensor { data: &self.buffers[b][..shape.len()], shape })
@@ -410,7 +445,64 @@ mod tests {
         // Steps that depend on a alone (sin, its square, tanh) were not rerun.
         p.set_input("b", &[1.0; 6]).unwrap();
         let rerun = p.steps.iter().filter(|s| s.inputs & p.changed != 0).count();
-        assert_eq!(rerun, 3, "mul by b, the sum with sin², the total");
+        assert_eq!(rerun, 2, "tanh(a)·b + sin² as one mul_add step, the total");
+    }
+
+    #[test]
+    fn an_add_of_a_product_read_once_runs_as_one_mul_add_with_the_same_bits() {
+        let shape = Shape::matrix(4, 3);
+        let mut g = Graph::new();
+        let [a, b] = ["a", "b"].map(|name| g.input(name, shape).unwrap());
+        let c = g.sin(a).unwrap();
+        let ab = g.mul(a, b).unwrap();
+        let sum = g.add(c, ab).unwrap();
+        g.set_output("c", c);
+        g.set_output("sum", sum);
+        let mut p = Program::compile(&g).unwrap();
+        assert_eq!(p.steps.iter().map(|s| s.op.to_string()).collect::<Vec<_>>(), ["sin", "mul_add"]);
+        let values =
+            |k: usize| -> Vec<f64> { (0..12).map(|i| ((i * 7 + k * 5) % 11) as f64 / 3.0 - 1.7).collect() };
+        let (av, bv) = (values(0), values(1));
+        p.set_input("a", &av).unwrap();
+        p.set_input("b", &bv).unwrap();
+        p.run();
+        let cv = p.output("c").unwrap();
+        let plain: Vec<f64> = (0..12).map(|i| cv[i] + av[i] * bv[i]).collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(p.output("sum").unwrap()), bits(&plain));
+    }
+
+    #[test]
+    fn a_product_stays_its_own_step_when_fusing_would_lose_work_or_shapes_differ() {
+        let shape = Shape::matrix(4, 3);
+        let steps = |build: &dyn Fn(&mut Graph, NodeId, NodeId) -> NodeId| -> Vec<String> {
+            let mut g = Graph::new();
+            let [a, b] = ["a", "b"].map(|name| g.input(name, shape).unwrap());
+            let out = build(&mut g, a, b);
+            g.set_output("out", out);
+            Program::compile(&g).unwrap().steps.iter().map(|s| s.op.to_string()).collect()
+        };
+        // The product is read twice.
+        let shared = steps(&|g, a, b| {
+            let ab = g.mul(a, b).unwrap();
+            let sum = g.add(ab, a).unwrap();
+            g.mul(sum, ab).unwrap()
+        });
+        assert_eq!(shared, ["mul", "add", "mul"]);
+        // The product depends on fewer inputs than the sum: a run that changes only b
+        // skips it, and fusing would redo it.
+        let hoisted = steps(&|g, a, b| {
+            let aa = g.mul(a, a).unwrap();
+            g.add(aa, b).unwrap()
+        });
+        assert_eq!(hoisted, ["mul", "add"]);
+        // A broadcast operand.
+        let broadcast = steps(&|g, a, b| {
+            let row = g.sum_to(a, true, false).unwrap();
+            let rb = g.mul(row, b).unwrap();
+            g.add(rb, a).unwrap()
+        });
+        assert_eq!(broadcast, ["sum[rows]", "mul", "add"]);
     }
 
     #[test]

@@ -170,6 +170,8 @@ primitives! {
     Sub in sub,
     /// Elementwise product with broadcasting.
     Mul in mul,
+    /// a·b + c over operands of one shape (a program's fused `add` of a `mul`).
+    MulAdd in mul_add,
     /// Elementwise quotient with broadcasting.
     Div in div,
     /// Elementwise negation.
