@@ -299,14 +299,16 @@ impl Program {
             // the operands are borrowed.
             let mut out = std::mem::take(&mut self.buffers[step.out]);
             {
-                let args: SmallVec<[Tensor<'_>; 3]> = step
-                    .args
-                    .iter()
-                    .map(|&(b, shape)| Tensor { data: &self.buffers[b][..shape.len()], shape })
-                    .collect();
+                // In a fixed array (no op takes more than three operands): collecting them
+                // into a SmallVec and moving it cost a library memcpy per step.
+                let mut args = [Tensor { data: &[], shape: Shape::SCALAR }; 3];
+                for (arg, &(b, shape)) in args.iter_mut().zip(&step.args) {
+                    *arg = Tensor { data: &self.buffers[b][..shape.len()], shape };
+                }
+                let args = &args[..step.args.len()];
                 let target = TensorMut { data: &mut out[..step.shape.len()], shape: step.shape };
                 if step.transposed == [false; 2] {
-                    step.op.rules().eval(&args, target);
+                    step.op.rules().eval(args, target);
                 } else {
                     crate::ops::product_of(args[0], args[1], step.transposed, target);
                 }
