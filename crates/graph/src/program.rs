@@ -6,7 +6,7 @@
 
 use smallvec::SmallVec;
 
-use crate::ops::{MulAdd, Op, Tensor, TensorMut};
+use crate::ops::{MulAdd, Op, OuterAdd, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// One instruction: apply `op` to the values in `args`, writing buffer `out`.
@@ -51,23 +51,36 @@ impl std::ops::Mul<u64> for Cost {
     }
 }
 
-/// `[a, b, c]` when node `id` is `add(mul(a, b), c)` (either order) that can run as one
-/// `mul_add` step: the product has no other reader and depends on the same inputs as
-/// the sum (so a run that repeats the sum would repeat the product too), and every
-/// operand has the sum's shape.
-fn fused_mul_add(graph: &Graph, id: NodeId, readers: &[usize]) -> Option<[NodeId; 3]> {
+/// The one step that computes node `id`, an `add` of a product that nothing else reads,
+/// with the product's operands and the other term: `mul_add(a, b, c)` for
+/// `add(mul(a, b), c)` (either order) when every operand has the sum's shape, and
+/// `outer_add(a, b, c)` for `add(matmul(a, b), c)` with a a column and b a row (no
+/// batches) when c has the sum's shape or is one row of it. The product must also
+/// depend on the same inputs as the sum, so that a run repeating the sum would repeat
+/// the product too: a product hoisted out of a tangent's steps stays its own step.
+fn fused_step(graph: &Graph, id: NodeId, readers: &[usize]) -> Option<(Op, [NodeId; 3])> {
     let node = graph.node(id);
     if !matches!(node.op, Op::Add(_)) {
         return None;
     }
     let (p, q) = (node.args[0], node.args[1]);
+    let out = node.shape;
     [(p, q), (q, p)].into_iter().find_map(|(product, c)| {
         let m = graph.node(product);
-        let fits = matches!(m.op, Op::Mul(_))
-            && readers[product.index()] == 1
-            && graph.input_mask(product) == graph.input_mask(id)
-            && [m.args[0], m.args[1], c].iter().all(|&x| graph.shape(x) == node.shape);
-        fits.then(|| [m.args[0], m.args[1], c])
+        let (&[a, b], 1) = (m.args.as_slice(), readers[product.index()]) else { return None };
+        if graph.input_mask(product) != graph.input_mask(id) {
+            return None;
+        }
+        let operands = [a, b, c];
+        match m.op {
+            Op::Mul(_) if operands.iter().all(|&x| graph.shape(x) == out) => Some((MulAdd.into(), operands)),
+            Op::MatMul(_) => {
+                let shapes = [graph.shape(a), graph.shape(b), graph.shape(c)];
+                let fits = m.shape == out && OuterAdd.shape(&shapes).is_ok_and(|s| s == out);
+                fits.then(|| (OuterAdd.into(), operands))
+            }
+            _ => None,
+        }
     })
 }
 
@@ -103,7 +116,7 @@ impl Program {
         // What each node's step reads: its operands, except that a `matmul` reads the
         // operand of a `transpose` directly (with a flag), so a transpose that only feeds
         // products is never materialized; and an `add` of a product that nothing else
-        // reads runs as one `mul_add` step (see `fused_mul_add`).
+        // reads runs as one `mul_add` or `outer_add` step (see `fused_step`).
         let mut readers = vec![0usize; graph.len()];
         for id in graph.node_ids() {
             for a in &graph.node(id).args {
@@ -118,8 +131,8 @@ impl Program {
             .node_ids()
             .map(|id| {
                 let node = graph.node(id);
-                if let Some(operands) = fused_mul_add(graph, id, &readers) {
-                    fused[id.index()] = Some(MulAdd.into());
+                if let Some((op, operands)) = fused_step(graph, id, &readers) {
+                    fused[id.index()] = Some(op);
                     return operands.iter().map(|&a| (a, false)).collect();
                 }
                 let fuse = matches!(node.op, Op::MatMul(_));
@@ -475,6 +488,41 @@ mod tests {
     }
 
     #[test]
+    fn an_add_of_an_outer_product_read_once_runs_as_one_outer_add_with_the_same_bits() {
+        // x·w + b with a bias row (a layer's pre-activation), and x·u + y·w with a full
+        // matrix (the HVP's sum of two outer products), at a short (10) and a long (20) row.
+        for cols in [10, 20] {
+            // Every operand sliced from one input, so that products and sums depend on the
+            // same inputs (as in a network, where W, b and V come from θ and v).
+            let mut g = Graph::new();
+            let theta = g.input("theta", Shape::vector(12 + 3 * cols)).unwrap();
+            let [x, y] = [0, 6].map(|at| g.slice(theta, at, 6, 1).unwrap());
+            let [w, u, b] = [12, 12 + cols, 12 + 2 * cols].map(|at| g.slice(theta, at, 1, cols).unwrap());
+            let xw = g.matmul(x, w).unwrap();
+            let biased = g.add(b, xw).unwrap();
+            let (xu, yw) = (g.matmul(x, u).unwrap(), g.matmul(y, w).unwrap());
+            let two = g.add(xu, yw).unwrap();
+            g.set_output("biased", biased);
+            g.set_output("two", two);
+            let mut p = Program::compile(&g).unwrap();
+            let ops: Vec<String> =
+                p.steps.iter().filter(|s| !matches!(s.op, Op::Slice(_))).map(|s| s.op.to_string()).collect();
+            assert_eq!(ops, ["outer_add", "matmul", "outer_add"], "cols {cols}");
+            let tv: Vec<f64> = (0..12 + 3 * cols).map(|i| ((i * 7) % 11) as f64 / 3.0 - 1.7).collect();
+            p.set_input("theta", &tv).unwrap();
+            p.run();
+            let (xv, yv, wv) = (&tv[..6], &tv[6..12], &tv[12..12 + cols]);
+            let (uv, bv) = (&tv[12 + cols..12 + 2 * cols], &tv[12 + 2 * cols..]);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let (i, j) = (|e: usize| e / cols, |e: usize| e % cols);
+            let biased: Vec<f64> = (0..6 * cols).map(|e| bv[j(e)] + xv[i(e)] * wv[j(e)]).collect();
+            let two: Vec<f64> = (0..6 * cols).map(|e| xv[i(e)] * uv[j(e)] + yv[i(e)] * wv[j(e)]).collect();
+            assert_eq!(bits(p.output("biased").unwrap()), bits(&biased), "cols {cols}");
+            assert_eq!(bits(p.output("two").unwrap()), bits(&two), "cols {cols}");
+        }
+    }
+
+    #[test]
     fn a_product_stays_its_own_step_when_fusing_would_lose_work_or_shapes_differ() {
         let shape = Shape::matrix(4, 3);
         let steps = |build: &dyn Fn(&mut Graph, NodeId, NodeId) -> NodeId| -> Vec<String> {
@@ -505,6 +553,15 @@ mod tests {
             g.add(rb, a).unwrap()
         });
         assert_eq!(broadcast, ["sum[rows]", "mul", "add"]);
+        // A product with an inner dimension of 3 is not an outer product.
+        let inner = steps(&|g, a, b| {
+            let bt = g.transpose(b).unwrap();
+            let abt = g.matmul(a, bt).unwrap(); // 4 × 3 by 3 × 4
+            let at = g.transpose(a).unwrap();
+            let a_at = g.matmul(a, at).unwrap();
+            g.add(abt, a_at).unwrap()
+        });
+        assert_eq!(inner, ["matmul", "matmul", "add"]);
     }
 
     #[test]

@@ -119,21 +119,6 @@ fn dims(a: Tensor<'_>, b: Tensor<'_>, transposed: [bool; 2]) -> (usize, usize, u
     (r, k, c)
 }
 
-/// `$kernel::<N>(args)` for `$len` = N in 1..=16 (a copy of the kernel per length, whose
-/// loops over N elements the compiler unrolls into whole-row vector operations), else
-/// `$other`.
-macro_rules! by_short_length {
-    ($len:expr, $kernel:ident $args:tt, $other:expr) => {
-        by_short_length!(@ $len, $kernel $args, $other, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
-    };
-    (@ $len:expr, $kernel:ident $args:tt, $other:expr, $($n:literal)*) => {
-        match $len {
-            $($n => $kernel::<$n> $args,)*
-            _ => $other,
-        }
-    };
-}
-
 /// Products whose short dimension (≤ 16) is the contiguous one, by loops specialized to
 /// its length; returns false for any other product. Three shapes, all of a small network
 /// (256×10 hidden values): an outer product `x yᵀ`; `xᵀ M` or `Mᵀ x` (a sum of M's short

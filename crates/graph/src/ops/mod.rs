@@ -117,6 +117,21 @@ fn common_varying_factor(g: &Graph, a: NodeId, b: NodeId) -> Option<(NodeId, Nod
         .map(|(p, t, q, _)| (p, q, t))
 }
 
+/// `$kernel::<N>(args)` for `$len` = N in 1..=16 (a copy of the kernel per length, whose
+/// loops over N elements the compiler unrolls into whole-row vector operations), else
+/// `$other`.
+macro_rules! by_short_length {
+    ($len:expr, $kernel:ident $args:tt, $other:expr) => {
+        by_short_length!(@ $len, $kernel $args, $other, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    };
+    (@ $len:expr, $kernel:ident $args:tt, $other:expr, $($n:literal)*) => {
+        match $len {
+            $($n => $kernel::<$n> $args,)*
+            _ => $other,
+        }
+    };
+}
+
 /// Declares the primitive set: the [`Op`] enum, its dispatch to each primitive's
 /// rules, and the list of examples over all of them.
 macro_rules! primitives {
@@ -162,6 +177,8 @@ primitives! {
     Embed in embed,
     /// Matrix product.
     MatMul in matmul,
+    /// a·b + c for a column a and a row b (a program's fused `add` of an outer product).
+    OuterAdd in outer_add,
     /// Matrix transpose.
     Transpose in transpose,
     /// Elementwise sum with broadcasting.
