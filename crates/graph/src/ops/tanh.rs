@@ -1,6 +1,6 @@
 //! `tanh`: hyperbolic tangent; tanh' = 1 − tanh².
 
-use super::elementwise::unary;
+use super::elementwise::unary_widest;
 use super::mathfn::{expm1_reduced, pow2, reduce_ln2};
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
@@ -39,7 +39,7 @@ impl Primitive for Tanh {
         Ok(args[0])
     }
     fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, tanh);
+        unary_widest(args[0], out, tanh);
     }
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(tanh(v[0]))
