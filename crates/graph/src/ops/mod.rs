@@ -509,6 +509,16 @@ mod tests {
                     assert_eq!(g.to_bits(), want.to_bits(), "{op} at {x:e}: {g:e} vs {want:e}");
                 }
             }
+            // tanh's AVX2 path too, which a CPU with AVX-512 does not take above.
+            let mut got = vec![0.0; x.len()];
+            elementwise::unary(
+                Tensor { data: x, shape },
+                TensorMut { data: &mut got, shape },
+                super::tanh::tanh,
+            );
+            for (&g, &x) in got.iter().zip(x) {
+                assert_eq!(g.to_bits(), super::tanh::tanh(x).to_bits(), "tanh (AVX2) at {x:e}");
+            }
         }
     }
 
