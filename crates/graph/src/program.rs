@@ -28,7 +28,8 @@ struct Step {
 /// ops, sums, slices), which are memory-bound at the sizes studied.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Cost {
-    /// 2·r·k·c per product of an r × k by a k × c matrix.
+    /// 2·r·k·c per product of an r × k by a k × c matrix (k = 1 for an `outer_add`,
+    /// whose added term is not counted separately).
     pub product_flops: u64,
     /// Elements written by every other step.
     pub other_values: u64,
@@ -356,7 +357,7 @@ impl Program {
             self.inputs.iter().filter(|b| changed.contains(&b.name.as_str())).fold(0, |m, b| m | b.bit);
         let mut cost = Cost::default();
         for step in self.steps.iter().filter(|s| changed.is_empty() || s.inputs & mask != 0) {
-            if let Op::MatMul(_) = step.op {
+            if let Op::MatMul(_) | Op::OuterAdd(_) = step.op {
                 let a = step.args[0].1;
                 let inner = if step.transposed[0] { a.rows } else { a.cols };
                 cost.product_flops += 2 * step.shape.len() as u64 * inner as u64;
@@ -508,6 +509,8 @@ mod tests {
             let ops: Vec<String> =
                 p.steps.iter().filter(|s| !matches!(s.op, Op::Slice(_))).map(|s| s.op.to_string()).collect();
             assert_eq!(ops, ["outer_add", "matmul", "outer_add"], "cols {cols}");
+            // An outer_add is still a product of an inner dimension of 1.
+            assert_eq!(p.cost(&[]).product_flops, 3 * 2 * 6 * cols as u64);
             let tv: Vec<f64> = (0..12 + 3 * cols).map(|i| ((i * 7) % 11) as f64 / 3.0 - 1.7).collect();
             p.set_input("theta", &tv).unwrap();
             p.run();
