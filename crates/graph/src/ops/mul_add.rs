@@ -7,7 +7,7 @@
 //! Its JVP is built from `mul` and `add`, so reverse mode needs no transpose rule.
 
 use super::elementwise::wide;
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Mul, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// `a ⊙ b + c` for operands of the same shape.
@@ -41,17 +41,15 @@ impl Primitive for MulAdd {
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(v[0] * v[1] + v[2])
     }
-    /// d(a·b + c) = da·b + a·db + dc
+    /// d(a·b + c) = d(a·b) + dc, the first by `mul`'s own rule.
     fn jvp(
         &self,
         g: &mut Graph,
-        _: NodeId,
+        out: NodeId,
         args: &[NodeId],
         t: &[Option<NodeId>],
     ) -> Result<Option<NodeId>, GraphError> {
-        let da_b = t[0].map(|da| g.mul(da, args[1])).transpose()?;
-        let a_db = t[1].map(|db| g.mul(args[0], db)).transpose()?;
-        let product = g.add_maybe(da_b, a_db)?;
+        let product = Mul.jvp(g, out, &args[..2], &t[..2])?;
         g.add_maybe(product, t[2])
     }
 }

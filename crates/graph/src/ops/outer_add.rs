@@ -8,7 +8,7 @@
 //! no transpose rule.
 
 use super::elementwise::wide;
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, MatMul, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// `a·b + c` for a column `a` (r × 1), a row `b` (1 × c) and `c` either r × c or a
@@ -58,17 +58,15 @@ impl Primitive for OuterAdd {
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(v[0] * v[1] + v[2])
     }
-    /// d(a·b + c) = da·b + a·db + dc
+    /// d(a·b + c) = d(a·b) + dc, the first by `matmul`'s own rule.
     fn jvp(
         &self,
         g: &mut Graph,
-        _: NodeId,
+        out: NodeId,
         args: &[NodeId],
         t: &[Option<NodeId>],
     ) -> Result<Option<NodeId>, GraphError> {
-        let da_b = t[0].map(|da| g.matmul(da, args[1])).transpose()?;
-        let a_db = t[1].map(|db| g.matmul(args[0], db)).transpose()?;
-        let product = g.add_maybe(da_b, a_db)?;
+        let product = MatMul.jvp(g, out, &args[..2], &t[..2])?;
         g.add_maybe(product, t[2])
     }
 }
