@@ -59,17 +59,22 @@ impl std::ops::Mul<u64> for Cost {
 /// batches) when c has the sum's shape or is one row of it. The product must also
 /// depend on the same inputs as the sum, so that a run repeating the sum would repeat
 /// the product too: a product hoisted out of a tangent's steps stays its own step.
-fn fused_step(graph: &Graph, id: NodeId, readers: &[usize]) -> Option<(Op, [NodeId; 3])> {
+fn fused_step(graph: &Graph, id: NodeId) -> Option<(Op, [NodeId; 3])> {
     let node = graph.node(id);
     if !matches!(node.op, Op::Add(_)) {
         return None;
     }
     let (p, q) = (node.args[0], node.args[1]);
     let out = node.shape;
+    // One reader: one edge out (the DAG has an edge per operand) and not an output.
+    let read_once = |x: NodeId| {
+        graph.dag().edges_directed(x, petgraph::Direction::Outgoing).count() == 1
+            && graph.outputs().iter().all(|&(_, o)| o != x)
+    };
     [(p, q), (q, p)].into_iter().find_map(|(product, c)| {
         let m = graph.node(product);
-        let (&[a, b], 1) = (m.args.as_slice(), readers[product.index()]) else { return None };
-        if graph.input_mask(product) != graph.input_mask(id) {
+        let &[a, b] = m.args.as_slice() else { return None };
+        if !read_once(product) || graph.input_mask(product) != graph.input_mask(id) {
             return None;
         }
         let operands = [a, b, c];
@@ -77,7 +82,7 @@ fn fused_step(graph: &Graph, id: NodeId, readers: &[usize]) -> Option<(Op, [Node
             Op::Mul(_) if operands.iter().all(|&x| graph.shape(x) == out) => Some((MulAdd.into(), operands)),
             Op::MatMul(_) => {
                 let shapes = [graph.shape(a), graph.shape(b), graph.shape(c)];
-                let fits = m.shape == out && OuterAdd.shape(&shapes).is_ok_and(|s| s == out);
+                let fits = OuterAdd.shape(&shapes).is_ok_and(|s| s == out);
                 fits.then(|| (OuterAdd.into(), operands))
             }
             _ => None,
@@ -118,22 +123,13 @@ impl Program {
         // operand of a `transpose` directly (with a flag), so a transpose that only feeds
         // products is never materialized; and an `add` of a product that nothing else
         // reads runs as one `mul_add` or `outer_add` step (see `fused_step`).
-        let mut readers = vec![0usize; graph.len()];
-        for id in graph.node_ids() {
-            for a in &graph.node(id).args {
-                readers[a.index()] += 1;
-            }
-        }
-        for (_, id) in graph.outputs() {
-            readers[id.index()] += 1;
-        }
-        let mut fused: Vec<Option<Op>> = vec![None; graph.len()];
+        let fused: Vec<Option<(Op, [NodeId; 3])>> =
+            graph.node_ids().map(|id| fused_step(graph, id)).collect();
         let reads: Vec<SmallVec<[(NodeId, bool); 3]>> = graph
             .node_ids()
             .map(|id| {
                 let node = graph.node(id);
-                if let Some((op, operands)) = fused_step(graph, id, &readers) {
-                    fused[id.index()] = Some(op);
+                if let Some((_, operands)) = &fused[id.index()] {
                     return operands.iter().map(|&a| (a, false)).collect();
                 }
                 let fuse = matches!(node.op, Op::MatMul(_));
@@ -235,7 +231,7 @@ impl Program {
                         *flag = t;
                     }
                     steps.push(Step {
-                        op: fused[id.index()].clone().unwrap_or_else(|| op.clone()),
+                        op: fused[id.index()].as_ref().map_or(op, |(fused, _)| fused).clone(),
                         args,
                         transposed,
                         out,
