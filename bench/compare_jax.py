@@ -4,13 +4,16 @@
 For each size it runs, in this order and never concurrently,
 
 1. ``saddle bench --problem P --arch A --act tanh --points N --budget B --json``
-   (medians of loss, gradient, HVP and full Hessian, in-process);
+   (medians of loss, gradient, HVP, HVP at a fixed theta and full Hessian,
+   in-process);
 2. the same four operations in JAX (float64, CPU), each ``jax.jit``-compiled
    ahead of time and timed with the same policy as ``saddle bench``: one warm-up
    run, then at least 5 runs and more while within the budget (at most 10 000),
    the median (upper median for an even count), ``block_until_ready`` on every
    run.  JAX side: ``jax.grad``; the HVP as ``jax.jvp`` of ``jax.grad``
-   (forward-over-reverse); the Hessian both as ``jax.hessian`` and as HVPs
+   (forward-over-reverse), and at a fixed theta as the linear map of
+   ``jax.linearize(jax.grad(loss), theta)`` (saddle's ``hvp_same_theta_s``: HVPs at
+   one theta with a new v each call, as an iterative solver makes them); the Hessian both as ``jax.hessian`` and as HVPs
    against unit vectors, 64 at a time (``vmap``) under ``lax.map``; the faster
    of the two is compared;
 3. a correctness cross-check: the script writes its data and parameters to a
@@ -68,7 +71,7 @@ ACT = "tanh"
 HVP_CHUNK = 64           # unit vectors per vmap in the lax.map Hessian
 HESSIAN_CHECK_MAX = 1000  # cross-check Hessians only up to this many parameters
 TOLERANCE = 1e-10        # cross-check: max relative error allowed
-OPS = ("loss", "grad", "hvp", "hessian")
+OPS = ("loss", "grad", "hvp", "hvp_same_theta", "hessian")
 
 
 # ----------------------------------------------------------------- the problems
@@ -186,10 +189,15 @@ def worker(spec):
             return jax.vmap(lambda e: hvp(th, e))(E)
         return jax.lax.map(block, starts).reshape(-1, n)[:n]
 
+    # HVPs at one theta, as an iterative solver makes them: jax.linearize evaluates the
+    # primal part once; its linear map, jitted, recomputes only what depends on v.
+    hvp_same_theta = jax.linearize(grad, theta)[1]
+
     ops = {
         "loss": (loss, (theta,)),
         "grad": (grad, (theta,)),
         "hvp": (hvp, (theta, v)),
+        "hvp_same_theta": (hvp_same_theta, (v,)),
         "hessian_map": (hessian_map, (theta,)),
         "hessian_jax": (jax.hessian(loss), (theta,)),
     }
@@ -299,7 +307,8 @@ def cross_check(saddle, size, tmp):
     errors = {}
     pairs = [("loss", np.array(out["loss"]), "jax_loss.npy"),
              ("grad", np.load(p("grad.npy")), "jax_grad.npy"),
-             ("hvp", np.load(p("hvp.npy")), "jax_hvp.npy")]
+             ("hvp", np.load(p("hvp.npy")), "jax_hvp.npy"),
+             ("hvp (linearized)", np.load(p("hvp.npy")), "jax_hvp_same_theta.npy")]
     if n <= HESSIAN_CHECK_MAX:
         pairs += [("hessian (lax.map)", np.load(p("hessian.npy")), "jax_hessian_map.npy"),
                   ("hessian (jax.hessian)", np.load(p("hessian.npy")), "jax_hessian_jax.npy")]
@@ -443,7 +452,7 @@ def main():
         os.sched_setaffinity(0, allowed[:args.cpus])  # inherited by JAX and saddle
     mem_bytes = (int(args.jax_mem_gb * 2**30) if args.jax_mem_gb
                  else int(0.8 * meminfo().get("MemAvailable", 0)) or None)
-    jax_ops = ["loss", "grad", "hvp", "hessian_map"] + ([] if args.no_jax_hessian
+    jax_ops = ["loss", "grad", "hvp", "hvp_same_theta", "hessian_map"] + ([] if args.no_jax_hessian
                                                         else ["hessian_jax"])
     load_start = loadavg()
     rounds = (f"; fastest of {args.rounds} alternating rounds per side" if args.rounds > 1 else "")
@@ -494,8 +503,15 @@ def main():
         print("\n| operation | saddle | JAX | saddle/JAX |")
         print("|---|---:|---:|---:|")
         for op, s, j in rows:
-            label = f"hessian (JAX: {best_label})" if op == "hessian" and best_label else op
+            label = {"hvp_same_theta": "hvp, θ fixed (JAX: linearize)"}.get(op, op)
+            if op == "hessian" and best_label:
+                label = f"hessian (JAX: {best_label})"
             print(f"| {label} | {fmt_s(s)} | {fmt_s(j)} | {fmt_ratio(s, j)} |")
+        times = {op: (s, j) for op, s, j in rows}
+        print("\nHVP / gradient: " + "; ".join(
+            f"{side} {fmt_ratio(times[op][k], times['grad'][k])}"
+            for op, name in (("hvp", "new θ"), ("hvp_same_theta", "θ fixed"))
+            for k, side in ((0, f"saddle ({name})"), (1, f"JAX ({name})"))))
         print("\nJAX Hessian formulations:")
         for key, label in (("hessian_map", f"HVPs over unit vectors, lax.map of vmap x{HVP_CHUNK}"),
                            ("hessian_jax", "jax.hessian (jacfwd of jacrev)")):
@@ -507,7 +523,7 @@ def main():
             else:
                 print(f"  {label}: {fmt_s(r['median_s'])} (median of {r['runs']}, "
                       f"compile {fmt_s(r['compile_s'])})")
-        for op in ("loss", "grad", "hvp"):
+        for op in ("loss", "grad", "hvp", "hvp_same_theta"):
             if "error" in jres.get(op, {}):
                 print(f"  JAX {op}: {jres[op]['error']}")
         if errors:
@@ -533,8 +549,8 @@ def main():
     report["budget_s"] = args.budget
     report["rounds"] = args.rounds
     print("\n## saddle/JAX (median time ratio; above 1 means saddle is slower)\n")
-    print("| size | params | loss | grad | hvp | hessian |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| size | params | loss | grad | hvp | hvp (θ fixed) | hessian |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for size, r in report["sizes"].items():
         cells = " | ".join(f"{r['ratios'][op]:.3g}" if r["ratios"][op] else "—" for op in OPS)
         print(f"| {size} {r['problem']} [{r['arch']}] | {r['params']} | {cells} |")
