@@ -484,4 +484,41 @@ mod tests {
         assert!(rel(grad, &expected.1) <= 1e-13, "gradient: {:e}", rel(grad, &expected.1));
         assert!(rel(hv, &expected.2) <= 1e-13, "HVP: {:e}", rel(hv, &expected.2));
     }
+
+    /// HVPs at one θ with new directions (which rerun only what depends on v) and a
+    /// gradient and Hessian at an unchanged θ are bit for bit those of fresh programs;
+    /// and a new θ is not missed.
+    #[test]
+    fn repeated_theta_reuses_its_part_with_the_same_bits() {
+        let arch: saddle_graph::Arch = "1,5,1".parse().unwrap();
+        let problem =
+            Problem::new(ProblemKind::Pinn, arch.clone(), saddle_graph::Activation::Tanh, bench_data(9, 1))
+                .unwrap();
+        let n = problem.param_count();
+        let thetas = [glorot_normal(&arch, 5), glorot_normal(&arch, 6)];
+        let vs = [glorot_normal(&arch, 7), glorot_normal(&arch, 8)];
+        let fresh = |theta: &[f64], v: &[f64]| {
+            let mut d = Derivatives::new(&problem).unwrap();
+            let (mut grad, mut hv, mut h) = (vec![0.0; n], vec![0.0; n], vec![0.0; n * n]);
+            d.gradient(theta, &mut grad).unwrap();
+            d.hvp(theta, v, &mut hv).unwrap();
+            d.hessian(theta, &mut h).unwrap();
+            (grad, hv, h)
+        };
+        let mut reused = Derivatives::new(&problem).unwrap();
+        let (mut grad, mut hv, mut h) = (vec![0.0; n], vec![0.0; n], vec![0.0; n * n]);
+        for (theta, v) in [(0, 0), (0, 1), (0, 0), (1, 0), (1, 1), (0, 1)] {
+            let (theta, v) = (&thetas[theta], &vs[v]);
+            reused.gradient(theta, &mut grad).unwrap();
+            reused.hvp(theta, v, &mut hv).unwrap();
+            reused.hessian(theta, &mut h).unwrap();
+            let (g0, hv0, h0) = fresh(theta, v);
+            assert_eq!(grad, g0);
+            assert_eq!(hv, hv0);
+            assert_eq!(h, h0);
+        }
+        let (g0, _, _) = fresh(&thetas[0], &vs[0]);
+        let (g1, _, _) = fresh(&thetas[1], &vs[0]);
+        assert_ne!(g0, g1, "the two θ give different gradients, so a missed change would show");
+    }
 }
