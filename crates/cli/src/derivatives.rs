@@ -219,11 +219,14 @@ impl Derivatives {
         sum_shards(&self.hvp, "hvp", out)
     }
 
-    /// The work of one loss, gradient, HVP and full Hessian, as counted by
-    /// [`Program::cost`] (the Hessian: each block's first column recomputes everything,
-    /// the others only what depends on the basis).
-    pub fn costs(&self) -> [(&'static str, Cost); 4] {
-        let whole = |programs: &[Program]| programs.iter().fold(Cost::default(), |c, p| c + p.cost(&[]));
+    /// The work of one loss, gradient, HVP, HVP at the previous θ (only what depends on
+    /// v) and full Hessian, as counted by [`Program::cost`] (the Hessian: each block's
+    /// first column recomputes everything, the others only what depends on the basis).
+    pub fn costs(&self) -> [(&'static str, Cost); 5] {
+        let part = |programs: &[Program], changed: &[&str]| {
+            programs.iter().fold(Cost::default(), |c, p| c + p.cost(changed))
+        };
+        let whole = |programs: &[Program]| part(programs, &[]);
         let hessian = self.hessian.iter().fold(Cost::default(), |c, bc| {
             let runs = bc.block.len().div_ceil(bc.chunk) as u64;
             c + bc.program.cost(&[]) + bc.program.cost(&["basis"]) * (runs - 1)
@@ -232,6 +235,7 @@ impl Derivatives {
             ("loss", whole(&self.value)),
             ("grad", whole(&self.gradient)),
             ("hvp", whole(&self.hvp)),
+            ("hvp_same_theta", part(&self.hvp, &["v"])),
             ("hessian", hessian),
         ]
     }
