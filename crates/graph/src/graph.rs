@@ -8,7 +8,7 @@ use smallvec::SmallVec;
 
 use crate::ops::{
     BroadcastTo, Const, Cos, Div, Embed, Input, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice, Softplus, Sub,
-    SumTo, Tanh, TanhGrad, Transpose,
+    SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
 };
 use crate::{GraphError, Shape};
 
@@ -351,6 +351,10 @@ impl Graph {
     /// `t ⊙ (1 − y ⊙ y)`: tanh's derivative at y = tanh(x) applied to `t`.
     pub fn tanh_grad(&mut self, y: NodeId, t: NodeId) -> Result<NodeId, GraphError> {
         self.apply(TanhGrad, &[y, t])
+    }
+    /// `−2 ⊙ y ⊙ t`: the derivative of [`Graph::tanh_grad`] with respect to y.
+    pub fn tanh_grad_dy(&mut self, y: NodeId, t: NodeId) -> Result<NodeId, GraphError> {
+        self.apply(TanhGradDy, &[y, t])
     }
     /// Elementwise sine.
     pub fn sin(&mut self, a: NodeId) -> Result<NodeId, GraphError> {

@@ -201,6 +201,8 @@ primitives! {
     Tanh in tanh,
     /// tanh's derivative applied to a tangent, t·(1 − y²) given y = tanh(x).
     TanhGrad in tanh_grad,
+    /// −2·y·t, the derivative of `TanhGrad` with respect to y.
+    TanhGradDy in tanh_grad_dy,
     /// Sine.
     Sin in sin,
     /// Cosine.

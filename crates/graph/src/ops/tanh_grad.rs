@@ -45,8 +45,8 @@ impl Primitive for TanhGrad {
             None => Ok(None),
         }
     }
-    /// d[t(1 − y²)] = dt·(1 − y²) − 2·y·t·dy; the factor −2·y·t, free of dy, is
-    /// built first so that a batch of tangents dy multiplies it once each.
+    /// d[t(1 − y²)] = dt·(1 − y²) − 2·y·t·dy; the factor −2·y·t (`tanh_grad_dy`),
+    /// free of dy, is built first so that a batch of tangents dy multiplies it once each.
     fn jvp(
         &self,
         g: &mut Graph,
@@ -58,9 +58,7 @@ impl Primitive for TanhGrad {
         let along_t = tangents[1].map(|dt| g.tanh_grad(y, dt)).transpose()?;
         let along_y = match tangents[0] {
             Some(dy) => {
-                let minus_two = g.scalar(-2.0);
-                let minus_two_y = g.mul(minus_two, y)?;
-                let factor = g.mul(minus_two_y, t)?;
+                let factor = g.tanh_grad_dy(y, t)?;
                 Some(g.mul(factor, dy)?)
             }
             None => None,

@@ -1,0 +1,97 @@
+//! `tanh_grad_dy`: −2·y·t, the derivative of `tanh_grad(y, t)` = (1 − y²)·t with respect
+//! to y.
+//!
+//! `tanh_grad`'s JVP multiplies it by dy; as one op it is one pass over y and t where
+//! `mul(−2, y)` and `mul(·, t)` made two. The value is computed as (−2·y)·t, the IEEE
+//! operations those two ops did (−2·y is exact), so results keep their bits.
+
+use super::elementwise::{binary, broadcast_shape};
+use super::{Example, Op, Primitive, Tensor, TensorMut};
+use crate::{Graph, GraphError, NodeId, Shape};
+
+/// `−2 ⊙ y ⊙ t`, broadcasting dimensions of length 1; linear in each operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TanhGradDy;
+
+impl Primitive for TanhGradDy {
+    fn name(&self) -> &'static str {
+        "tanh_grad_dy"
+    }
+    fn arity(&self) -> usize {
+        2
+    }
+    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
+        broadcast_shape(args)
+    }
+    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
+        binary(args[0], args[1], out, #[inline(always)] |y, t| (-2.0 * y) * t);
+    }
+    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
+        Some((-2.0 * v[0]) * v[1])
+    }
+    /// A zero operand gives zero; a constant operand c gives the product of the other
+    /// with −2c (the same bits: −2c and −2y are exact), which the product's own
+    /// identities can move.
+    fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
+        let (y, t) = (args[0], args[1]);
+        let (cy, ct) = (g.const_value(y), g.const_value(t));
+        if cy == Some(0.0) || ct == Some(0.0) {
+            return Ok(Some(g.fill(0.0, out)));
+        }
+        if let Some((c, other)) = cy.map(|c| (c, t)).or(ct.map(|c| (c, y))) {
+            let factor = g.scalar(-2.0 * c);
+            let product = g.mul(other, factor)?;
+            return g.broadcast_like(product, out);
+        }
+        // As `mul`'s: −2·p·(q·r) = (−2·p·q)·r when r depends on a later input than p and
+        // q, so that −2·p·q is computed once for many values of r.
+        for (p, m) in [(y, t), (t, y)] {
+            if let Op::Mul(_) = g.node(m).op {
+                let (x, z) = (g.node(m).args[0], g.node(m).args[1]);
+                for (q, r) in [(x, z), (z, x)] {
+                    if g.input_rank(r) > g.input_rank(p).max(g.input_rank(q)) {
+                        let pq = g.tanh_grad_dy(p, q)?;
+                        return g.mul(pq, r).map(Some);
+                    }
+                }
+            }
+        }
+        Ok(None)
+    }
+    /// d(−2·y·t) = −2·dy·t − 2·y·dt.
+    fn jvp(
+        &self,
+        g: &mut Graph,
+        _: NodeId,
+        args: &[NodeId],
+        tangents: &[Option<NodeId>],
+    ) -> Result<Option<NodeId>, GraphError> {
+        let (y, t) = (args[0], args[1]);
+        let along_y = tangents[0].map(|dy| g.tanh_grad_dy(dy, t)).transpose()?;
+        let along_t = tangents[1].map(|dt| g.tanh_grad_dy(y, dt)).transpose()?;
+        g.add_maybe(along_y, along_t)
+    }
+    /// Linear in each operand with the other fixed: the cotangent of one is
+    /// `tanh_grad_dy(other, ct)`.
+    fn transpose(
+        &self,
+        g: &mut Graph,
+        args: &[NodeId],
+        linear: &[bool],
+        ct: NodeId,
+    ) -> Result<Vec<Option<NodeId>>, GraphError> {
+        let (y, t) = (args[0], args[1]);
+        match linear {
+            [false, true] => Ok(vec![None, Some(g.tanh_grad_dy(y, ct)?)]),
+            [true, false] => Ok(vec![Some(g.tanh_grad_dy(t, ct)?), None]),
+            _ => Err(GraphError::NotLinear { op: "tanh_grad_dy" }),
+        }
+    }
+}
+
+pub(super) fn examples() -> Vec<Example> {
+    vec![
+        Example::new(TanhGradDy, [Shape::matrix(3, 2), Shape::matrix(3, 2)]),
+        Example::new(TanhGradDy, [Shape::matrix(1, 2), Shape::matrix(3, 2)]),
+    ]
+}
