@@ -27,7 +27,7 @@ fn bench_prints_medians_of_every_operation() {
     assert_eq!(out["params"], 10);
     assert_eq!(out["problem"], "pinn");
     assert_eq!(out["points"], 17);
-    for key in ["loss_s", "grad_s", "hvp_s", "hessian_s"] {
+    for key in ["loss_s", "grad_s", "hvp_s", "hvp_same_theta_s", "hessian_s"] {
         let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
         assert!(t > 0.0 && t < 10.0, "{key} = {t}");
     }
@@ -36,6 +36,8 @@ fn bench_prints_medians_of_every_operation() {
     let flops = |op: &str| out["product_flops"][op].as_u64().unwrap_or_else(|| panic!("{op}: {out:?}"));
     assert!(flops("loss") >= 2 * 17 * 3, "{out:?}");
     assert!(flops("loss") < flops("grad") && flops("grad") < flops("hvp") && flops("hvp") < flops("hessian"));
+    // An HVP at an unchanged θ reruns only what depends on v: some products, not all.
+    assert!(0 < flops("hvp_same_theta") && flops("hvp_same_theta") < flops("hvp"), "{out:?}");
     if cfg!(target_os = "linux") {
         let rss = out["peak_rss_bytes"].as_u64().expect("peak_rss_bytes on Linux");
         assert!(rss > 1 << 20, "a process holds more than 1 MiB: {rss}");

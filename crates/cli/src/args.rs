@@ -34,7 +34,8 @@ pub enum Command {
     Derivs(DerivsArgs),
     /// Fit the network with one solver and classify the point it ends at.
     Fit(FitArgs),
-    /// Time loss, gradient, HVP and full Hessian on generated data (medians).
+    /// Time loss, gradient, HVP (at a new θ, and at a fixed θ as in an iterative solver)
+    /// and full Hessian on generated data (medians).
     Bench(BenchArgs),
     /// Fit with several solvers from the same start and say where each ended.
     Compare(CompareArgs),
