@@ -117,6 +117,21 @@ fn common_varying_factor(g: &Graph, a: NodeId, b: NodeId) -> Option<(NodeId, Nod
         .map(|(p, t, q, _)| (p, q, t))
 }
 
+/// `(p, q, r)` when one operand of a bilinear op is `p` and the other the product
+/// `q·r` (either order) with `r` depending on a later input than `p` and `q`: then
+/// `f(p, q·r) = f(p, q)·r` computes `f(p, q)` once for many values of `r` (a tangent's
+/// primal factors, say).
+fn later_factor(g: &Graph, a: NodeId, b: NodeId) -> Option<(NodeId, NodeId, NodeId)> {
+    [(a, b), (b, a)].into_iter().find_map(|(p, m)| {
+        let Op::Mul(_) = g.node(m).op else { return None };
+        let (x, y) = (g.node(m).args[0], g.node(m).args[1]);
+        [(x, y), (y, x)]
+            .into_iter()
+            .find(|&(q, r)| g.input_rank(r) > g.input_rank(p).max(g.input_rank(q)))
+            .map(|(q, r)| (p, q, r))
+    })
+}
+
 /// `$kernel::<N>(args)` for `$len` = N in 1..=16 (a copy of the kernel per length, whose
 /// loops over N elements the compiler unrolls into whole-row vector operations), else
 /// `$other`.

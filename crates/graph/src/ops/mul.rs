@@ -1,7 +1,7 @@
 //! `mul`: elementwise product with broadcasting.
 
 use super::elementwise::{binary, broadcast_shape};
-use super::{Example, Op, Primitive, Tensor, TensorMut};
+use super::{Example, Primitive, Tensor, TensorMut, later_factor};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// `a ⊙ b`, broadcasting dimensions of length 1.
@@ -37,18 +37,10 @@ impl Primitive for Mul {
                 _ => {}
             }
         }
-        // p·(q·t) = (p·q)·t when t depends on a later input than p and q: p·q is then
-        // computed once for many values of t (a tangent's primal factors, say).
-        for (p, m) in [(a, b), (b, a)] {
-            if let Op::Mul(_) = g.node(m).op {
-                let (x, y) = (g.node(m).args[0], g.node(m).args[1]);
-                for (q, t) in [(x, y), (y, x)] {
-                    if g.input_rank(t) > g.input_rank(p).max(g.input_rank(q)) {
-                        let pq = g.mul(p, q)?;
-                        return g.mul(pq, t).map(Some);
-                    }
-                }
-            }
+        // p·(q·t) = (p·q)·t when t depends on a later input than p and q.
+        if let Some((p, q, t)) = later_factor(g, a, b) {
+            let pq = g.mul(p, q)?;
+            return g.mul(pq, t).map(Some);
         }
         // Commutative: one canonical operand order, so equal products are shared.
         Ok(if a > b { Some(g.mul(b, a)?) } else { None })

@@ -6,7 +6,7 @@
 //! operations those two ops did (−2·y is exact), so results keep their bits.
 
 use super::elementwise::{binary, broadcast_shape};
-use super::{Example, Op, Primitive, Tensor, TensorMut};
+use super::{Example, Primitive, Tensor, TensorMut, later_factor};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// `−2 ⊙ y ⊙ t`, broadcasting dimensions of length 1; linear in each operand.
@@ -43,18 +43,10 @@ impl Primitive for TanhGradDy {
             let product = g.mul(other, factor)?;
             return g.broadcast_like(product, out);
         }
-        // As `mul`'s: −2·p·(q·r) = (−2·p·q)·r when r depends on a later input than p and
-        // q, so that −2·p·q is computed once for many values of r.
-        for (p, m) in [(y, t), (t, y)] {
-            if let Op::Mul(_) = g.node(m).op {
-                let (x, z) = (g.node(m).args[0], g.node(m).args[1]);
-                for (q, r) in [(x, z), (z, x)] {
-                    if g.input_rank(r) > g.input_rank(p).max(g.input_rank(q)) {
-                        let pq = g.tanh_grad_dy(p, q)?;
-                        return g.mul(pq, r).map(Some);
-                    }
-                }
-            }
+        // As `mul`'s: −2·p·(q·r) = (−2·p·q)·r when r depends on a later input than p and q.
+        if let Some((p, q, r)) = later_factor(g, y, t) {
+            let pq = g.tanh_grad_dy(p, q)?;
+            return g.mul(pq, r).map(Some);
         }
         Ok(None)
     }
