@@ -31,10 +31,10 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
 /// seconds, each call at a new θ), `hvp_same_theta_s` (HVPs at one θ with a new v each
-/// call: the primal part is reused) with `params`, `peak_rss_bytes` (the process's peak resident memory, Linux
-/// only, else null), the work of each operation (`product_flops`: floating-point
-/// operations of its matrix products; `other_values`: values written by its other
-/// steps) and the run's settings.
+/// call: the primal part is reused) with `params`, `peak_rss_bytes` (the process's peak
+/// resident memory, Linux only, else null), the work of each operation (`product_flops`:
+/// floating-point operations of its matrix products; `other_values`: values written by
+/// its other steps) and the run's settings.
 pub fn run(args: &BenchArgs) -> Result<Value> {
     if args.points == 0 {
         return Err(CliError::Invalid("--points must be at least 1".into()));
