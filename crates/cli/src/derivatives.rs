@@ -210,7 +210,8 @@ impl Derivatives {
         Ok(loss[0])
     }
 
-    /// H(θ)·v written to `out`.
+    /// H(θ)·v written to `out`. At the θ of the previous call (bit for bit), only the
+    /// part that depends on v is recomputed: an iterative solver's HVPs cost less.
     pub fn hvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
         run_shards(&mut self.hvp, &|p| {
             p.set_input("theta", theta)?;
