@@ -6,16 +6,16 @@ For each size it runs, in this order and never concurrently,
 1. ``saddle bench --problem P --arch A --act tanh --points N --budget B --json``
    (medians of loss, gradient, HVP, HVP at a fixed theta and full Hessian,
    in-process);
-2. the same four operations in JAX (float64, CPU), each ``jax.jit``-compiled
+2. the same operations in JAX (float64, CPU), each ``jax.jit``-compiled
    ahead of time and timed with the same policy as ``saddle bench``: one warm-up
    run, then at least 5 runs and more while within the budget (at most 10 000),
    the median (upper median for an even count), ``block_until_ready`` on every
    run.  JAX side: ``jax.grad``; the HVP as ``jax.jvp`` of ``jax.grad``
    (forward-over-reverse), and at a fixed theta as the linear map of
-   ``jax.linearize(jax.grad(loss), theta)`` (saddle's ``hvp_same_theta_s``: HVPs at
-   one theta with a new v each call, as an iterative solver makes them); the Hessian both as ``jax.hessian`` and as HVPs
-   against unit vectors, 64 at a time (``vmap``) under ``lax.map``; the faster
-   of the two is compared;
+   ``jax.linearize(jax.grad(loss), theta)`` (saddle's ``hvp_same_theta_s``: HVPs
+   at one theta with a new v each call, as an iterative solver makes them); the
+   Hessian both as ``jax.hessian`` and as HVPs against unit vectors, 64 at a time
+   (``vmap``) under ``lax.map``; the faster of the two is compared;
 3. a correctness cross-check: the script writes its data and parameters to a
    temporary directory, runs ``saddle derivs`` on them and compares the loss,
    gradient and an HVP (and, for n <= 1000, both JAX Hessians) with JAX's.
