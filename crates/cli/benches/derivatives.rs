@@ -22,17 +22,17 @@
 //! one repeated θ would time a cached result.
 //!
 //! ```sh
-//! cargo bench -p saddle-cli --bench derivatives                  # everything (over an hour)
+//! cargo bench -p saddle-cli --bench derivatives                  # everything (~38 min here)
 //! cargo bench -p saddle-cli --bench derivatives -- 1_10_1        # one size (criterion filter)
 //! cargo bench -p saddle-cli --bench derivatives -- '/hvp'        # one operation, every size
 //! SADDLE_BENCH_SMALL=1 cargo bench -p saddle-cli --bench derivatives   # skip the 8577-param size
 //! ```
 //!
-//! The 8577-parameter Hessian takes minutes and its n² buffers are 590 MB each (about
-//! 3 GB at peak with the factorization and eigenvectors). Where one Hessian takes
-//! over a fraction of a second (the PINN and the two large sizes), the dense benchmarks
-//! use criterion's minimum of 10 samples of one run each; set `SADDLE_BENCH_SMALL=1` to
-//! leave out the largest size altogether.
+//! The 8577-parameter size takes most of a full run (its eigendecomposition alone ~96 s a
+//! run here) and its n² buffers are 590 MB each (about 3 GB at peak with the
+//! factorization and eigenvectors). For every size but the smallest (the PINN and the
+//! two large ones), the dense benchmarks use criterion's minimum of 10 samples of one run
+//! each; set `SADDLE_BENCH_SMALL=1` to leave out the largest size altogether.
 
 use std::hint::black_box;
 use std::time::Duration;
