@@ -47,23 +47,14 @@ const MAX_FACTORIZATIONS: usize = 64;
 
 impl DampedNewton {
     /// Default acceptance threshold η on the gain ratio.
-    pub const DEFAULT_ETA: f64 = 1e-4;
+    pub const DEFAULT_ETA: f64 = dense::DEFAULT_GAIN_ETA;
     /// Default τ: the first damping is τ·max|Hᵢᵢ|.
-    pub const DEFAULT_INITIAL_DAMPING: f64 = 1e-3;
+    pub const DEFAULT_INITIAL_DAMPING: f64 = dense::DEFAULT_INITIAL_DAMPING;
 
     /// Damped Newton accepting steps with gain ratio ρ > `eta` (in [0, 1)) and starting
     /// from λ₀ = `initial_damping`·max|Hᵢᵢ| (`initial_damping` > 0, finite).
     pub fn new(eta: f64, initial_damping: f64) -> Result<Self, String> {
-        if !(0.0..1.0).contains(&eta) {
-            return Err(format!(
-                "damped-newton: the acceptance threshold eta must lie in [0, 1), got {eta} (default 1e-4)"
-            ));
-        }
-        if !(initial_damping.is_finite() && initial_damping > 0.0) {
-            return Err(format!(
-                "damped-newton: the initial damping (relative to max|H_ii|) must be positive and finite, got {initial_damping} (default 1e-3)"
-            ));
-        }
+        dense::check_damping_settings("damped-newton", eta, initial_damping, "max|H_ii|")?;
         Ok(DampedNewton { eta, initial_damping, state: None })
     }
 }
@@ -247,7 +238,10 @@ mod tests {
 
     #[test]
     fn invalid_hyperparameters_are_named() {
-        assert!(DampedNewton::new(1.0, 1e-3).unwrap_err().contains("eta"));
+        assert_eq!(
+            DampedNewton::new(1.0, 1e-3).unwrap_err(),
+            "damped-newton: the acceptance threshold eta must lie in [0, 1), got 1 (default 1e-4)"
+        );
         assert!(DampedNewton::new(-0.1, 1e-3).unwrap_err().contains("eta"));
         assert!(DampedNewton::new(1e-4, 0.0).unwrap_err().contains("initial damping"));
         assert!(DampedNewton::new(1e-4, f64::INFINITY).unwrap_err().contains("initial damping"));

@@ -55,6 +55,33 @@ pub(crate) fn matvec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
     y.iter().copied().collect()
 }
 
+/// Default acceptance threshold η on the gain ratio of the damped solvers.
+pub(crate) const DEFAULT_GAIN_ETA: f64 = 1e-4;
+/// Default τ of the damped solvers: the first damping is τ times the curvature's scale.
+pub(crate) const DEFAULT_INITIAL_DAMPING: f64 = 1e-3;
+
+/// Checks a damped solver's settings, η ∈ [0, 1) and τ > 0 finite; the error names the
+/// solver, the setting, what τ is relative to (`scale`) and the default.
+pub(crate) fn check_damping_settings(
+    solver: &str,
+    eta: f64,
+    initial_damping: f64,
+    scale: &str,
+) -> Result<(), String> {
+    if !(0.0..1.0).contains(&eta) {
+        return Err(format!(
+            "{solver}: the acceptance threshold eta must lie in [0, 1), got {eta} (default {DEFAULT_GAIN_ETA:e})"
+        ));
+    }
+    if !(initial_damping.is_finite() && initial_damping > 0.0) {
+        return Err(format!(
+            "{solver}: the initial damping (relative to {scale}) must be positive and finite, \
+             got {initial_damping} (default {DEFAULT_INITIAL_DAMPING:e})"
+        ));
+    }
+    Ok(())
+}
+
 /// Nielsen's damping update after an accepted step with gain ratio ρ
 /// (Madsen, Nielsen & Tingleff 2004): λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
 pub(crate) fn nielsen_accept(damping: &mut f64, nu: &mut f64, rho: f64) {

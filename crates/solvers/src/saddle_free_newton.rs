@@ -44,23 +44,14 @@ struct State {
 
 impl SaddleFreeNewton {
     /// Default acceptance threshold η on the gain ratio.
-    pub const DEFAULT_ETA: f64 = 1e-4;
+    pub const DEFAULT_ETA: f64 = dense::DEFAULT_GAIN_ETA;
     /// Default τ: the first damping is τ·max|λᵢ|.
-    pub const DEFAULT_INITIAL_DAMPING: f64 = 1e-3;
+    pub const DEFAULT_INITIAL_DAMPING: f64 = dense::DEFAULT_INITIAL_DAMPING;
 
     /// Saddle-free Newton accepting steps with gain ratio ρ > `eta` (in [0, 1)) and
     /// starting from δ₀ = `initial_damping`·max|λᵢ| (`initial_damping` > 0, finite).
     pub fn new(eta: f64, initial_damping: f64) -> Result<Self, String> {
-        if !(0.0..1.0).contains(&eta) {
-            return Err(format!(
-                "saddle-free-newton: the acceptance threshold eta must lie in [0, 1), got {eta} (default 1e-4)"
-            ));
-        }
-        if !(initial_damping.is_finite() && initial_damping > 0.0) {
-            return Err(format!(
-                "saddle-free-newton: the initial damping (relative to max|eigenvalue|) must be positive and finite, got {initial_damping} (default 1e-3)"
-            ));
-        }
+        dense::check_damping_settings("saddle-free-newton", eta, initial_damping, "max|eigenvalue|")?;
         Ok(SaddleFreeNewton { eta, initial_damping, state: None })
     }
 }
@@ -256,7 +247,11 @@ mod tests {
     #[test]
     fn invalid_hyperparameters_are_named() {
         assert!(SaddleFreeNewton::new(1.0, 1e-3).unwrap_err().contains("eta"));
-        assert!(SaddleFreeNewton::new(1e-4, -1.0).unwrap_err().contains("initial damping"));
+        assert_eq!(
+            SaddleFreeNewton::new(1e-4, -1.0).unwrap_err(),
+            "saddle-free-newton: the initial damping (relative to max|eigenvalue|) must be positive \
+             and finite, got -1 (default 1e-3)"
+        );
         assert!(SaddleFreeNewton::new(1e-4, f64::NAN).unwrap_err().contains("initial damping"));
         assert_eq!(SaddleFreeNewton::new(1e-4, 1e-3).unwrap(), SaddleFreeNewton::default());
     }
