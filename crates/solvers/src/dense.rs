@@ -1,7 +1,8 @@
 //! Dense symmetric linear algebra for the Hessian-based solvers: the exact Hessian as a
 //! faer matrix, LBLᵀ (Bunch-Kaufman) solves that detect singular systems and report
 //! the inertia, and the symmetric eigendecomposition. Only the lower triangle of a
-//! symmetric matrix is read.
+//! symmetric matrix is read. Also the damping control the damped solvers share (the gain
+//! ratio, Nielsen's update, the check of their settings).
 
 use faer::linalg::solvers::{Lblt, Solve};
 use faer::{Col, ColRef, Mat, MatRef, Side};
