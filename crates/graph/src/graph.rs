@@ -7,8 +7,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use smallvec::SmallVec;
 
 use crate::ops::{
-    BroadcastTo, Const, Cos, Div, Embed, Input, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice, Softplus, Sub,
-    SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
+    BroadcastTo, Const, Cos, Div, Embed, Exp, Input, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice, Softplus,
+    Sub, SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
 };
 use crate::{GraphError, Shape};
 
@@ -371,6 +371,10 @@ impl Graph {
     /// Elementwise softplus.
     pub fn softplus(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
         self.apply(Softplus, &[a])
+    }
+    /// Elementwise eᵃ.
+    pub fn exp(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
+        self.apply(Exp, &[a])
     }
     /// Elements `offset ..` of column vector `a` as a row-major `rows × cols` matrix.
     pub fn slice(

@@ -7,9 +7,9 @@
 //!
 //! The polynomial coefficients of the sine, cosine and log1p cores are fdlibm's
 //! (`k_sin.c`, `k_cos.c`, `s_log1p.c`), the expm1 core's a minimax fit (see
-//! [`expm1_reduced`]); the activations built on these helpers (`tanh`, `sin`, `cos`,
-//! `sigmoid`, `softplus`) test their accuracy against the standard library in their own
-//! files.
+//! [`expm1_reduced`]); the primitives built on these helpers (`tanh`, `sin`, `cos`,
+//! `sigmoid`, `softplus`, `exp`) test their accuracy against the standard library in
+//! their own files.
 
 /// 1.5·2⁵²: `y + ROUND` rounds y to an integer k (|k| < 2⁵¹) held in the low bits of
 /// the result, and `(y + ROUND) − ROUND` is k as a float.
@@ -72,17 +72,38 @@ pub(crate) fn pow2(shifted: f64) -> f64 {
     f64::from_bits(shifted.to_bits().wrapping_add(1023) << 52)
 }
 
+/// 2⁻⁵⁴: [`exp_scaled`]'s factor for y ≤ 0.
+const TWO_M54: f64 = f64::from_bits(0x3c90_0000_0000_0000);
+
 /// eʸ for y ≤ 0 (including −∞; NaN gives NaN), subnormal results included, within
 /// 1 ulp. Positive y are outside its domain.
 #[inline(always)]
 pub(crate) fn exp_nonpositive(y: f64) -> f64 {
     // e^−746 < 2⁻¹⁰⁷⁵ rounds to 0. `if`, not `max`, so that NaN stays NaN.
     let y = if y < -746.0 { -746.0 } else { y };
+    exp_scaled(y, 54.0, TWO_M54)
+}
+
+/// eʸ for every y: within 1 ulp, subnormal results included, +∞ from ln(`f64::MAX`)
+/// ≈ 709.78 on, NaN for NaN. Branch-free, so that loops over it vectorize.
+#[inline(always)]
+pub(crate) fn exp(y: f64) -> f64 {
+    // e^−746 rounds to 0 and e^710 overflows (NaN stays NaN).
+    let y = y.clamp(-746.0, 710.0);
+    let positive = y > 0.0;
+    exp_scaled(y, if positive { -1.0 } else { 54.0 }, if positive { 2.0 } else { TWO_M54 })
+}
+
+/// 2^(k+`shift`)·(1 + expm1(r)) · `unscale` for y = k·ln 2 + r, |y| ≤ 746, where
+/// 2^(k+`shift`) is a normal number: eʸ in one rounding when `unscale` = 2^−`shift`.
+/// For y ≤ 0 (k ∈ [−1076, 0]) `shift` = 54: times 2⁻⁵⁴ after is exact for normal results
+/// and rounds once more for subnormal ones. For y > 0 (k ∈ [0, 1024]) `shift` = −1:
+/// times 2 after is exact, or overflows to ∞.
+#[inline(always)]
+fn exp_scaled(y: f64, shift: f64, unscale: f64) -> f64 {
     let (shifted, r) = reduce_ln2(y, true);
-    // k ∈ [−1076, 0]: 2^(k+54)·(1 + expm1(r)), a normal number, in one rounding, then
-    // times 2⁻⁵⁴, which is exact for normal results and rounds once more for subnormal ones.
-    let two_k54 = pow2(shifted + 54.0);
-    two_k54.mul_add(expm1_reduced(r), two_k54) * f64::from_bits(0x3c90_0000_0000_0000)
+    let two_k = pow2(shifted + shift);
+    two_k.mul_add(expm1_reduced(r), two_k) * unscale
 }
 
 /// log(1 + e) for e ∈ [0, 1] (NaN gives NaN), fdlibm's log1p specialized to that
@@ -253,9 +274,9 @@ pub(crate) mod testing {
         v
     }
 
-    /// The accuracy sample of the functions built on e^x (`sigmoid`, `softplus`): dense
-    /// in [−40, 40], out to the underflow of e^x, every scale (`seed` picks those), and
-    /// the special values.
+    /// The accuracy sample of the functions built on e^x (`sigmoid`, `softplus`, `exp`):
+    /// dense in [−40, 40], out to the underflow and overflow of e^x, every scale (`seed`
+    /// picks those), and the special values.
     pub fn exp_range_points(seed: u64) -> impl Iterator<Item = f64> {
         grid(-40.0, 40.0, 1_000_000)
             .chain(grid(-760.0, 760.0, 1_000_000))

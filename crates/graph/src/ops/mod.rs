@@ -226,6 +226,8 @@ primitives! {
     Sigmoid in sigmoid,
     /// Softplus log(1 + e^x).
     Softplus in softplus,
+    /// Exponential eˣ.
+    Exp in exp,
 }
 
 pub(crate) mod mathfn;
@@ -513,7 +515,8 @@ mod tests {
         // last sample mixes arguments in and out of sin's and cos's fast range (and the
         // special values) in one block, so their scalar fix-up pass runs too.
         use super::mathfn::testing::{edge_cases, sin_cos_points};
-        let ops: [Op; 6] = [Tanh.into(), Sin.into(), Cos.into(), Sigmoid.into(), Softplus.into(), Neg.into()];
+        let ops: [Op; 7] =
+            [Tanh.into(), Sin.into(), Cos.into(), Sigmoid.into(), Softplus.into(), Exp.into(), Neg.into()];
         let mixed: Vec<f64> =
             sin_cos_points().take(600).chain(edge_cases()).chain([f64::NAN, 3e6, -0.5]).collect();
         let samples = [1.0, 8.0, 80.0, 3e6].map(|scale| sample(1001, scale));
