@@ -7,8 +7,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use smallvec::SmallVec;
 
 use crate::ops::{
-    BroadcastTo, Const, Cos, Div, Embed, Exp, Input, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice, Softplus,
-    Sub, SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
+    BroadcastTo, Const, Cos, Div, Embed, Exp, Input, Log, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice,
+    Softplus, Sqrt, Sub, SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
 };
 use crate::{GraphError, Shape};
 
@@ -375,6 +375,14 @@ impl Graph {
     /// Elementwise eᵃ.
     pub fn exp(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
         self.apply(Exp, &[a])
+    }
+    /// Elementwise natural logarithm.
+    pub fn log(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
+        self.apply(Log, &[a])
+    }
+    /// Elementwise square root.
+    pub fn sqrt(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
+        self.apply(Sqrt, &[a])
     }
     /// Elements `offset ..` of column vector `a` as a row-major `rows × cols` matrix.
     pub fn slice(

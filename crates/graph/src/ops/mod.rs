@@ -228,6 +228,10 @@ primitives! {
     Softplus in softplus,
     /// Exponential eˣ.
     Exp in exp,
+    /// Natural logarithm.
+    Log in log,
+    /// Square root.
+    Sqrt in sqrt,
 }
 
 pub(crate) mod mathfn;
