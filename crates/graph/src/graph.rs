@@ -7,7 +7,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use smallvec::SmallVec;
 
 use crate::ops::{
-    BroadcastTo, Const, Cos, Div, Embed, Exp, Input, Log, MatMul, Mul, Neg, Op, Sigmoid, Sin, Slice,
+    BroadcastTo, Const, Cos, Div, Embed, Exp, Input, Log, MatMul, Mul, Neg, Op, Pow, Sigmoid, Sin, Slice,
     Softplus, Sqrt, Sub, SumTo, Tanh, TanhGrad, TanhGradDy, Transpose,
 };
 use crate::{GraphError, Shape};
@@ -383,6 +383,10 @@ impl Graph {
     /// Elementwise square root.
     pub fn sqrt(&mut self, a: NodeId) -> Result<NodeId, GraphError> {
         self.apply(Sqrt, &[a])
+    }
+    /// Elementwise aᵖ for a constant exponent `p`.
+    pub fn pow(&mut self, a: NodeId, p: f64) -> Result<NodeId, GraphError> {
+        self.apply(Pow::new(p), &[a])
     }
     /// Elements `offset ..` of column vector `a` as a row-major `rows × cols` matrix.
     pub fn slice(

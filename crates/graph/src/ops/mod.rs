@@ -232,6 +232,8 @@ primitives! {
     Log in log,
     /// Square root.
     Sqrt in sqrt,
+    /// xᵖ for a constant real exponent p.
+    Pow in pow,
 }
 
 pub(crate) mod mathfn;
