@@ -5,8 +5,8 @@ use super::mathfn::exp;
 use super::{Example, Primitive, Tensor, TensorMut};
 use crate::{Graph, GraphError, NodeId, Shape};
 
-/// Elementwise eˣ, computed by [`super::mathfn::exp`] (no library call, so that loops
-/// over it vectorize; within 1 ulp of the standard library's, measured in the tests below).
+/// Elementwise eˣ by `mathfn::exp`: no library call, so that loops over it vectorize;
+/// within 1 ulp of the standard library's (measured in the tests below).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Exp;
 
