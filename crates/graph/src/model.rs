@@ -1,4 +1,4 @@
-//! Builders for the networks and losses of DESIGN.md: the MLP over the flat parameter
+//! Builders for the networks and losses of the contract: the MLP over the flat parameter
 //! vector θ, the regression loss, and the pieces of the 1-D Poisson PINN loss.
 
 use std::fmt;
@@ -162,7 +162,7 @@ pub struct Network {
     pub hidden: Vec<NodeId>,
 }
 
-/// The MLP of DESIGN.md: H₀ = X; H_l = σ(H_{l−1} W_l + 1 b_lᵀ) on hidden layers; a
+/// The MLP of the contract: H₀ = X; H_l = σ(H_{l−1} W_l + 1 b_lᵀ) on hidden layers; a
 /// linear output layer. `theta` is the n × 1 parameter vector, `x` is N × d_in.
 pub fn mlp(
     g: &mut Graph,
@@ -170,6 +170,19 @@ pub fn mlp(
     act: Activation,
     theta: NodeId,
     x: NodeId,
+) -> Result<Network, GraphError> {
+    mlp_columns(g, arch, act, theta, &[x])
+}
+
+/// The MLP on its inputs given as one N × d_in matrix (`&[x]`) or as d_in columns of N × 1,
+/// one per input: then the first layer is Σⱼ xⱼ W₁[j, :] + b₁, each input a graph input of
+/// its own that derivatives can be taken by.
+pub fn mlp_columns(
+    g: &mut Graph,
+    arch: &Arch,
+    act: Activation,
+    theta: NodeId,
+    inputs: &[NodeId],
 ) -> Result<Network, GraphError> {
     let expected = Shape::vector(arch.param_count());
     if g.shape(theta).batched(1) != expected {
@@ -179,22 +192,47 @@ pub fn mlp(
             reason: format!("θ must be {expected}"),
         });
     }
+    if inputs.len() > 1 && inputs.len() != arch.input_dim() {
+        return Err(GraphError::Shape {
+            op: format!("mlp[{arch}]"),
+            args: inputs.iter().map(|&x| g.shape(x)).collect(),
+            reason: format!("expected one input matrix or {} input columns", arch.input_dim()),
+        });
+    }
     let layers = arch.layers();
-    let mut h = x;
     let mut hidden = Vec::new();
+    let mut h = None;
     for (l, layer) in layers.iter().enumerate() {
-        let w = g.slice(theta, layer.weights, layer.fan_in, layer.fan_out)?;
+        // The first layer reads its inputs' rows of W₁ one by one when they are columns.
+        let rows = if h.is_none() && inputs.len() > 1 { inputs.len() } else { 1 };
+        let weights = (0..rows)
+            .map(|j| g.slice(theta, layer.weights + j * layer.fan_out, layer.fan_in / rows, layer.fan_out))
+            .collect::<Result<Vec<_>, _>>()?;
         let b = g.slice(theta, layer.biases, 1, layer.fan_out)?;
-        let hw = g.matmul(h, w)?;
+        let operands: &[NodeId] = match &h {
+            Some(h) => std::slice::from_ref(h),
+            None => inputs,
+        };
+        let mut hw = None;
+        for (&x, &w) in operands.iter().zip(&weights) {
+            let product = g.matmul(x, w)?;
+            hw = Some(match hw {
+                None => product,
+                Some(sum) => g.add(sum, product)?,
+            });
+        }
+        let hw = hw.ok_or_else(|| GraphError::Internal("an MLP without inputs".into()))?;
         let z = g.add(hw, b)?;
         if l + 1 == layers.len() {
-            h = z;
+            h = Some(z);
         } else {
-            h = act.apply(g, z)?;
-            hidden.push(h);
+            let a = act.apply(g, z)?;
+            hidden.push(a);
+            h = Some(a);
         }
     }
-    Ok(Network { output: h, hidden })
+    let output = h.ok_or_else(|| GraphError::Internal("an architecture without layers".into()))?;
+    Ok(Network { output, hidden })
 }
 
 /// ½ Σᵢ rᵢ² for a residual r.
@@ -268,6 +306,33 @@ mod tests {
         let got = p.output("u").unwrap();
         for (a, b) in got.iter().zip(&u) {
             assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn mlp_on_input_columns_equals_mlp_on_the_matrix() {
+        let arch: Arch = "2,3,1".parse().unwrap();
+        let theta_v = [0.5, -1.0, 0.3, 0.7, 0.2, -0.4, 0.1, 0.2, -0.3, 2.0, 3.0, -0.5, 0.25];
+        let xs = [0.3, -0.7, 0.9, 0.4];
+        let mut g = Graph::new();
+        let theta = g.input("theta", Shape::vector(13)).unwrap();
+        let x = g.input("x", Shape::matrix(2, 2)).unwrap();
+        let x0 = g.input("x0", Shape::matrix(2, 1)).unwrap();
+        let x1 = g.input("x1", Shape::matrix(2, 1)).unwrap();
+        let whole = mlp(&mut g, &arch, Activation::Sin, theta, x).unwrap().output;
+        let columns = mlp_columns(&mut g, &arch, Activation::Sin, theta, &[x0, x1]).unwrap().output;
+        g.set_output("whole", whole);
+        g.set_output("columns", columns);
+        assert!(mlp_columns(&mut g, &arch, Activation::Sin, theta, &[x0, x1, x1]).is_err());
+        let mut p = Program::compile(&g).unwrap();
+        p.set_input("theta", &theta_v).unwrap();
+        p.set_input("x", &xs).unwrap();
+        p.set_input("x0", &[xs[0], xs[2]]).unwrap();
+        p.set_input("x1", &[xs[1], xs[3]]).unwrap();
+        p.run();
+        let (a, b) = (p.output("whole").unwrap(), p.output("columns").unwrap());
+        for (u, v) in a.iter().zip(b) {
+            assert!((u - v).abs() <= 1e-15 * u.abs().max(1.0), "{u} vs {v}");
         }
     }
 }
