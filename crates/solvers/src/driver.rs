@@ -174,6 +174,17 @@ pub fn minimize(
     control: &Control,
     observe: &mut dyn FnMut(&Record),
 ) -> Outcome {
+    minimize_observing_iterates(method, objective, x0, control, &mut |record, _| observe(record))
+}
+
+/// [`minimize`], calling `observe` with each record and the iterate it describes.
+pub fn minimize_observing_iterates(
+    method: &mut dyn Method,
+    objective: &mut dyn Objective,
+    x0: Vec<f64>,
+    control: &Control,
+    observe: &mut dyn FnMut(&Record, &[f64]),
+) -> Outcome {
     let start = Instant::now();
     let mut f = Counted::new(objective);
     let mut current = Iterate::at(&mut f, x0);
@@ -187,18 +198,21 @@ pub fn minimize(
             _ => (None, None, None),
         };
         let curvature = (wants_curvature(k) && it.is_finite()).then(|| curvature_at(f, &it.x));
-        observe(&Record {
-            iter: k,
-            loss: it.loss,
-            grad_norm: it.grad_norm(),
-            step_norm,
-            step_length,
-            damping,
-            trust_radius,
-            evals: f.evals,
-            seconds: start.elapsed().as_secs_f64(),
-            curvature,
-        });
+        observe(
+            &Record {
+                iter: k,
+                loss: it.loss,
+                grad_norm: it.grad_norm(),
+                step_norm,
+                step_length,
+                damping,
+                trust_radius,
+                evals: f.evals,
+                seconds: start.elapsed().as_secs_f64(),
+                curvature,
+            },
+            &it.x,
+        );
     };
     record(&mut f, 0, &current, 0.0, None);
     if !current.is_finite() {

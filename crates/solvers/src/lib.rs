@@ -36,7 +36,10 @@ pub use adam::Adam;
 pub use analysis::{Classification, Curvature, Inertia};
 pub use bfgs::Bfgs;
 pub use damped_newton::DampedNewton;
-pub use driver::{Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize, norm};
+pub use driver::{
+    Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
+    minimize_observing_iterates, norm,
+};
 pub use gauss_newton::GaussNewton;
 pub use gd::GradientDescent;
 pub use lbfgs::Lbfgs;
