@@ -11,7 +11,7 @@ use saddle_cli::experiments::{Category, Fit, fit};
 use saddle_cli::init::glorot_normal;
 use saddle_cli::io::{Dataset, read_data_csv};
 use saddle_cli::linear_basis::LegendreBasis;
-use saddle_cli::problem::{LossSource, Problem, ProblemKind};
+use saddle_cli::problem::{LossSource, Problem, ProblemDef, ProblemKind};
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::{Classification, Control, SolverKind};
 
@@ -106,7 +106,7 @@ fn run(
 ) -> anyhow::Result<Fit> {
     let control = Control { max_iter, gtol: 1e-10, ..Control::default() };
     let mut method = solver.with_defaults();
-    Ok(fit(source, derivs.clone(), method.as_mut(), theta0, &control, &mut |_| {})?)
+    Ok(fit(source, derivs.clone(), method.as_mut(), theta0, &control, None, &mut |_, _| {})?)
 }
 
 /// Every solver of the family from the same θ₀ on `problem`, its programs compiled once.
@@ -115,17 +115,16 @@ fn family_fits(problem: &Problem, theta0: &[f64], max_iter: usize) -> anyhow::Re
     FAMILY.iter().map(|&k| Ok((k, run(problem, &derivs, k, theta0.to_vec(), max_iter)?))).collect()
 }
 
-/// Runs a sweep plan on `data` with a progress bar, and writes its runs as JSON lines to
-/// `file` in the output directory (what `saddle sweep --out` would write).
+/// Runs a sweep plan with a progress bar, and writes its runs as JSON lines to `file` in the
+/// output directory (what `saddle sweep --out` would write).
 fn sweep_to_file(
     s: &Settings,
     report: &mut Report,
     plan: &Plan,
-    data: &Dataset,
     file: &str,
 ) -> anyhow::Result<Vec<RunResult>> {
     let progress = crate::progress(plan.runs().len() as u64, "  runs");
-    let results = sweep::run(plan, data, Shard::ALL, &|| progress.inc(1))?;
+    let results = sweep::run(plan, Shard::ALL, &|| progress.inc(1))?;
     progress.finish_and_clear();
     crate::report::write_file(&s.out.join(file), sweep::json_lines(&results).as_bytes(), report)?;
     Ok(results)
@@ -522,7 +521,10 @@ fn fmt_short(v: f64) -> String {
 fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let archs: Vec<&str> = s.pick(vec!["1,5,1", "1,10,1", "1,20,1", "1,10,10,1"], vec!["1,5,1"]);
     let plan = Plan {
-        problem: ProblemKind::Regression,
+        problem: ProblemDef::Builtin {
+            kind: ProblemKind::Regression,
+            data: study_data(ProblemKind::Regression)?,
+        },
         archs: archs.iter().map(|a| arch(a)).collect(),
         act: Activation::Tanh,
         solvers: SolverKind::ALL.to_vec(),
@@ -530,7 +532,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
     };
-    let results = sweep_to_file(s, report, &plan, &study_data(ProblemKind::Regression)?, "f5_runs.jsonl")?;
+    let results = sweep_to_file(s, report, &plan, "f5_runs.jsonl")?;
 
     let mut csv =
         Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not_converged"]);
@@ -725,7 +727,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     // Over seeds: where the PINN runs end, and how often they end with every feature after
     // the operator orthogonal to f − f̄ (the trivial point modulo the bias).
     let plan = Plan {
-        problem: ProblemKind::Pinn,
+        problem: ProblemDef::Builtin { kind: ProblemKind::Pinn, data: problem.data.clone() },
         archs: vec![problem.arch.clone()],
         act: Activation::Tanh,
         solvers: vec![
@@ -740,7 +742,7 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
     };
-    let results = sweep_to_file(s, report, &plan, &problem.data, "f6_runs.jsonl")?;
+    let results = sweep_to_file(s, report, &plan, "f6_runs.jsonl")?;
     let n = plan.seeds.clone().count();
     report.table(
         "f6_shares",

@@ -1,15 +1,17 @@
 //! The command line's arguments (clap), shared by the subcommands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::SolverKind;
 
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::experiments::sweep::Shard;
 use crate::io::read_data_csv;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{NetworkProblem, ProblemDef, ProblemSpec};
+use crate::problem_file::ProblemFile;
 
 /// saddle: exact derivatives and Newton-type solvers for neural-network objectives.
 #[derive(Debug, Parser)]
@@ -18,8 +20,9 @@ use crate::problem::{Problem, ProblemKind};
     version,
     about,
     long_about = None,
-    after_help = "Every command takes the problem as --problem regression|pinn --arch WIDTHS --act ACT \
-                  (and --data FILE except for bench). See `saddle <command> --help`."
+    after_help = "Every command takes the problem as --problem regression|pinn|FILE.toml --arch WIDTHS \
+                  --act ACT, and --data FILE with the built-in problems (except for bench). \
+                  See `saddle <command> --help`."
 )]
 pub struct Cli {
     /// What to do.
@@ -41,14 +44,18 @@ pub enum Command {
     Compare(CompareArgs),
     /// Fit every architecture × solver × seed (in parallel) and write one JSON line per run.
     Sweep(SweepArgs),
+    /// Check a problem file: its inputs, each term's points and, given `exact`, each term's
+    /// residual at the exact solution.
+    Problem(ProblemFileArgs),
 }
 
 /// The objective and the network, shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
-    /// The objective: regression (½Σ(u−y)²) or pinn (−u'' = f on (0,1), u(0) = u(1) = 0).
-    #[arg(long, value_enum)]
-    pub problem: ProblemKind,
+    /// The objective: regression (½Σ(u−y)²), pinn (−u'' = f on (0,1), u(0) = u(1) = 0), or a
+    /// problem file FILE.toml (which names its own points).
+    #[arg(long, value_name = "PROBLEM")]
+    pub problem: ProblemSpec,
     /// Layer widths from input to output, e.g. 1,20,20,1 (the output width must be 1).
     #[arg(long, value_name = "WIDTHS")]
     pub arch: Arch,
@@ -63,17 +70,36 @@ pub struct ProblemArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub model: ModelArgs,
-    /// CSV data with a header row; the last column is the target (y, or f for pinn).
+    /// CSV data with a header row; the last column is the target (y, or f for pinn). Built-in
+    /// problems only.
     #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
 }
 
 impl ProblemArgs {
-    /// Reads the data and checks it against the architecture.
-    pub fn load(&self) -> Result<Problem> {
-        let data = read_data_csv(&self.data)?;
-        let m = &self.model;
-        Problem::new(m.problem, m.arch.clone(), m.act, data)
+    /// Reads the data or the problem file, and builds the problem with the network.
+    pub fn load(&self) -> Result<(ProblemDef, NetworkProblem)> {
+        let def = definition(&self.model.problem, self.data.as_deref())?;
+        let problem = def.with_network(self.model.arch.clone(), self.model.act)?;
+        Ok((def, problem))
+    }
+}
+
+/// The problem `--problem` names, with its points: the built-in problem on `--data`, or the
+/// problem file (which refuses `--data`).
+pub fn definition(spec: &ProblemSpec, data: Option<&Path>) -> Result<ProblemDef> {
+    match (spec, data) {
+        (ProblemSpec::Builtin(kind), Some(data)) => {
+            Ok(ProblemDef::Builtin { kind: *kind, data: read_data_csv(data)? })
+        }
+        (ProblemSpec::Builtin(kind), None) => Err(CliError::Invalid(format!(
+            "--problem {kind} needs --data FILE (CSV with a header row; the last column is the target)"
+        ))),
+        (ProblemSpec::File(path), None) => Ok(ProblemDef::File(Arc::new(ProblemFile::load(path)?))),
+        (ProblemSpec::File(path), Some(_)) => Err(CliError::Invalid(format!(
+            "--data does not go with --problem {}: a problem file names its own points",
+            path.display()
+        ))),
     }
 }
 
@@ -162,18 +188,19 @@ pub struct CompareArgs {
 /// Arguments of `saddle sweep`.
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
-    /// The objective: regression or pinn.
-    #[arg(long, value_enum)]
-    pub problem: ProblemKind,
+    /// The objective: regression, pinn or a problem file FILE.toml.
+    #[arg(long, value_name = "PROBLEM")]
+    pub problem: ProblemSpec,
     /// An architecture of the sweep; repeat for several (e.g. --arch 1,5,1 --arch 1,10,1).
     #[arg(long, value_name = "WIDTHS", required = true)]
     pub arch: Vec<Arch>,
     /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
     #[arg(long)]
     pub act: Activation,
-    /// CSV data with a header row; the last column is the target (y, or f for pinn).
+    /// CSV data with a header row; the last column is the target (y, or f for pinn). Built-in
+    /// problems only.
     #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
     /// Solvers, comma-separated (default: all twelve).
     #[arg(long, value_delimiter = ',')]
     pub solvers: Option<Vec<SolverKind>>,
@@ -206,13 +233,22 @@ pub struct BenchArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub model: ModelArgs,
-    /// Number of generated data points (x evenly spaced in [−1, 1], target sin(3·x₁)).
-    #[arg(long, value_name = "N", default_value_t = 256)]
-    pub points: usize,
+    /// Number of generated data points (x evenly spaced in [−1, 1], target sin(3·x₁); default
+    /// 256). Built-in problems only: a problem file is timed at its own points.
+    #[arg(long, value_name = "N")]
+    pub points: Option<usize>,
     /// Seconds to spend timing each operation (at least 5 runs each, after a warm-up run).
     #[arg(long, value_name = "S", default_value_t = 1.0, allow_negative_numbers = true)]
     pub budget: f64,
     /// Print one JSON object (the default output is the same object; kept for scripts).
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `saddle problem`.
+#[derive(Debug, Clone, Args)]
+pub struct ProblemFileArgs {
+    /// The problem file.
+    #[arg(value_name = "FILE.toml")]
+    pub file: PathBuf,
 }

@@ -55,6 +55,20 @@ pub enum CliError {
         message: String,
     },
 
+    /// A fault in a problem file: the field (e.g. `terms[1].residual`, or `line 3` for TOML
+    /// syntax) and, in an expression, the 1-based column.
+    #[error("{}: {field}: {}{message}", .path.display(), .column.map(|c| format!("column {c}: ")).unwrap_or_default())]
+    Problem {
+        /// The problem file.
+        path: PathBuf,
+        /// The field at fault.
+        field: String,
+        /// The column in the field's expression (or the TOML line), when known.
+        column: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+
     /// An invalid argument or combination of arguments; the string is the complete message
     /// (e.g. bad `--arch`, unknown activation, mismatched shapes).
     #[error("{0}")]

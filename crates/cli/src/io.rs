@@ -34,6 +34,51 @@ pub struct Dataset {
 /// the wrong number of fields, a file without data rows, or a file with a single column is an
 /// error naming the file and, where it applies, the 1-based line and column.
 pub fn read_data_csv(path: &Path) -> Result<Dataset> {
+    let table = read_csv_table(path)?;
+    let n_cols = table.headers.len();
+    if n_cols == 1 {
+        return Err(CliError::Csv {
+            path: path.to_path_buf(),
+            line: Some(table.header_line),
+            column: None,
+            message: "the header has 1 column; expected at least 2 (one or more input columns, then the \
+                      target column)"
+                .into(),
+        });
+    }
+    let n_inputs = n_cols - 1;
+    let mut inputs = Vec::with_capacity(table.rows * n_inputs);
+    let mut targets = Vec::with_capacity(table.rows);
+    for row in table.values.chunks(n_cols) {
+        inputs.extend_from_slice(&row[..n_inputs]);
+        targets.push(row[n_inputs]);
+    }
+    Ok(Dataset { n_points: table.rows, n_inputs, inputs, targets })
+}
+
+/// A CSV file of numbers with named columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvTable {
+    /// The column names, from the header row, trimmed.
+    pub headers: Vec<String>,
+    /// The 1-based line of the header row.
+    pub header_line: u64,
+    /// The number of data rows.
+    pub rows: usize,
+    /// The values, row-major `rows × headers.len()`.
+    pub values: Vec<f64>,
+}
+
+impl CsvTable {
+    /// The values of column `j`.
+    pub fn column(&self, j: usize) -> Vec<f64> {
+        self.values.iter().skip(j).step_by(self.headers.len()).copied().collect()
+    }
+}
+
+/// Reads a CSV file of finite numbers under a header row (the rules of [`read_data_csv`]: blank
+/// lines ignored, fields trimmed, at least one data row, errors naming the line and column).
+pub fn read_csv_table(path: &Path) -> Result<CsvTable> {
     let bytes = read_file(path)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes.as_slice());
 
@@ -56,23 +101,14 @@ pub fn read_data_csv(path: &Path) -> Result<Dataset> {
 
     let header = reader.byte_headers().map_err(from_csv)?;
     let n_cols = header.len();
-    let header_line = header.position().map(|p| record_line(&bytes, p));
+    let header_line = header.position().map_or(1, |p| record_line(&bytes, p));
     if n_cols == 0 {
         return Err(csv_error(None, None, "the file is empty; expected a header row, then data rows".into()));
     }
-    if n_cols == 1 {
-        return Err(csv_error(
-            header_line,
-            None,
-            "the header has 1 column; expected at least 2 (one or more input columns, then the \
-             target column)"
-                .into(),
-        ));
-    }
-    let n_inputs = n_cols - 1;
+    let headers = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
 
-    let mut inputs = Vec::new();
-    let mut targets = Vec::new();
+    let mut values = Vec::new();
+    let mut rows = 0;
     let mut record = csv::ByteRecord::new();
     while reader.read_byte_record(&mut record).map_err(from_csv)? {
         let line = record.position().map(|p| record_line(&bytes, p));
@@ -88,19 +124,15 @@ pub fn read_data_csv(path: &Path) -> Result<Dataset> {
             ));
         }
         for (j, field) in record.iter().enumerate() {
-            let value = parse_cell(field).map_err(|msg| csv_error(line, Some(j + 1), msg))?;
-            if j < n_inputs {
-                inputs.push(value);
-            } else {
-                targets.push(value);
-            }
+            values.push(parse_cell(field).map_err(|msg| csv_error(line, Some(j + 1), msg))?);
         }
+        rows += 1;
     }
 
-    if targets.is_empty() {
+    if rows == 0 {
         return Err(csv_error(None, None, "no data rows after the header; expected at least one".into()));
     }
-    Ok(Dataset { n_points: targets.len(), n_inputs, inputs, targets })
+    Ok(CsvTable { headers, header_line, rows, values })
 }
 
 /// The 1-based line on which the record at `pos` starts.

@@ -72,10 +72,10 @@ impl LossSource for LegendreBasis {
         let residual = g.sub(output, y)?;
         let loss = half_sum_of_squares(&mut g, residual)?;
         g.set_output("loss", loss);
-        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: vec![phi], features: phi })
+        Ok(LossGraph { graph: g, theta, loss, residual, features: Some(phi) })
     }
 
-    fn data_inputs(&self) -> Vec<(&'static str, &[f64])> {
+    fn data_inputs(&self) -> Vec<(&str, &[f64])> {
         vec![("phi", &self.features), ("y", &self.data.targets)]
     }
 

@@ -1,5 +1,5 @@
-//! The problems of DESIGN.md (network regression and the 1-D Poisson PINN) as loss
-//! graphs over the flat parameter vector θ.
+//! The problems of the contract as loss graphs over the flat parameter vector θ: the
+//! built-in network regression and 1-D Poisson PINN, and what `--problem` names.
 
 use std::fmt;
 
@@ -8,6 +8,7 @@ use saddle_graph::{Activation, Arch, Graph, GraphError, NodeId, Shape};
 
 use crate::error::{CliError, Result};
 use crate::io::Dataset;
+use crate::problem_file::{FileProblem, ProblemFile, SolutionError};
 
 /// Which objective is built from the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -66,14 +67,12 @@ pub struct LossGraph {
     pub loss: NodeId,
     /// The residual r (u − y, or −u'' − f), N × 1.
     pub residual: NodeId,
-    /// The model's values u at the points, N × 1.
-    pub output: NodeId,
-    /// Each hidden layer's activations at the points, N × width.
-    pub hidden: Vec<NodeId>,
     /// The basis the output weights combine, at the points and after the problem's
     /// operator, N × K: the last hidden layer φ_k (regression), −(x(1−x)φ_k)'' (PINN),
     /// the fixed features (linear basis). A stationary point has r ⟂ every column.
-    pub features: NodeId,
+    /// `None`: the columns of ∂r/∂c, c the output weights, which the diagnostics
+    /// compute by forward mode (problem files).
+    pub features: Option<NodeId>,
 }
 
 /// An objective ½‖r(θ)‖² that can be built as a graph over θ and compiled: the
@@ -86,7 +85,7 @@ pub trait LossSource: Sync {
     /// Builds the loss graph (inputs `theta` and the data inputs; output `loss`).
     fn loss_graph(&self) -> Result<LossGraph, GraphError>;
     /// The data inputs by name, bound once when a program is compiled.
-    fn data_inputs(&self) -> Vec<(&'static str, &[f64])>;
+    fn data_inputs(&self) -> Vec<(&str, &[f64])>;
     /// The target the residual is measured against (y, or f for the PINN): r = Lu − target.
     fn target(&self) -> &[f64];
     /// Where the output weights (the coefficients of [`LossGraph::features`]) sit in θ.
@@ -145,22 +144,22 @@ impl LossSource for Problem {
         let target = g.input(self.kind.target_name(), Shape::vector(n_points))?;
         let net = mlp(&mut g, &self.arch, self.act, theta, x)?;
         let basis = net.hidden.last().copied().unwrap_or(x);
-        let (output, residual, features) = match self.kind {
-            ProblemKind::Regression => (net.output, g.sub(net.output, target)?, basis),
+        let (residual, features) = match self.kind {
+            ProblemKind::Regression => (g.sub(net.output, target)?, basis),
             ProblemKind::Pinn => {
                 let u = pinn_trial(&mut g, x, net.output)?;
                 let u_xx = saddle_ad::d2_dx2(&mut g, u, x)?;
                 let trial_basis = pinn_trial(&mut g, x, basis)?;
                 let basis_xx = saddle_ad::d2_dx2(&mut g, trial_basis, x)?;
-                (u, pinn_residual(&mut g, u_xx, target)?, g.neg(basis_xx)?)
+                (pinn_residual(&mut g, u_xx, target)?, g.neg(basis_xx)?)
             }
         };
         let loss = half_sum_of_squares(&mut g, residual)?;
         g.set_output("loss", loss);
-        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: net.hidden, features })
+        Ok(LossGraph { graph: g, theta, loss, residual, features: Some(features) })
     }
 
-    fn data_inputs(&self) -> Vec<(&'static str, &[f64])> {
+    fn data_inputs(&self) -> Vec<(&str, &[f64])> {
         vec![("x", &self.data.inputs), (self.kind.target_name(), &self.data.targets)]
     }
 
@@ -184,5 +183,118 @@ impl LossSource for Problem {
             n_inputs: d,
         };
         Some(Box::new(Problem { data, ..self.clone() }))
+    }
+}
+
+/// What `--problem` names: a built-in problem, or a problem file (any value ending in `.toml`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemSpec {
+    /// `regression` or `pinn`, with the points of `--data`.
+    Builtin(ProblemKind),
+    /// A problem file, which names its own points.
+    File(std::path::PathBuf),
+}
+
+impl std::str::FromStr for ProblemSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "regression" => Ok(ProblemSpec::Builtin(ProblemKind::Regression)),
+            "pinn" => Ok(ProblemSpec::Builtin(ProblemKind::Pinn)),
+            _ if s.ends_with(".toml") => Ok(ProblemSpec::File(s.into())),
+            _ => Err(format!("'{s}' is not a problem (expected regression, pinn or a FILE.toml)")),
+        }
+    }
+}
+
+/// A problem with its points, before a network is chosen: a built-in problem and its data,
+/// or a loaded problem file.
+#[derive(Clone, Debug)]
+pub enum ProblemDef {
+    /// `regression` or `pinn` on a data set.
+    Builtin {
+        /// Which.
+        kind: ProblemKind,
+        /// Its points and targets.
+        data: Dataset,
+    },
+    /// A problem file.
+    File(std::sync::Arc<ProblemFile>),
+}
+
+impl ProblemDef {
+    /// The name in summaries: `regression`, `pinn`, or the file's path.
+    pub fn name(&self) -> String {
+        match self {
+            ProblemDef::Builtin { kind, .. } => kind.name().to_string(),
+            ProblemDef::File(file) => file.path.display().to_string(),
+        }
+    }
+
+    /// The number of residuals (data points, or every term's points).
+    pub fn points(&self) -> usize {
+        match self {
+            ProblemDef::Builtin { data, .. } => data.n_points,
+            ProblemDef::File(file) => file.residual_count(),
+        }
+    }
+
+    /// The problem with the network `arch` and activation `act`.
+    pub fn with_network(&self, arch: Arch, act: Activation) -> Result<NetworkProblem> {
+        match self {
+            ProblemDef::Builtin { kind, data } => {
+                Ok(NetworkProblem::Builtin(Problem::new(*kind, arch, act, data.clone())?))
+            }
+            ProblemDef::File(file) => Ok(NetworkProblem::File(FileProblem::new(file, arch, act)?)),
+        }
+    }
+
+    /// The relative L2 error of a network's solution against the file's exact solution;
+    /// `None` for built-in problems and files without `exact`.
+    pub fn solution_error(&self, arch: &Arch, act: Activation) -> Result<Option<SolutionError>> {
+        match self {
+            ProblemDef::Builtin { .. } => Ok(None),
+            ProblemDef::File(file) => SolutionError::new(file, arch, act),
+        }
+    }
+}
+
+/// A problem with its network.
+#[derive(Clone, Debug)]
+pub enum NetworkProblem {
+    /// A built-in problem.
+    Builtin(Problem),
+    /// A problem file's loss.
+    File(FileProblem),
+}
+
+impl NetworkProblem {
+    /// The loss, as a graph source.
+    pub fn source(&self) -> &dyn LossSource {
+        match self {
+            NetworkProblem::Builtin(p) => p,
+            NetworkProblem::File(p) => p,
+        }
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> &Arch {
+        match self {
+            NetworkProblem::Builtin(p) => &p.arch,
+            NetworkProblem::File(p) => &p.arch,
+        }
+    }
+
+    /// The activation.
+    pub fn act(&self) -> Activation {
+        match self {
+            NetworkProblem::Builtin(p) => p.act,
+            NetworkProblem::File(p) => p.act,
+        }
+    }
+
+    /// n, the length of θ.
+    pub fn param_count(&self) -> usize {
+        self.arch().param_count()
     }
 }

@@ -1,6 +1,7 @@
 //! `saddle bench`: in-process medians of loss, gradient, HVP and full Hessian on
 //! generated data, for side-by-side comparisons (e.g. with JAX, `bench/compare_jax.py`).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -10,7 +11,8 @@ use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::init::glorot_normal;
 use crate::io::Dataset;
-use crate::problem::Problem;
+use crate::problem::{ProblemDef, ProblemSpec};
+use crate::problem_file::ProblemFile;
 
 /// The seed of the benchmark's parameters.
 pub const BENCH_SEED: u64 = 0;
@@ -36,7 +38,7 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 /// floating-point operations of its matrix products; `other_values`: values written by
 /// its other steps) and the run's settings.
 pub fn run(args: &BenchArgs) -> Result<Value> {
-    if args.points == 0 {
+    if args.points == Some(0) {
         return Err(CliError::Invalid("--points must be at least 1".into()));
     }
     if !(args.budget.is_finite() && args.budget > 0.0) {
@@ -46,16 +48,28 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         )));
     }
     let m = &args.model;
-    let data = bench_data(args.points, m.arch.input_dim());
-    let problem = Problem::new(m.problem, m.arch.clone(), m.act, data)?;
+    let def = match (&m.problem, args.points) {
+        (ProblemSpec::Builtin(kind), points) => {
+            ProblemDef::Builtin { kind: *kind, data: bench_data(points.unwrap_or(256), m.arch.input_dim()) }
+        }
+        (ProblemSpec::File(path), None) => ProblemDef::File(Arc::new(ProblemFile::load(path)?)),
+        (ProblemSpec::File(path), Some(_)) => {
+            return Err(CliError::Invalid(format!(
+                "--points does not go with --problem {}: a problem file is timed at its own points",
+                path.display()
+            )));
+        }
+    };
+    let problem = def.with_network(m.arch.clone(), m.act)?;
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
     // reruns only what depends on inputs whose values changed, so repeating one θ would
     // time a cached result. Each timed call recomputes from θ, as a jitted JAX function
     // does; `hvp_same_theta_s` keeps θ and changes v, as an iterative solver's HVPs do.
-    let thetas = [glorot_normal(&problem.arch, BENCH_SEED), glorot_normal(&problem.arch, BENCH_SEED + 2)];
-    let vs = [glorot_normal(&problem.arch, BENCH_SEED + 1), glorot_normal(&problem.arch, BENCH_SEED + 3)];
-    let mut derivs = Derivatives::new(&problem)?;
+    let arch = problem.arch();
+    let thetas = [glorot_normal(arch, BENCH_SEED), glorot_normal(arch, BENCH_SEED + 2)];
+    let vs = [glorot_normal(arch, BENCH_SEED + 1), glorot_normal(arch, BENCH_SEED + 3)];
+    let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
     let mut hessian = vec![0.0; n * n];
@@ -67,10 +81,10 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let hessian_s = median_seconds(budget, |k| derivs.hessian(&thetas[k % 2], &mut hessian))?;
     let costs = derivs.costs();
     Ok(json!({
-        "problem": problem.kind.name(),
-        "arch": problem.arch.to_string(),
-        "act": problem.act.name(),
-        "points": args.points,
+        "problem": def.name(),
+        "arch": arch.to_string(),
+        "act": problem.act().name(),
+        "points": def.points(),
         "params": n,
         "loss_s": loss_s,
         "grad_s": grad_s,

@@ -22,18 +22,29 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
     if args.solvers.is_empty() {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
-    let problem = args.problem.load()?;
-    let derivs = Derivatives::new(&problem)?;
-    let theta0 = glorot_normal(&problem.arch, args.seed);
+    let (def, problem) = args.problem.load()?;
+    let source = problem.source();
+    let derivs = Derivatives::new(source)?;
+    let theta0 = glorot_normal(problem.arch(), args.seed);
+    let error = def.solution_error(problem.arch(), problem.act())?;
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
     let mut runs = Vec::new();
     for &solver in &args.solvers {
         let progress = progress_bar(args.max_iter as u64, solver.name());
         let mut method = solver.with_defaults();
-        let done = fit(&problem, derivs.clone(), method.as_mut(), theta0.clone(), &control, &mut |r| {
-            progress.set_position(r.iter as u64);
-            progress.set_message(format!("loss {:.3e}", r.loss));
-        })?;
+        let mut error = error.clone();
+        let done = fit(
+            source,
+            derivs.clone(),
+            method.as_mut(),
+            theta0.clone(),
+            &control,
+            error.as_mut(),
+            &mut |r, _| {
+                progress.set_position(r.iter as u64);
+                progress.set_message(format!("loss {:.3e}", r.loss));
+            },
+        )?;
         progress.finish_and_clear();
         let end = &done.endpoint;
         runs.push(json!({
@@ -43,6 +54,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "loss": end.loss,
             "grad_norm": end.grad_norm,
             "category": Category::of(end, args.stationary_tol).name(),
+            "rel_l2": done.rel_l2,
             "classification": end.curvature.classification.name(),
             "inertia": end.curvature.inertia.as_array(),
             "min_eig": end.curvature.min_eig,
@@ -55,10 +67,10 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         }));
     }
     Ok(json!({
-        "problem": problem.kind.name(),
-        "arch": problem.arch.to_string(),
-        "act": problem.act.name(),
-        "points": problem.data.n_points,
+        "problem": def.name(),
+        "arch": problem.arch().to_string(),
+        "act": problem.act().name(),
+        "points": def.points(),
         "params": problem.param_count(),
         "seed": args.seed,
         "stationary_tol": args.stationary_tol,

@@ -10,13 +10,13 @@ use crate::io::{OutputFiles, read_finite_npy_vector};
 /// Computes what `args` asks for, writes the requested files (all or none), and
 /// returns the summary: problem, `params` (n), `points`, `loss`, `grad_norm`.
 pub fn run(args: &DerivsArgs) -> Result<Value> {
-    let problem = args.problem.load()?;
+    let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
-    let what = format!("the parameter count of --arch {}", problem.arch);
+    let what = format!("the parameter count of --arch {}", problem.arch());
     let theta = read_finite_npy_vector(&args.params, n, &what)?;
     let direction = args.hvp.as_deref().map(|p| read_finite_npy_vector(p, n, &what)).transpose()?;
 
-    let mut derivs = Derivatives::new(&problem)?;
+    let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let loss = derivs.gradient(&theta, &mut grad)?;
     let mut out = OutputFiles::new();
@@ -35,10 +35,10 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
     }
     out.commit()?;
     Ok(json!({
-        "problem": problem.kind.name(),
-        "arch": problem.arch.to_string(),
-        "act": problem.act.name(),
-        "points": problem.data.n_points,
+        "problem": def.name(),
+        "arch": problem.arch().to_string(),
+        "act": problem.act().name(),
+        "points": def.points(),
         "params": n,
         "loss": loss,
         "grad_norm": grad.iter().map(|g| g * g).sum::<f64>().sqrt(),

@@ -18,14 +18,14 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         return Err(CliError::Invalid(format!("--gtol must be a non-negative number, got {}", args.gtol)));
     }
     let mut method = method(args)?;
-    let problem = args.problem.load()?;
+    let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
+    let arch = problem.arch();
     let theta0 = match &args.params {
-        Some(path) => {
-            read_finite_npy_vector(path, n, &format!("the parameter count of --arch {}", problem.arch))?
-        }
-        None => glorot_normal(&problem.arch, args.seed),
+        Some(path) => read_finite_npy_vector(path, n, &format!("the parameter count of --arch {arch}"))?,
+        None => glorot_normal(arch, args.seed),
     };
+    let mut error = def.solution_error(arch, problem.act())?;
     let control = Control {
         max_iter: args.max_iter,
         gtol: args.gtol,
@@ -34,13 +34,23 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     };
     let progress = progress_bar(control.max_iter as u64, method.name());
     let mut records = String::new();
-    let done =
-        fit(&problem, Derivatives::new(&problem)?, method.as_mut(), theta0, &control, &mut |record| {
-            records.push_str(&serde_json::to_string(record).expect("records serialize"));
+    let source = problem.source();
+    let done = fit(
+        source,
+        Derivatives::new(source)?,
+        method.as_mut(),
+        theta0,
+        &control,
+        error.as_mut(),
+        &mut |record, rel_l2| {
+            let mut line = serde_json::to_value(record).expect("records serialize");
+            line["rel_l2"] = json!(rel_l2);
+            records.push_str(&line.to_string());
             records.push('\n');
             progress.set_position(record.iter as u64);
             progress.set_message(format!("loss {:.3e}  |g| {:.3e}", record.loss, record.grad_norm));
-        })?;
+        },
+    )?;
     progress.finish_and_clear();
     let (outcome, end) = (&done.outcome, &done.endpoint);
 
@@ -63,11 +73,12 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "min_eig": end.curvature.min_eig,
         "max_eig": end.curvature.max_eig,
         "analysis": end.analysis,
+        "rel_l2": done.rel_l2,
         "params": n,
-        "problem": problem.kind.name(),
-        "arch": problem.arch.to_string(),
-        "act": problem.act.name(),
-        "points": problem.data.n_points,
+        "problem": def.name(),
+        "arch": arch.to_string(),
+        "act": problem.act().name(),
+        "points": def.points(),
         "evals": outcome.evals,
     });
     if args.params.is_none() {

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod compare;
 pub mod derivs;
 pub mod fit;
+pub mod problem;
 pub mod sweep;
 
 use std::io::IsTerminal;

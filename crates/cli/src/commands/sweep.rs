@@ -5,11 +5,12 @@ use saddle_solvers::{Control, SolverKind};
 use serde_json::{Value, json};
 
 use crate::args::SweepArgs;
+use crate::args::definition;
 use crate::commands::progress_bar;
 use crate::error::{CliError, Result};
 use crate::experiments::Category;
 use crate::experiments::sweep::{self, Plan};
-use crate::io::{OutputFiles, read_data_csv};
+use crate::io::OutputFiles;
 
 /// Runs the shard of the plan, writes the JSON lines, and returns the counts.
 pub fn run(args: &SweepArgs) -> Result<Value> {
@@ -17,7 +18,7 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         return Err(CliError::Invalid(format!("--gtol must be a non-negative number, got {}", args.gtol)));
     }
     let plan = Plan {
-        problem: args.problem,
+        problem: definition(&args.problem, args.data.as_deref())?,
         archs: args.arch.clone(),
         act: args.act,
         solvers: args.solvers.clone().unwrap_or_else(|| SolverKind::ALL.to_vec()),
@@ -26,10 +27,9 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         stationary_tol: args.stationary_tol,
     };
     sweep::check(&plan)?;
-    let data = read_data_csv(&args.data)?;
     let total = plan.runs().iter().filter(|r| args.shard.contains(r.run)).count();
     let progress = progress_bar(total as u64, "sweep");
-    let results = sweep::run(&plan, &data, args.shard, &|| progress.inc(1))?;
+    let results = sweep::run(&plan, args.shard, &|| progress.inc(1))?;
     progress.finish_and_clear();
 
     let mut out = OutputFiles::new();

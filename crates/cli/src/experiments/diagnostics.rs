@@ -9,6 +9,8 @@ use saddle_solvers::analysis::{
 use saddle_solvers::{dot, norm};
 use serde::Serialize;
 
+use saddle_ad::ParamBlock;
+
 use crate::derivatives::{Derivatives, compile};
 use crate::error::Result;
 use crate::problem::LossSource;
@@ -91,16 +93,7 @@ pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]
         (curvature_by_factorization(h.as_ref(), LANCZOS_STEPS), Method::LbltLanczos, None)
     };
 
-    let mut program = compile(source, &|g, lg| {
-        g.clear_outputs();
-        g.set_output("features", lg.features);
-        g.set_output("residual", lg.residual);
-        Ok(())
-    })?;
-    program.set_input("theta", theta)?;
-    program.run();
-    let features = program.output("features")?.to_vec();
-    let residual = program.output("residual")?.to_vec();
+    let (features, residual) = features_and_residual(source, theta)?;
     let target = source.target();
     let fitted: Vec<f64> = residual.iter().zip(target).map(|(r, t)| r + t).collect();
     let target_norm = norm(target);
@@ -130,6 +123,44 @@ pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]
             .collect(),
         features,
     })
+}
+
+/// The features (row-major N × K) and the residual at θ. Features a problem does not build
+/// itself are the columns of ∂r/∂c, c the output weights, by forward mode along each
+/// output weight (the Jacobian's block, its basis the identity).
+fn features_and_residual(source: &dyn LossSource, theta: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    let weights = source.output_weights();
+    let k = weights.len();
+    let mut program = compile(source, &|g, lg| {
+        let features = match lg.features {
+            Some(f) => f,
+            None => {
+                let block = ParamBlock { offset: weights.start, rows: k, cols: 1 };
+                saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, k)?
+            }
+        };
+        g.clear_outputs();
+        g.set_output("features", features);
+        g.set_output("residual", lg.residual);
+        Ok(())
+    })?;
+    if program.has_input("basis") {
+        let identity: Vec<f64> = (0..k * k).map(|i| if i % (k + 1) == 0 { 1.0 } else { 0.0 }).collect();
+        program.set_input("basis", &identity)?;
+    }
+    program.set_input("theta", theta)?;
+    program.run();
+    let residual = program.output("residual")?.to_vec();
+    let features = program.output("features")?;
+    let shape = program.output_shape("features")?;
+    let features = if shape.batch > 1 {
+        // K columns one after the other: to row-major N × K.
+        let n = residual.len();
+        (0..n * k).map(|i| features[(i % k) * n + i / k]).collect()
+    } else {
+        features.to_vec()
+    };
+    Ok((features, residual))
 }
 
 /// `v` minus its mean.

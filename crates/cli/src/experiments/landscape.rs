@@ -54,10 +54,10 @@ impl LossSource for TanhUnit {
         let residual = g.sub(output, y)?;
         let loss = half_sum_of_squares(&mut g, residual)?;
         g.set_output("loss", loss);
-        Ok(LossGraph { graph: g, theta, loss, residual, output, hidden: vec![feature], features: feature })
+        Ok(LossGraph { graph: g, theta, loss, residual, features: Some(feature) })
     }
 
-    fn data_inputs(&self) -> Vec<(&'static str, &[f64])> {
+    fn data_inputs(&self) -> Vec<(&str, &[f64])> {
         vec![("x", &self.data.inputs), ("y", &self.data.targets)]
     }
 
@@ -137,7 +137,8 @@ pub fn landings(unit: &TanhUnit, grid: &Grid, solver: SolverKind, control: &Cont
         .par_iter()
         .map(|start| {
             let mut method = solver.with_defaults();
-            let done = fit(unit, derivs.clone(), method.as_mut(), start.to_vec(), control, &mut |_| {})?;
+            let done =
+                fit(unit, derivs.clone(), method.as_mut(), start.to_vec(), control, None, &mut |_, _| {})?;
             let x = &done.outcome.last.x;
             Ok(Landing { theta: [x[0], x[1]], grad_norm: done.endpoint.grad_norm })
         })

@@ -8,13 +8,14 @@ pub mod sweep;
 
 use std::f64::consts::PI;
 
-use saddle_solvers::{Control, Method, Outcome, Record, minimize};
+use saddle_solvers::{Control, Method, Outcome, Record, minimize_observing_iterates};
 
 use crate::derivatives::Derivatives;
 use crate::error::Result;
 use crate::io::Dataset;
 use crate::objective::NetworkObjective;
 use crate::problem::LossSource;
+use crate::problem_file::SolutionError;
 pub use diagnostics::{Endpoint, endpoint};
 
 /// The regression data of the study (and of `examples/sine.csv`): `points` values of x
@@ -45,26 +46,36 @@ pub struct Fit {
     pub records: Vec<Record>,
     /// The diagnostics of the last iterate.
     pub endpoint: Endpoint,
+    /// ‖u − u*‖₂ / ‖u*‖₂ at the last iterate, when the problem has an exact solution.
+    pub rel_l2: Option<f64>,
 }
 
 /// Minimizes `source`'s loss from θ₀ with `method` (with compiled `derivs` of `source`),
-/// calling `on_record` after every iteration, and diagnoses the last iterate.
+/// calling `on_record` after every iteration with the record and, when `error` is given,
+/// the iterate's error against the exact solution; then diagnoses the last iterate.
 pub fn fit(
     source: &dyn LossSource,
     derivs: Derivatives,
     method: &mut dyn Method,
     theta0: Vec<f64>,
     control: &Control,
-    on_record: &mut dyn FnMut(&Record),
+    mut error: Option<&mut SolutionError>,
+    on_record: &mut dyn FnMut(&Record, Option<f64>),
 ) -> Result<Fit> {
     let mut objective = NetworkObjective::new(derivs);
     let mut records = Vec::new();
-    let outcome = minimize(method, &mut objective, theta0, control, &mut |record| {
-        on_record(record);
+    let mut failure = None;
+    let outcome = minimize_observing_iterates(method, &mut objective, theta0, control, &mut |record, x| {
+        let rel_l2 = error.as_deref_mut().and_then(|e| e.rel_l2(x).map_err(|e| failure = Some(e)).ok());
+        on_record(record, rel_l2);
         records.push(record.clone());
     });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let rel_l2 = error.map(|e| e.rel_l2(&outcome.last.x)).transpose()?;
     let endpoint = endpoint(source, objective.derivatives(), &outcome.last.x)?;
-    Ok(Fit { outcome, records, endpoint })
+    Ok(Fit { outcome, records, endpoint, rel_l2 })
 }
 
 /// A run fitted the target when ‖r‖ ≤ this·‖target‖ (its loss is within 1e-6 of the

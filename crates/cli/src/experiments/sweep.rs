@@ -14,14 +14,13 @@ use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::experiments::{Category, fit};
 use crate::init::glorot_normal;
-use crate::io::Dataset;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::ProblemDef;
 
-/// What a sweep runs: every architecture × solver × seed on one data set.
+/// What a sweep runs: every architecture × solver × seed on one problem.
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// The objective.
-    pub problem: ProblemKind,
+    /// The objective and its points.
+    pub problem: ProblemDef,
     /// The architectures, in order.
     pub archs: Vec<Arch>,
     /// The hidden-layer activation.
@@ -111,8 +110,8 @@ impl fmt::Display for Shard {
 pub struct RunResult {
     /// Position in the plan.
     pub run: usize,
-    /// `regression` or `pinn`.
-    pub problem: &'static str,
+    /// `regression`, `pinn` or the problem file.
+    pub problem: String,
     /// The architecture, e.g. `1,10,1`.
     pub arch: String,
     /// The activation.
@@ -153,41 +152,50 @@ pub struct RunResult {
     pub max_centered_target_cosine: f64,
     /// How many features are constant over the points (saturated units).
     pub constant_features: usize,
+    /// ‖u − u*‖₂ / ‖u*‖₂ at the end; null without an exact solution.
+    pub rel_l2: Option<f64>,
     /// Evaluation counts.
     pub evals: Evals,
 }
 
-/// Runs the plan's runs that belong to `shard` on `data`, in parallel, and returns their
-/// results in plan order; `progress` is called once per finished run (from any thread).
-pub fn run(
-    plan: &Plan,
-    data: &Dataset,
-    shard: Shard,
-    progress: &(dyn Fn() + Sync),
-) -> Result<Vec<RunResult>> {
+/// Runs the plan's runs that belong to `shard`, in parallel, and returns their results in
+/// plan order; `progress` is called once per finished run (from any thread).
+pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Vec<RunResult>> {
     let runs: Vec<RunSpec> = plan.runs().into_iter().filter(|r| shard.contains(r.run)).collect();
     // Compile each architecture's programs once; every run starts from a copy.
     let compiled = plan
         .archs
         .iter()
         .map(|arch| {
-            let problem = Problem::new(plan.problem, arch.clone(), plan.act, data.clone())?;
-            let derivs = Derivatives::new(&problem)?;
-            Ok((problem, derivs))
+            let problem = plan.problem.with_network(arch.clone(), plan.act)?;
+            let derivs = Derivatives::new(problem.source())?;
+            let error = plan.problem.solution_error(arch, plan.act)?;
+            Ok((problem, derivs, error))
         })
         .collect::<Result<Vec<_>>>()?;
     runs.par_iter()
         .map(|spec| {
-            let (problem, derivs) =
+            let (problem, derivs, error) =
                 &compiled[plan.archs.iter().position(|a| *a == spec.arch).expect("the run's architecture")];
             let mut method = spec.solver.with_defaults();
             let theta0 = glorot_normal(&spec.arch, spec.seed);
-            let done = fit(problem, derivs.clone(), method.as_mut(), theta0, &plan.control, &mut |_| {})?;
+            let mut error = error.clone();
+            let source = problem.source();
+            let done = fit(
+                source,
+                derivs.clone(),
+                method.as_mut(),
+                theta0,
+                &plan.control,
+                error.as_mut(),
+                &mut |_, _| {},
+            )?;
             let end = &done.endpoint;
             progress();
             Ok(RunResult {
                 run: spec.run,
                 problem: plan.problem.name(),
+                rel_l2: done.rel_l2,
                 arch: spec.arch.to_string(),
                 act: plan.act.name(),
                 solver: spec.solver.name(),

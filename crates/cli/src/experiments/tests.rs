@@ -7,7 +7,7 @@ use super::landscape::{Grid, TanhUnit, basins, landings, stationary_points};
 use super::sweep::{self, Plan, Shard};
 use super::*;
 use crate::linear_basis::LegendreBasis;
-use crate::problem::{Problem, ProblemKind};
+use crate::problem::{Problem, ProblemDef, ProblemKind};
 
 /// x evenly on [−1, 1] (symmetric), target y = cos(πx) (even).
 fn even_target(points: usize) -> Dataset {
@@ -84,7 +84,8 @@ fn newton_on_a_linear_basis_takes_one_step_to_the_minimum() {
         let derivs = Derivatives::new(&basis).unwrap();
         let mut newton = SolverKind::Newton.with_defaults();
         let done =
-            fit(&basis, derivs, newton.as_mut(), vec![0.0; degree + 1], &control, &mut |_| {}).unwrap();
+            fit(&basis, derivs, newton.as_mut(), vec![0.0; degree + 1], &control, None, &mut |_, _| {})
+                .unwrap();
         assert_eq!(done.outcome.iterations, 1);
         assert_eq!(done.endpoint.curvature.classification, Classification::Minimum);
         assert_eq!(
@@ -98,7 +99,7 @@ fn newton_on_a_linear_basis_takes_one_step_to_the_minimum() {
 
 fn small_plan(solvers: Vec<SolverKind>) -> Plan {
     Plan {
-        problem: ProblemKind::Regression,
+        problem: ProblemDef::Builtin { kind: ProblemKind::Regression, data: sine_data(16) },
         archs: vec!["1,3,1".parse().unwrap(), "1,4,1".parse().unwrap()],
         act: Activation::Tanh,
         solvers,
@@ -113,13 +114,12 @@ fn small_plan(solvers: Vec<SolverKind>) -> Plan {
 #[test]
 fn sweeps_do_not_depend_on_shards_or_threads() {
     let plan = small_plan(vec![SolverKind::Newton, SolverKind::Bfgs]);
-    let data = sine_data(16);
     let line = |r: &sweep::RunResult| serde_json::to_string(r).unwrap();
     let whole: Vec<String> = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap()
-        .install(|| sweep::run(&plan, &data, Shard::ALL, &|| {}))
+        .install(|| sweep::run(&plan, Shard::ALL, &|| {}))
         .unwrap()
         .iter()
         .map(line)
@@ -129,7 +129,7 @@ fn sweeps_do_not_depend_on_shards_or_threads() {
     for index in 1..=3 {
         let shard = Shard { index, count: 3 };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(index).build().unwrap();
-        let results = pool.install(|| sweep::run(&plan, &data, shard, &|| {})).unwrap();
+        let results = pool.install(|| sweep::run(&plan, shard, &|| {})).unwrap();
         assert_eq!(results.len(), 4);
         parts.extend(results.iter().map(|r| (r.run, line(r))));
     }

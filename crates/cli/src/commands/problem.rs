@@ -1,0 +1,50 @@
+//! `saddle problem`: what a problem file says — its inputs, each term's points and, with an
+//! exact solution, each term's residual there (derivatives by the same transforms as the
+//! network's), so a wrong sign or factor shows at once.
+
+use serde_json::{Value, json};
+
+use crate::args::ProblemFileArgs;
+use crate::error::Result;
+use crate::problem_file::{ProblemFile, exact_residuals};
+
+/// Loads the file and returns its summary.
+pub fn run(args: &ProblemFileArgs) -> Result<Value> {
+    let file = ProblemFile::load(&args.file)?;
+    let residuals = exact_residuals(&file)?;
+    let terms: Vec<Value> = file
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(k, term)| {
+            let mut summary = json!({ "name": term.name, "points": term.count, "weight": term.weight });
+            if let Some(residuals) = &residuals {
+                let r = &residuals[k];
+                summary["at_exact"] = json!({
+                    "max_abs": max_abs(&r.at_exact),
+                    "rms": rms(&r.at_exact),
+                    "scale": max_abs(&r.at_zero),
+                });
+            }
+            summary
+        })
+        .collect();
+    Ok(json!({
+        "file": file.path.display().to_string(),
+        "inputs": file.inputs,
+        "points": file.residual_count(),
+        "test_points": file.test_points.len() / file.dim(),
+        "exact": file.exact.is_some(),
+        "terms": terms,
+    }))
+}
+
+/// max |vᵢ| (0 for an empty v; NaN if any is NaN).
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0f64, |m, x| if x.is_nan() || m.is_nan() { f64::NAN } else { m.max(x.abs()) })
+}
+
+/// √(Σ vᵢ² / len).
+fn rms(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt()
+}

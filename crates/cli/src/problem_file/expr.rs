@@ -1,0 +1,330 @@
+//! The expression language of problem files: a lexer and a Pratt parser into a small
+//! tree whose nodes carry their columns, so every error can point at one.
+//!
+//! Grammar, loosest first: `+ -`, then `* /`, then prefix `- +`, then `^` (right
+//! associative, tighter than prefix minus: `-x^2` is −(x²)), then calls `f(a, b)` (a
+//! call may itself be called: `d(u, x)(0, t)`). Atoms are numbers and names.
+
+use std::fmt;
+
+/// A parsed expression. Columns are 1-based character positions in the source text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A number literal.
+    Num(f64),
+    /// A name: `pi`, a constant, an input, a data variable, `u`, `u_xy`, `N`, `d`, a function.
+    Name {
+        /// The name.
+        name: String,
+        /// Where it starts.
+        col: usize,
+    },
+    /// −a.
+    Neg(Box<Expr>),
+    /// a ∘ b.
+    Binary {
+        /// The operator.
+        op: BinOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+        /// The operator's column.
+        col: usize,
+    },
+    /// `callee(args...)`.
+    Call {
+        /// What is called: a name, or another call (`d(u, x)(0, t)`).
+        callee: Box<Expr>,
+        /// The arguments.
+        args: Vec<Expr>,
+        /// The column of the opening parenthesis.
+        col: usize,
+    },
+}
+
+/// A binary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `^`
+    Pow,
+}
+
+/// A parse error at a column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParseError {
+    /// 1-based column of the fault.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: {}", self.col, self.message)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Num(f64),
+    Name(String),
+    Op(char),
+    End,
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Token::Num(v) => write!(f, "number {v}"),
+            Token::Name(n) => write!(f, "'{n}'"),
+            Token::Op(c) => write!(f, "'{c}'"),
+            Token::End => f.write_str("the end of the expression"),
+        }
+    }
+}
+
+/// Splits `src` into tokens with their columns.
+fn lex(src: &str) -> Result<Vec<(Token, usize)>, ParseError> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let col = i + 1;
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                i += 1;
+            }
+            if i < chars.len() && (chars[i] == 'e' || chars[i] == 'E') {
+                let sign = usize::from(matches!(chars.get(i + 1), Some('+' | '-')));
+                if chars.get(i + 1 + sign).is_some_and(|d| d.is_ascii_digit()) {
+                    i += 1 + sign;
+                    while i < chars.len() && chars[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            let text: String = chars[start..i].iter().collect();
+            let value = text
+                .parse::<f64>()
+                .map_err(|_| ParseError { col, message: format!("'{text}' is not a number") })?;
+            tokens.push((Token::Num(value), col));
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            tokens.push((Token::Name(chars[start..i].iter().collect()), col));
+        } else if "+-*/^(),".contains(c) {
+            tokens.push((Token::Op(c), col));
+            i += 1;
+        } else {
+            return Err(ParseError { col, message: format!("unexpected character '{c}'") });
+        }
+    }
+    tokens.push((Token::End, chars.len() + 1));
+    Ok(tokens)
+}
+
+/// Parses one expression; the whole text must be consumed.
+pub fn parse(src: &str) -> Result<Expr, ParseError> {
+    let mut parser = Parser { tokens: lex(src)?, pos: 0 };
+    if parser.peek().0 == Token::End {
+        return Err(ParseError { col: 1, message: "the expression is empty".into() });
+    }
+    let expr = parser.expr(0)?;
+    match parser.peek() {
+        (Token::End, _) => Ok(expr),
+        (token, col) => {
+            Err(ParseError { col, message: format!("unexpected {token} (expected an operator)") })
+        }
+    }
+}
+
+struct Parser {
+    tokens: Vec<(Token, usize)>,
+    pos: usize,
+}
+
+/// Binding power of prefix minus: looser than `^`, tighter than `*`.
+const PREFIX: u8 = 5;
+/// Binding power of a call's parenthesis.
+const CALL: u8 = 9;
+
+/// Left and right binding powers of an infix operator.
+fn infix(c: char) -> Option<(BinOp, u8, u8)> {
+    match c {
+        '+' => Some((BinOp::Add, 1, 2)),
+        '-' => Some((BinOp::Sub, 1, 2)),
+        '*' => Some((BinOp::Mul, 3, 4)),
+        '/' => Some((BinOp::Div, 3, 4)),
+        '^' => Some((BinOp::Pow, 7, 6)),
+        _ => None,
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> (Token, usize) {
+        self.tokens[self.pos].clone()
+    }
+
+    fn next(&mut self) -> (Token, usize) {
+        let t = self.peek();
+        self.pos = (self.pos + 1).min(self.tokens.len() - 1);
+        t
+    }
+
+    fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
+        let mut lhs = match self.next() {
+            (Token::Num(v), _) => Expr::Num(v),
+            (Token::Name(name), col) => Expr::Name { name, col },
+            (Token::Op('('), _) => {
+                let inner = self.expr(0)?;
+                self.expect(')', "to close the parenthesis")?;
+                inner
+            }
+            (Token::Op('-'), _) => Expr::Neg(Box::new(self.expr(PREFIX)?)),
+            (Token::Op('+'), _) => self.expr(PREFIX)?,
+            (token, col) => {
+                return Err(ParseError { col, message: format!("unexpected {token} (expected a value)") });
+            }
+        };
+        loop {
+            let (token, col) = self.peek();
+            match token {
+                Token::Op('(') if CALL >= min_bp => {
+                    self.next();
+                    let args = self.arguments()?;
+                    lhs = Expr::Call { callee: Box::new(lhs), args, col };
+                }
+                Token::Op(c) => match infix(c) {
+                    Some((op, l_bp, r_bp)) if l_bp >= min_bp => {
+                        self.next();
+                        let rhs = self.expr(r_bp)?;
+                        lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), col };
+                    }
+                    _ => return Ok(lhs),
+                },
+                _ => return Ok(lhs),
+            }
+        }
+    }
+
+    /// The comma-separated arguments after an opening parenthesis, and the closing one.
+    fn arguments(&mut self) -> Result<Vec<Expr>, ParseError> {
+        let mut args = Vec::new();
+        if self.peek().0 == Token::Op(')') {
+            self.next();
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr(0)?);
+            match self.next() {
+                (Token::Op(','), _) => {}
+                (Token::Op(')'), _) => return Ok(args),
+                (token, col) => {
+                    return Err(ParseError {
+                        col,
+                        message: format!("unexpected {token} (expected ',' or ')')"),
+                    });
+                }
+            }
+        }
+    }
+
+    fn expect(&mut self, c: char, why: &str) -> Result<(), ParseError> {
+        match self.next() {
+            (Token::Op(found), _) if found == c => Ok(()),
+            (token, col) => Err(ParseError { col, message: format!("expected '{c}' {why}, found {token}") }),
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    /// Fully parenthesized, so tests can read the structure.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Num(v) => write!(f, "{v}"),
+            Expr::Name { name, .. } => f.write_str(name),
+            Expr::Neg(a) => write!(f, "(-{a})"),
+            Expr::Binary { op, lhs, rhs, .. } => {
+                let c = match op {
+                    BinOp::Add => '+',
+                    BinOp::Sub => '-',
+                    BinOp::Mul => '*',
+                    BinOp::Div => '/',
+                    BinOp::Pow => '^',
+                };
+                write!(f, "({lhs} {c} {rhs})")
+            }
+            Expr::Call { callee, args, .. } => {
+                let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+                write!(f, "{callee}({})", args.join(", "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    fn tree(src: &str) -> String {
+        parse(src).unwrap().to_string()
+    }
+
+    #[test]
+    fn precedence_follows_the_contract() {
+        assert_eq!(tree("-x^2"), "(-(x ^ 2))");
+        assert_eq!(tree("2^3^2"), "(2 ^ (3 ^ 2))");
+        assert_eq!(tree("a - b - c"), "((a - b) - c)");
+        assert_eq!(tree("a + b*c/d"), "(a + ((b * c) / d))");
+        assert_eq!(tree("-a*b"), "((-a) * b)");
+        assert_eq!(tree("x^-2"), "(x ^ (-2))");
+        assert_eq!(tree("(a + b)^2"), "((a + b) ^ 2)");
+        assert_eq!(tree("2*pi^2*sin(pi*x)"), "((2 * (pi ^ 2)) * sin((pi * x)))");
+    }
+
+    #[test]
+    fn calls_nest_and_chain() {
+        assert_eq!(tree("d(u, x, y)"), "d(u, x, y)");
+        assert_eq!(tree("d(u, x)(0, t) - u_x(2*pi, t)"), "(d(u, x)(0, t) - u_x((2 * pi), t))");
+        assert_eq!(tree("u(0, t)^2"), "(u(0, t) ^ 2)");
+    }
+
+    #[test]
+    fn numbers_in_every_form() {
+        assert_eq!(tree("1.5e-3 + .25 + 2E2 + 7"), "(((0.0015 + 0.25) + 200) + 7)");
+    }
+
+    #[test]
+    fn errors_point_at_the_column() {
+        let cases = [
+            ("x + ", 5, "unexpected the end of the expression (expected a value)"),
+            ("x $ y", 3, "unexpected character '$'"),
+            ("sin(x", 6, "unexpected the end of the expression (expected ',' or ')')"),
+            ("(x + y", 7, "expected ')' to close the parenthesis"),
+            ("x y", 3, "unexpected 'y' (expected an operator)"),
+            ("1.2.3", 1, "'1.2.3' is not a number"),
+            ("", 1, "the expression is empty"),
+            ("x * * y", 5, "unexpected '*' (expected a value)"),
+        ];
+        for (src, col, message) in cases {
+            let e = parse(src).unwrap_err();
+            assert_eq!(e.col, col, "{src}: {e}");
+            assert!(e.message.starts_with(message), "{src}: {e}");
+        }
+    }
+}
