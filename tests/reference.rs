@@ -1,6 +1,8 @@
-//! `saddle derivs` end to end against the fixtures of the independent JAX implementation
-//! (`reference/jax_reference.py`, fixtures in `tests/fixtures/reference/`): loss, gradient,
-//! Hessian and Hessian-vector product of every case, to a norm-wise relative error of 1e-10.
+//! `saddle derivs` end to end against the fixtures of the independent JAX implementations of
+//! the contract: the built-in problems (`reference/jax_reference.py`, fixtures in
+//! `tests/fixtures/reference/`) and problem files (`reference/problem_reference.py`, fixtures
+//! in `tests/fixtures/problems/`): loss, gradient, Hessian and Hessian-vector product of every
+//! case, to a norm-wise relative error of 1e-10.
 
 mod support;
 
@@ -13,22 +15,23 @@ use support::{files_in, read_square, read_vector, rel_err, run};
 /// The largest norm-wise relative error allowed: max|a − b| / max|b|.
 const TOL: f64 = 1e-10;
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("reference")
+fn fixtures(set: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(set)
 }
 
 /// One entry of `cases.json`.
 struct Case {
     name: String,
-    problem: String,
+    /// The built-in problem, or `None` for a case's `problem.toml`.
+    problem: Option<String>,
     arch: String,
     act: String,
     params: u64,
     loss: f64,
 }
 
-fn cases() -> Vec<Case> {
-    let path = fixtures().join("cases.json");
+fn cases(set: &str) -> Vec<Case> {
+    let path = fixtures(set).join("cases.json");
     let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let list: serde_json::Value = serde_json::from_str(&text).expect("cases.json is JSON");
     let str_field =
@@ -38,7 +41,7 @@ fn cases() -> Vec<Case> {
         .iter()
         .map(|c| Case {
             name: str_field(c, "name"),
-            problem: str_field(c, "problem"),
+            problem: c["problem"].as_str().map(str::to_string),
             arch: str_field(c, "arch"),
             act: str_field(c, "act"),
             params: c["params"].as_u64().expect("params"),
@@ -64,13 +67,13 @@ impl Errors {
     }
 }
 
-fn check_case(case: &Case) -> Errors {
-    let dir = fixtures().join(&case.name);
+fn check_case(set: &str, case: &Case) -> Errors {
+    let dir = fixtures(set).join(&case.name);
     // expected.json agrees with cases.json.
     let expected: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("expected.json")).expect("expected.json"))
             .expect("expected.json is JSON");
-    assert_eq!(expected["problem"], case.problem.as_str(), "{}: problem", case.name);
+    assert_eq!(expected["problem"].as_str(), case.problem.as_deref(), "{}: problem", case.name);
     assert_eq!(expected["arch"], case.arch.as_str(), "{}: arch", case.name);
     assert_eq!(expected["act"], case.act.as_str(), "{}: act", case.name);
     assert_eq!(expected["params"], case.params, "{}: params", case.name);
@@ -79,16 +82,18 @@ fn check_case(case: &Case) -> Errors {
     let out = tempfile::tempdir().expect("temp dir");
     let (g, h, hv) = (out.path().join("g.npy"), out.path().join("h.npy"), out.path().join("hv.npy"));
     let (data, params, v) = (dir.join("data.csv"), dir.join("params.npy"), dir.join("v.npy"));
-    let args: Vec<&OsStr> = vec![
-        "derivs".as_ref(),
-        "--problem".as_ref(),
-        case.problem.as_ref(),
+    let file = dir.join("problem.toml");
+    let problem: Vec<&OsStr> = match &case.problem {
+        Some(kind) => vec!["--problem".as_ref(), kind.as_ref(), "--data".as_ref(), data.as_os_str()],
+        None => vec!["--problem".as_ref(), file.as_os_str()],
+    };
+    let mut args: Vec<&OsStr> = vec!["derivs".as_ref()];
+    args.extend(problem);
+    args.extend::<[&OsStr; 14]>([
         "--arch".as_ref(),
         case.arch.as_ref(),
         "--act".as_ref(),
         case.act.as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
         "--params".as_ref(),
         params.as_os_str(),
         "--grad-out".as_ref(),
@@ -99,7 +104,7 @@ fn check_case(case: &Case) -> Errors {
         v.as_os_str(),
         "--hvp-out".as_ref(),
         hv.as_os_str(),
-    ];
+    ]);
     let result = run(args);
     let summary = result.success_json();
     assert_eq!(
@@ -114,6 +119,14 @@ fn check_case(case: &Case) -> Errors {
         .unwrap_or_else(|| panic!("{}: no loss in {summary:?}", case.name));
     assert_eq!(files_in(out.path()), ["g.npy", "h.npy", "hv.npy"], "{}: output files", case.name);
 
+    if case.problem.is_none() {
+        // The same points per term as the reference generated.
+        let summary = run(["problem".as_ref(), file.as_os_str()]).success_json();
+        for term in summary["terms"].as_array().expect("terms") {
+            let name = term["name"].as_str().expect("a term's name");
+            assert_eq!(term["points"], expected["points"][name], "{}: points of term {name}", case.name);
+        }
+    }
     let n = case.params as usize;
     Errors {
         loss: rel_err(&[loss], &[case.loss]),
@@ -125,14 +138,24 @@ fn check_case(case: &Case) -> Errors {
 
 #[test]
 fn derivs_matches_the_jax_reference() {
-    let cases = cases();
-    assert!(cases.len() >= 10, "expected at least 10 reference cases, found {}", cases.len());
+    matches_the_reference("reference", 10);
+}
+
+#[test]
+fn derivs_of_problem_files_match_the_jax_reference() {
+    matches_the_reference("problems", 8);
+}
+
+/// Every case of the fixture set `set` (at least `min` of them) within [`TOL`].
+fn matches_the_reference(set: &str, min: usize) {
+    let cases = cases(set);
+    assert!(cases.len() >= min, "expected at least {min} {set} cases, found {}", cases.len());
     let mut failures = Vec::new();
     eprintln!("{:<26} {:>10} {:>10} {:>10} {:>10} {:>10}", "case", "loss", "grad", "hessian", "hvp", "worst");
     for case in &cases {
         // A failing case (the binary erring, a missing file) is reported, not fatal, so the
         // table covers every case.
-        let e = match std::panic::catch_unwind(|| check_case(case)) {
+        let e = match std::panic::catch_unwind(|| check_case(set, case)) {
             Ok(e) => e,
             Err(panic) => {
                 let msg = panic
