@@ -48,7 +48,8 @@ fn number(summary: &Map<String, Value>, key: &str) -> f64 {
     summary[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {}", summary[key]))
 }
 
-/// The classification DESIGN.md implies for an inertia [negative, zero, positive].
+/// The classification the contract (docs/CONTRACT.md) implies for an inertia
+/// [negative, zero, positive].
 fn classification_of(inertia: &[u64]) -> &'static str {
     match (inertia[0], inertia[1], inertia[2]) {
         (0, 0, p) if p > 0 => "minimum",

@@ -1,4 +1,4 @@
-//! The problems of DESIGN.md (network regression and the 1-D Poisson PINN) as loss
+//! The problems of docs/CONTRACT.md (network regression and the 1-D Poisson PINN) as loss
 //! graphs over the flat parameter vector θ.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Builders for the networks and losses of DESIGN.md: the MLP over the flat parameter
+//! Builders for the networks and losses of docs/CONTRACT.md: the MLP over the flat parameter
 //! vector θ, the regression loss, and the pieces of the 1-D Poisson PINN loss.
 
 use std::fmt;
@@ -162,8 +162,8 @@ pub struct Network {
     pub hidden: Vec<NodeId>,
 }
 
-/// The MLP of DESIGN.md: H₀ = X; H_l = σ(H_{l−1} W_l + 1 b_lᵀ) on hidden layers; a
-/// linear output layer. `theta` is the n × 1 parameter vector, `x` is N × d_in.
+/// The MLP of the contract (docs/CONTRACT.md): H₀ = X; H_l = σ(H_{l−1} W_l + 1 b_lᵀ) on
+/// hidden layers; a linear output layer. `theta` is the n × 1 parameter vector, `x` is N × d_in.
 pub fn mlp(
     g: &mut Graph,
     arch: &Arch,
