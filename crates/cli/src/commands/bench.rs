@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::args::BenchArgs;
+use crate::commands::dense_hessian_len;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::init::glorot_normal;
@@ -46,6 +47,8 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         )));
     }
     let m = &args.model;
+    m.arch.check_points(args.points).map_err(CliError::Invalid)?;
+    let hessian_len = dense_hessian_len(m.arch.param_count(), "bench (it times the full Hessian)")?;
     let data = bench_data(args.points, m.arch.input_dim());
     let problem = Problem::new(m.problem, m.arch.clone(), m.act, data)?;
     let n = problem.param_count();
@@ -58,7 +61,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let mut derivs = Derivatives::new(&problem)?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
-    let mut hessian = vec![0.0; n * n];
+    let mut hessian = vec![0.0; hessian_len];
     let budget = args.budget;
     let loss_s = median_seconds(budget, |k| derivs.loss(&thetas[k % 2]).map(drop))?;
     let grad_s = median_seconds(budget, |k| derivs.gradient(&thetas[k % 2], &mut grad).map(drop))?;
