@@ -226,6 +226,9 @@ fn newton_solves_a_linear_model_in_one_iteration() {
         .collect();
     write_csv(&data, "x1,x2,x3,y", &rows);
     let params = dir.path().join("theta.npy");
+    let zero_path = dir.path().join("zero.npy");
+    support::write_vector(&zero_path, &[0.0; 4]);
+    let zero = zero_path.to_str().unwrap();
     let summary =
         fit(&data, "regression", "3,1", &["--solver", "newton", "--params-out", params.to_str().unwrap()])
             .success_json();
@@ -246,6 +249,19 @@ fn newton_solves_a_linear_model_in_one_iteration() {
     }
     // The Hessian XᵀX of a full-rank linear model is positive definite: a minimum.
     assert_eq!(summary["classification"], "minimum");
+    // Stationary, not fitted (the noise leaves ‖r‖ far above 1e-3·‖y‖): a poor minimum.
+    assert_eq!(summary["category"], "minimum");
+    assert_eq!(summary["stationary_tol"], 1e-6);
+
+    // The start (θ = 0, ‖∇L‖ = ‖Xᵀy‖ ≫ 1e-6) has the same positive definite Hessian but is
+    // not stationary; with a tolerance above its gradient it counts as a minimum again.
+    let start = fit(&data, "regression", "3,1", &["--solver", "newton", "--max-iter", "0", "--params", zero])
+        .success_json();
+    assert_eq!((&start["classification"], &start["category"]), (&"minimum".into(), &"not_converged".into()));
+    assert!(number(&start, "grad_norm") > 1.0, "{start:?}");
+    let loose = ["--solver", "newton", "--max-iter", "0", "--params", zero, "--stationary-tol", "1e300"];
+    let start = fit(&data, "regression", "3,1", &loose).success_json();
+    assert_eq!(start["category"], "minimum");
 }
 
 #[test]
