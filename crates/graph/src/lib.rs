@@ -19,7 +19,7 @@ mod shape;
 mod simplify;
 
 pub use error::GraphError;
-pub use graph::{Graph, Node, NodeId, Operands};
+pub use graph::{Block, Graph, Node, NodeId, Operands};
 pub use model::{Activation, Arch};
 pub use ops::Op;
 pub use program::{Cost, Program};
