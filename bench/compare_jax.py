@@ -24,7 +24,7 @@ and prints the ratios saddle/JAX per size and operation (above 1: saddle is
 slower), with a description of the machine.  With ``--rounds K`` steps 1 and 2
 alternate K times and each side keeps its fastest median per operation.
 
-The problems follow saddle's DESIGN.md, implemented here from the written
+The problems follow saddle's docs/CONTRACT.md, implemented here from the written
 conventions: flat theta, per layer W (fan_in x fan_out, row-major) then b;
 tanh hidden layers, linear output; regression loss 1/2 sum (u - y)^2; PINN
 u(x) = x(1 - x) N(x), loss 1/2 sum (-u''(x) - f(x))^2 with u'' exact (forward
@@ -101,7 +101,7 @@ def glorot_normal(widths, seed):
 
 
 def make_loss(jax, jnp, problem, widths, X, y):
-    """The loss L(theta) of DESIGN.md as a JAX function of the flat theta."""
+    """The loss L(theta) of docs/CONTRACT.md as a JAX function of the flat theta."""
     X, y = jnp.asarray(X), jnp.asarray(y)
     layers, off = [], 0
     for fan_in, fan_out in zip(widths[:-1], widths[1:]):

@@ -2,7 +2,7 @@
 
 sine.csv:     64 points x in [0, 1], y = sin(2 pi x)            (regression)
 poisson.csv:  32 midpoints of (0, 1), f = pi^2 sin(pi x)          (PINN; exact u = sin(pi x))
-*.npy:        Glorot-normal weights, zero biases, numpy seed 0, DESIGN.md layout.
+*.npy:        Glorot-normal weights, zero biases, numpy seed 0, the layout of docs/CONTRACT.md.
 """
 import numpy as np
 

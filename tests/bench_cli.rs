@@ -1,4 +1,4 @@
-//! `saddle bench` end to end: the JSON object DESIGN.md specifies, with real timings, and
+//! `saddle bench` end to end: the JSON object docs/CONTRACT.md specifies, with real timings, and
 //! one-line errors for bad arguments.
 
 mod support;

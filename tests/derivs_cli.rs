@@ -160,7 +160,7 @@ fn derivs_help_exits_zero_and_documents_every_flag() {
     }
 }
 
-/// The brief asks `saddle --help` to mention `--arch` too (DESIGN.md: all commands share
+/// The brief asks `saddle --help` to mention `--arch` too (docs/CONTRACT.md: all commands share
 /// `--problem --arch --act --data`), not only the subcommand's help.
 #[test]
 fn top_level_help_exits_zero_and_mentions_derivs_and_arch() {

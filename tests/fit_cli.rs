@@ -48,7 +48,8 @@ fn number(summary: &Map<String, Value>, key: &str) -> f64 {
     summary[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {}", summary[key]))
 }
 
-/// The classification DESIGN.md implies for an inertia [negative, zero, positive].
+/// The classification the contract (docs/CONTRACT.md) implies for an inertia
+/// [negative, zero, positive].
 fn classification_of(inertia: &[u64]) -> &'static str {
     match (inertia[0], inertia[1], inertia[2]) {
         (0, 0, p) if p > 0 => "minimum",
@@ -225,6 +226,9 @@ fn newton_solves_a_linear_model_in_one_iteration() {
         .collect();
     write_csv(&data, "x1,x2,x3,y", &rows);
     let params = dir.path().join("theta.npy");
+    let zero_path = dir.path().join("zero.npy");
+    support::write_vector(&zero_path, &[0.0; 4]);
+    let zero = zero_path.to_str().unwrap();
     let summary =
         fit(&data, "regression", "3,1", &["--solver", "newton", "--params-out", params.to_str().unwrap()])
             .success_json();
@@ -245,6 +249,19 @@ fn newton_solves_a_linear_model_in_one_iteration() {
     }
     // The Hessian XᵀX of a full-rank linear model is positive definite: a minimum.
     assert_eq!(summary["classification"], "minimum");
+    // Stationary, not fitted (the noise leaves ‖r‖ far above 1e-3·‖y‖): a poor minimum.
+    assert_eq!(summary["category"], "minimum");
+    assert_eq!(summary["stationary_tol"], 1e-6);
+
+    // The start (θ = 0, ‖∇L‖ = ‖Xᵀy‖ ≫ 1e-6) has the same positive definite Hessian but is
+    // not stationary; with a tolerance above its gradient it counts as a minimum again.
+    let start = fit(&data, "regression", "3,1", &["--solver", "newton", "--max-iter", "0", "--params", zero])
+        .success_json();
+    assert_eq!((&start["classification"], &start["category"]), (&"minimum".into(), &"not_converged".into()));
+    assert!(number(&start, "grad_norm") > 1.0, "{start:?}");
+    let loose = ["--solver", "newton", "--max-iter", "0", "--params", zero, "--stationary-tol", "1e300"];
+    let start = fit(&data, "regression", "3,1", &loose).success_json();
+    assert_eq!(start["category"], "minimum");
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! gradient, Hessian-vector product (forward-over-reverse), batched Hessian columns,
 //! Jacobian columns, and derivatives with respect to inputs.
 
-use saddle_graph::ops::Op;
 use saddle_graph::{Graph, GraphError, NodeId, Shape};
 
 use crate::{jvp, vjp};
@@ -75,9 +74,9 @@ pub fn param_blocks(g: &Graph, x: NodeId) -> Vec<ParamBlock> {
         if !node.args.contains(&x) {
             continue;
         }
-        match &node.op {
-            Op::Slice(s) => blocks.push(ParamBlock { offset: s.offset, rows: s.rows, cols: s.cols }),
-            _ => return whole,
+        match g.operand_block(id) {
+            Some(b) => blocks.push(ParamBlock { offset: b.offset, rows: b.rows, cols: b.cols }),
+            None => return whole,
         }
     }
     blocks.sort_by_key(|b| b.offset);

@@ -45,7 +45,14 @@ pub fn jvp(
         let t = t.filter(|&t| g.const_value(t) != Some(0.0));
         tangent[index] = t.map(|t| fit_tangent(g, t, node.shape, node.op.rules().name())).transpose()?;
     }
+    validate_in_debug(g)?;
     Ok(roots.iter().map(|r| tangent[r.index()]).collect())
+}
+
+/// Checks the graph's invariants (shapes, operand order and counts) after a transform, in
+/// debug builds and tests only: a rule that builds a malformed node fails where it does.
+pub(crate) fn validate_in_debug(g: &Graph) -> Result<(), GraphError> {
+    if cfg!(debug_assertions) { g.validate() } else { Ok(()) }
 }
 
 /// Broadcasts a rule's tangent up to its primal's rows and columns, and checks it.

@@ -3,7 +3,7 @@
 
 use saddle_graph::{Graph, GraphError, NodeId, Shape};
 
-use crate::forward::{jvp, needed_by};
+use crate::forward::{jvp, needed_by, validate_in_debug};
 
 /// The vector-Jacobian product wᵀ ∂f/∂x as a node of `x`'s shape, where `w` (the
 /// cotangent) has `f`'s shape. Zero if `f` does not depend on `x`.
@@ -26,7 +26,9 @@ pub fn vjp(g: &mut Graph, f: NodeId, x: NodeId, w: NodeId) -> Result<NodeId, Gra
         None => None,
     };
     g.forget_input(seed);
-    Ok(ct.unwrap_or_else(|| g.fill(0.0, xs)))
+    let ct = ct.unwrap_or_else(|| g.fill(0.0, xs));
+    validate_in_debug(g)?;
+    Ok(ct)
 }
 
 /// Transposes the linear map `seed ↦ out` (every node between them linear in `seed`):
@@ -57,6 +59,7 @@ pub fn transpose(
             ct[arg.index()] = g.add_maybe(ct[arg.index()], Some(contribution))?;
         }
     }
+    validate_in_debug(g)?;
     Ok(ct[seed.index()])
 }
 

@@ -15,7 +15,6 @@ fn every_primitive_has_examples() {
     let without: Vec<&str> =
         Op::examples().into_iter().filter(|(_, ex)| ex.is_empty()).map(|(name, _)| name).collect();
     assert_eq!(without, ["Input", "Const"], "add examples to the new primitive's file");
-    assert_eq!(Op::examples().len(), Op::NAMES.len());
 }
 
 struct Case {

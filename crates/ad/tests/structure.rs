@@ -4,7 +4,7 @@
 //! H = JᵀJ + Σᵢ rᵢ ∇²rᵢ of ½‖r‖², and compared with the graph-derived one.
 //!
 //! Network: uᵢ = Σₖ vₖ σ(aₖ xᵢ + bₖ) + c with θ = [W1 (1×m) = a, b1 = b, W2 (m×1) = v,
-//! b2 = c] (DESIGN.md's layout), so a, b, v, c sit at offsets 0, m, 2m, 3m.
+//! b2 = c] (the layout of docs/CONTRACT.md), so a, b, v, c sit at offsets 0, m, 2m, 3m.
 
 mod common;
 

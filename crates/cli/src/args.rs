@@ -148,6 +148,10 @@ pub struct FitArgs {
     /// Converged when the gradient's 2-norm is at most this.
     #[arg(long, value_name = "T", default_value_t = 1e-8)]
     pub gtol: f64,
+    /// The end point counts as stationary (for `category`) when its gradient's 2-norm is at
+    /// most this.
+    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    pub stationary_tol: f64,
     /// Learning rate of gd and adam (defaults: gd 1e-3, adam 1e-3).
     #[arg(long, value_name = "LR")]
     pub learning_rate: Option<f64>,

@@ -5,9 +5,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use saddle_graph::Arch;
 
-/// Glorot-normal initialization in the DESIGN.md layout: every weight of layer l drawn
-/// from N(0, 2 / (fan_in + fan_out)), every bias zero, layer by layer, weights in
-/// row-major order, from a ChaCha8 generator seeded with `seed`. The same seed gives
+/// Glorot-normal initialization in the layout of docs/CONTRACT.md: every weight of
+/// layer l drawn from N(0, 2 / (fan_in + fan_out)), every bias zero, layer by layer,
+/// weights in row-major order, from a ChaCha8 generator seeded with `seed`. The same seed gives
 /// the same θ on every platform and thread count.
 pub fn glorot_normal(arch: &Arch, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -111,6 +111,7 @@ impl Problem {
                 "--arch {arch}: --problem pinn solves a 1-D equation, so the input width must be 1"
             )));
         }
+        arch.check_points(data.n_points).map_err(CliError::Invalid)?;
         if data.n_inputs != arch.input_dim() {
             return Err(CliError::Invalid(format!(
                 "--arch {arch} takes {} input(s) but the data has {} input column(s) (the last column is the target)",

@@ -12,6 +12,18 @@ use crate::ops::{
 };
 use crate::{GraphError, Shape};
 
+/// Elements `offset .. offset + rows·cols` of a column vector, read row-major as a
+/// `rows × cols` matrix (see [`Graph::operand_block`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// Index of the first element read.
+    pub offset: usize,
+    /// Rows of the matrix read.
+    pub rows: usize,
+    /// Columns of the matrix read.
+    pub cols: usize,
+}
+
 /// Identifies a node of a [`Graph`].
 pub type NodeId = NodeIndex<u32>;
 
@@ -235,6 +247,17 @@ impl Graph {
             .find(|(n, _)| n == name)
             .map(|&(_, id)| id)
             .ok_or_else(|| GraphError::UnknownOutput(name.into()))
+    }
+
+    /// The block of its operand that node `id` reads, when the node reads one contiguous
+    /// block of it as a matrix and nothing else (a `slice`: one layer's W or b out of θ);
+    /// `None` for nodes that read their operands whole. Derivative transforms use it to
+    /// find the blocks θ is read in without looking at ops.
+    pub fn operand_block(&self, id: NodeId) -> Option<Block> {
+        match &self.node(id).op {
+            Op::Slice(s) => Some(Block { offset: s.offset, rows: s.rows, cols: s.cols }),
+            _ => None,
+        }
     }
 
     /// For each node, whether an output depends on it.

@@ -6,7 +6,7 @@
 //! as they are built ([`Graph::apply`]) and on demand ([`Graph::simplify`]), print in
 //! a canonical typed `let` form (`Display`) and as DOT, and compile into a
 //! [`Program`] that evaluates with no allocation per run. [`model`] builds the
-//! networks and losses of DESIGN.md.
+//! networks and losses of the contract (docs/CONTRACT.md).
 #![warn(missing_docs)]
 
 mod error;
@@ -19,7 +19,7 @@ mod shape;
 mod simplify;
 
 pub use error::GraphError;
-pub use graph::{Graph, Node, NodeId, Operands};
+pub use graph::{Block, Graph, Node, NodeId, Operands};
 pub use model::{Activation, Arch};
 pub use ops::Op;
 pub use program::{Cost, Program};

@@ -80,7 +80,15 @@ pub struct Layer {
 }
 
 impl Arch {
-    /// An architecture from its widths; at least two, none zero.
+    /// The largest parameter count n accepted: 10⁸ (θ alone is then 800 MB).
+    pub const MAX_PARAMS: usize = 100_000_000;
+
+    /// The largest number of values in one layer's activations (points × width) accepted
+    /// by [`Arch::check_points`]: 10⁸ (800 MB).
+    pub const MAX_LAYER_VALUES: usize = 100_000_000;
+
+    /// An architecture from its widths; at least two, none zero, with a parameter count
+    /// that does not overflow and is at most [`Arch::MAX_PARAMS`].
     pub fn new(widths: Vec<usize>) -> Result<Arch, String> {
         if widths.len() < 2 {
             return Err(format!(
@@ -90,7 +98,37 @@ impl Arch {
         if widths.contains(&0) {
             return Err(format!("layer widths must be positive, got {widths:?}"));
         }
-        Ok(Arch { widths })
+        let count = widths.windows(2).try_fold(0usize, |n, w| {
+            w[0].checked_mul(w[1])
+                .and_then(|weights| weights.checked_add(w[1]))
+                .and_then(|l| n.checked_add(l))
+        });
+        match count {
+            None => Err(format!(
+                "widths {widths:?}: the parameter count overflows (the maximum is {})",
+                Self::MAX_PARAMS
+            )),
+            Some(n) if n > Self::MAX_PARAMS => Err(format!(
+                "widths {widths:?} have {n} parameters, more than the maximum {}",
+                Self::MAX_PARAMS
+            )),
+            Some(_) => Ok(Arch { widths }),
+        }
+    }
+
+    /// Checks that the activations of `points` data points fit: points × width of every
+    /// layer at most [`Arch::MAX_LAYER_VALUES`].
+    pub fn check_points(&self, points: usize) -> Result<(), String> {
+        let widest = self.widths.iter().copied().max().unwrap_or(1);
+        match points.checked_mul(widest) {
+            Some(values) if values <= Self::MAX_LAYER_VALUES => Ok(()),
+            values => Err(format!(
+                "{points} points × the widest layer of --arch {self} ({widest}) is {}, more than the \
+                 maximum {} values in one layer's activations",
+                values.map_or("beyond 2^64".to_string(), |v| v.to_string()),
+                Self::MAX_LAYER_VALUES
+            )),
+        }
     }
 
     /// Widths `d_in, hidden..., d_out`.
@@ -122,7 +160,7 @@ impl Arch {
             .collect()
     }
 
-    /// n = Σ (fan_in·fan_out + fan_out).
+    /// n = Σ (fan_in·fan_out + fan_out) (no overflow: checked by [`Arch::new`]).
     pub fn param_count(&self) -> usize {
         self.widths.windows(2).map(|w| w[0] * w[1] + w[1]).sum()
     }
@@ -284,6 +322,23 @@ mod tests {
         assert!("1,0,1".parse::<Arch>().unwrap_err().contains("positive"));
         assert!("relu".parse::<Activation>().unwrap_err().contains("unknown activation 'relu'"));
         assert_eq!("softplus".parse::<Activation>(), Ok(Activation::Softplus));
+    }
+
+    #[test]
+    fn sizes_beyond_the_maximum_are_errors_naming_the_widths_and_count() {
+        let e = "1,9999999999999,9999999999999,1".parse::<Arch>().unwrap_err();
+        assert!(e.contains("[1, 9999999999999, 9999999999999, 1]: the parameter count overflows"), "{e}");
+        // 1·10⁸ + 10⁸ + 10⁸ + 1 = 300 000 001 parameters: no overflow, but above 10⁸.
+        let e = "1,100000000,1".parse::<Arch>().unwrap_err();
+        assert!(e.contains("have 300000001 parameters, more than the maximum 100000000"), "{e}");
+        // 1,5000,5000,1 has 5000 + 5000 + 25 000 000 + 5000 + 5000 + 1 = 25 020 001.
+        assert_eq!("1,5000,5000,1".parse::<Arch>().unwrap().param_count(), 25_020_001);
+
+        let arch: Arch = "1,10,1".parse().unwrap();
+        assert!(arch.check_points(10_000_000).is_ok());
+        let e = arch.check_points(10_000_001).unwrap_err();
+        assert!(e.contains("10000001 points × the widest layer of --arch 1,10,1 (10) is 100000010"), "{e}");
+        assert!(arch.check_points(usize::MAX).unwrap_err().contains("beyond 2^64"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use faer::{MatRef, Side};
 
-/// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (DESIGN.md).
+/// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (docs/CONTRACT.md).
 pub const ZERO_TOLERANCE: f64 = 1e-10;
 
 /// What the curvature says a stationary point is.

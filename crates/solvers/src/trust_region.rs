@@ -15,7 +15,7 @@
 //!   in a bracket, to |‖p‖ − Δ| ≤ `SECULAR_RTOL`·Δ.
 //!
 //! Eigenvalues within `analysis::ZERO_TOLERANCE`·max|λᵢ| of λ₁ (or of zero) count as equal
-//! to it (DESIGN.md's zero tolerance).
+//! to it (the contract's zero tolerance, docs/CONTRACT.md).
 //!
 //! Outer iteration (Algorithm 4.1): ρ = (f(x) − f(x + p)) / (m(0) − m(p)) (both shifted
 //! by 10ε·max(1, |f|), `dense::gain_ratio`); ρ < ¼ shrinks

@@ -583,7 +583,8 @@ fn markdown_tables(all: &[Problem], runs: &[Run]) -> String {
 }
 
 /// Runs every solver on every problem, prints the table (and writes it to
-/// `target/solvers-table.md`; with `SADDLE_UPDATE_DOCS=1`, also into docs/solvers.md),
+/// `target/solvers-table.md`; fails if docs/solvers.md's copy is stale, which
+/// `SADDLE_UPDATE_DOCS=1` rewrites),
 /// then asserts the expected successes.
 #[test]
 fn every_solver_on_every_problem() {

@@ -110,7 +110,8 @@ fn curvature_aware_and_descent_methods_reach_the_minimum() {
 }
 
 /// Where every solver ends from the saddle's Newton basin, printed and published like the
-/// MGH table (`target/saddle-table.md`; docs/solvers.md with `SADDLE_UPDATE_DOCS=1`).
+/// MGH table (`target/saddle-table.md`; checked against docs/solvers.md, rewritten with
+/// `SADDLE_UPDATE_DOCS=1`).
 /// Only the cases above are asserted.
 #[test]
 fn where_every_solver_ends() {

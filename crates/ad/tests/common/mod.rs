@@ -116,7 +116,7 @@ pub fn run(p: &mut Program, inputs: &[(&str, &[f64])], names: &[&str]) -> Vec<Ve
     names.iter().map(|n| p.output(n).expect("output").to_vec()).collect()
 }
 
-/// The two problems of DESIGN.md.
+/// The two built-in problems of the contract (docs/CONTRACT.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Problem {
     /// ½ Σ (u(xᵢ) − yᵢ)², data "x" (N × d_in) and "y" (N × 1).

@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::args::BenchArgs;
+use crate::commands::dense_hessian_len;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::init::glorot_normal;
@@ -50,7 +51,9 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let m = &args.model;
     let def = match (&m.problem, args.points) {
         (ProblemSpec::Builtin(kind), points) => {
-            ProblemDef::Builtin { kind: *kind, data: bench_data(points.unwrap_or(256), m.arch.input_dim()) }
+            let points = points.unwrap_or(256);
+            m.arch.check_points(points).map_err(CliError::Invalid)?;
+            ProblemDef::Builtin { kind: *kind, data: bench_data(points, m.arch.input_dim()) }
         }
         (ProblemSpec::File(path), None) => ProblemDef::File(Arc::new(ProblemFile::load(path)?)),
         (ProblemSpec::File(path), Some(_)) => {
@@ -60,6 +63,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
             )));
         }
     };
+    let hessian_len = dense_hessian_len(m.arch.param_count(), "bench (it times the full Hessian)")?;
     let problem = def.with_network(m.arch.clone(), m.act)?;
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
@@ -72,7 +76,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
-    let mut hessian = vec![0.0; n * n];
+    let mut hessian = vec![0.0; hessian_len];
     let budget = args.budget;
     let loss_s = median_seconds(budget, |k| derivs.loss(&thetas[k % 2]).map(drop))?;
     let grad_s = median_seconds(budget, |k| derivs.gradient(&thetas[k % 2], &mut grad).map(drop))?;

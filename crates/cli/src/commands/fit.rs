@@ -8,14 +8,16 @@ use crate::args::FitArgs;
 use crate::commands::progress_bar;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
-use crate::experiments::fit;
+use crate::experiments::{Category, fit};
 use crate::init::glorot_normal;
 use crate::io::{OutputFiles, read_finite_npy_vector};
 
 /// Fits, writes the requested files (all or none), and returns the summary.
 pub fn run(args: &FitArgs) -> Result<Value> {
-    if !(args.gtol.is_finite() && args.gtol >= 0.0) {
-        return Err(CliError::Invalid(format!("--gtol must be a non-negative number, got {}", args.gtol)));
+    for (name, value) in [("--gtol", args.gtol), ("--stationary-tol", args.stationary_tol)] {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
+        }
     }
     let mut method = method(args)?;
     let (def, problem) = args.problem.load()?;
@@ -68,6 +70,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "iterations": outcome.iterations,
         "loss": end.loss,
         "grad_norm": end.grad_norm,
+        "category": Category::of(end, args.stationary_tol).name(),
+        "stationary_tol": args.stationary_tol,
         "classification": end.curvature.classification.name(),
         "inertia": end.curvature.inertia.as_array(),
         "min_eig": end.curvature.min_eig,

@@ -254,5 +254,18 @@ pub fn check(plan: &Plan) -> Result<()> {
             plan.stationary_tol
         )));
     }
+    let seeds = plan.seeds.end - plan.seeds.start;
+    let runs =
+        (plan.archs.len() as u64).checked_mul(plan.solvers.len() as u64).and_then(|r| r.checked_mul(seeds));
+    if runs.is_none_or(|r| r > MAX_RUNS) {
+        return Err(CliError::Invalid(format!(
+            "the sweep has {} architecture(s) × {} solver(s) × {seeds} seed(s), more than the maximum {MAX_RUNS} runs",
+            plan.archs.len(),
+            plan.solvers.len()
+        )));
+    }
     Ok(())
 }
+
+/// The largest number of runs a sweep plan may hold: 10⁶.
+pub const MAX_RUNS: u64 = 1_000_000;
