@@ -42,6 +42,9 @@ impl FileProblem {
         if arch.output_dim() != 1 {
             return Err(CliError::Invalid(format!("--arch {arch}: the output width must be 1")));
         }
+        let largest =
+            file.terms.iter().map(|t| t.count).max().unwrap_or(0).max(file.test_points.len() / file.dim());
+        arch.check_points(largest).map_err(CliError::Invalid)?;
         let mut problem = FileProblem {
             arch,
             act,
