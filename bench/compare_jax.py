@@ -15,7 +15,8 @@ For each size it runs, in this order and never concurrently,
    ``jax.linearize(jax.grad(loss), theta)`` (saddle's ``hvp_same_theta_s``: HVPs
    at one theta with a new v each call, as an iterative solver makes them); the
    Hessian both as ``jax.hessian`` and as HVPs against unit vectors, 64 at a time
-   (``vmap``) under ``lax.map``; the faster of the two is compared;
+   (``vmap``; one at a time for the PDE sizes) under ``lax.map``; the faster
+   of the two is compared;
 3. a correctness cross-check: the script writes its data and parameters to a
    temporary directory, runs ``saddle derivs`` on them and compares the loss,
    gradient and an HVP (and, for n <= 1000, both JAX Hessians) with JAX's.
@@ -42,8 +43,11 @@ builds the same points and takes the Laplacian by nested forward mode over the
 whole batch (jvp of jvp along e_x, then e_y: each u_i depends on point i
 alone); the trace of ``jax.hessian`` per point under ``vmap``
 (``--laplacian hessian``) was 1.4-5x slower here for the loss, gradient and
-HVPs.  A saddle binary that does not read problem files yet is reported and
-skipped (the JAX side still runs); ``--jax-only`` runs no saddle at all.
+HVPs.  Their lax.map Hessian maps one HVP at a time (``--hvp-chunk``): at
+pde-small, 64 or 16 HVPs per vmap were 1.5-2x slower, and ``jax.hessian``
+needs 18 GB.  A saddle binary that does not read problem files yet is
+reported and skipped (the JAX side still runs); ``--jax-only`` runs no saddle
+at all.
 
 Each size's JAX work runs in a child process whose address space is capped
 (``--jax-mem-gb``, default 80% of the memory available at start), so a Hessian
@@ -87,6 +91,7 @@ PDE_FILE = os.path.join(REPO, "bench", "poisson2d_bench.toml")
 NO_JAX_HESSIAN = {"pde-large"}  # sizes whose JAX Hessians are not timed
 ACT = "tanh"
 HVP_CHUNK = 64           # unit vectors per vmap in the lax.map Hessian
+PDE_HVP_CHUNK = 1        # the same for the PDE sizes: one HVP at a time was the fastest
 LAPLACIAN = "jvp"        # the PDE's Laplacian in JAX: "jvp" (nested forward) or "hessian"
 HESSIAN_CHECK_MAX = 1000  # cross-check Hessians only up to this many parameters
 TOLERANCE = 1e-10        # cross-check: max relative error allowed
@@ -527,8 +532,9 @@ def main():
                         help="the PDE sizes' Laplacian in JAX: nested forward mode over the "
                              "batch (jvp, the default: the faster here) or the trace of "
                              "jax.hessian per point under vmap")
-    parser.add_argument("--hvp-chunk", type=int, default=HVP_CHUNK,
-                        help=f"unit vectors per vmap in the lax.map Hessian (default {HVP_CHUNK})")
+    parser.add_argument("--hvp-chunk", type=int, default=None,
+                        help=f"unit vectors per vmap in the lax.map Hessian (default "
+                             f"{HVP_CHUNK}, and {PDE_HVP_CHUNK} for the PDE sizes)")
     parser.add_argument("--json-out", help="also write every number to this JSON file")
     args = parser.parse_args()
 
@@ -546,7 +552,7 @@ def main():
                  "(from the repository root) or pass --saddle PATH")
     if args.rounds < 1:
         sys.exit("error: --rounds must be at least 1")
-    if args.hvp_chunk < 1:
+    if args.hvp_chunk is not None and args.hvp_chunk < 1:
         sys.exit("error: --hvp-chunk must be at least 1")
     if args.cpus is not None:
         allowed = sorted(os.sched_getaffinity(0))
@@ -576,6 +582,7 @@ def main():
                       + ([] if problem == "poisson2d" else ["--points", str(points)])
                       + ["--budget", str(args.budget), "--json"])
         use_saddle = not args.jax_only
+        chunk = args.hvp_chunk or (PDE_HVP_CHUNK if problem == "poisson2d" else HVP_CHUNK)
         with tempfile.TemporaryDirectory(prefix="saddle-jax-") as tmp:
             for r in range(args.rounds):
                 t0 = time.perf_counter()
@@ -586,7 +593,7 @@ def main():
                 t1 = time.perf_counter()
                 spec = {"size": size, "ops": jax_ops, "budget": args.budget,
                         "mem_bytes": mem_bytes, "laplacian": args.laplacian,
-                        "hvp_chunk": args.hvp_chunk,
+                        "hvp_chunk": chunk,
                         "check_dir": None if args.no_check or not use_saddle or r > 0 else tmp}
                 info_now, jres_now = run_worker(spec, args.timeout)
                 info = info or info_now
@@ -623,8 +630,9 @@ def main():
             f"{side} {fmt_ratio(times[op][k], times['grad'][k])}"
             for op, name in (("hvp", "new θ"), ("hvp_same_theta", "θ fixed"))
             for k, side in ((0, f"saddle ({name})"), (1, f"JAX ({name})"))))
-        print("\nJAX Hessian formulations:")
-        for key, label in (("hessian_map", f"HVPs over unit vectors, lax.map of vmap x{args.hvp_chunk}"),
+        print("\nJAX Hessian formulations:" if any(k in jres for k in hessian_ops)
+              else "\nJAX Hessian: not timed at this size")
+        for key, label in (("hessian_map", f"HVPs over unit vectors, lax.map of vmap x{chunk}"),
                            ("hessian_jax", "jax.hessian (jacfwd of jacrev)")):
             r = jres.get(key)
             if r is None:
