@@ -65,7 +65,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let hvp_s = median_seconds(budget, |k| derivs.hvp(&thetas[k % 2], &vs[0], &mut hv))?;
     let hvp_same_theta_s = median_seconds(budget, |k| derivs.hvp(&thetas[0], &vs[k % 2], &mut hv))?;
     let hessian_s = median_seconds(budget, |k| derivs.hessian(&thetas[k % 2], &mut hessian))?;
-    let costs = derivs.costs();
+    let costs = derivs.costs()?;
     Ok(json!({
         "problem": problem.kind.name(),
         "arch": problem.arch.to_string(),
