@@ -24,6 +24,7 @@ pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
         Command::Bench(args) => commands::bench::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
+        Command::Spectrum(args) => commands::spectrum::run(args),
     }
 }
 
@@ -33,7 +34,7 @@ pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
     Cli::try_parse().map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
         clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error::CliError::Invalid(
-            "no command given (expected one of: derivs, fit, bench, compare, sweep); see saddle --help"
+            "no command given (expected one of: derivs, fit, bench, compare, sweep, spectrum); see saddle --help"
                 .into(),
         ),
         _ => {

@@ -23,6 +23,10 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
     let problem = args.problem.load()?;
+    crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
+    for solver in &args.solvers {
+        solver.check_size(problem.param_count(), problem.data.n_points).map_err(CliError::Invalid)?;
+    }
     let derivs = Derivatives::new(&problem)?;
     let theta0 = glorot_normal(&problem.arch, args.seed);
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };

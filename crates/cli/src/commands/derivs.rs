@@ -11,6 +11,7 @@ use crate::io::{OutputFiles, read_finite_npy_vector};
 /// returns the summary: problem, `params` (n), `points`, `loss`, `grad_norm`.
 pub fn run(args: &DerivsArgs) -> Result<Value> {
     let problem = args.problem.load()?;
+    crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
     let n = problem.param_count();
     let what = format!("the parameter count of --arch {}", problem.arch);
     let theta = read_finite_npy_vector(&args.params, n, &what)?;

@@ -1,7 +1,10 @@
 //! `saddle fit`: one solver from one start, every iterate recorded, and the end point
 //! classified by the exact Hessian's spectrum.
 
-use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
+use saddle_solvers::analysis::Method as Analysis;
+use saddle_solvers::{
+    Adam, Control, DENSE_BYTES_LIMIT, DenseMatrix, GradientDescent, Method, SolverKind, format_bytes,
+};
 use serde_json::{Value, json};
 
 use crate::args::FitArgs;
@@ -19,7 +22,16 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     }
     let mut method = method(args)?;
     let problem = args.problem.load()?;
+    crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
     let n = problem.param_count();
+    args.solver.check_size(n, problem.data.n_points).map_err(CliError::Invalid)?;
+    if args.curvature_every.is_some() && !(DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
+        return Err(CliError::Invalid(format!(
+            "--curvature-every needs the dense {n} × {n} Hessian ({}), more than the {} limit on a dense matrix",
+            format_bytes(n as f64 * n as f64 * 8.0),
+            format_bytes(DENSE_BYTES_LIMIT as f64)
+        )));
+    }
     let theta0 = match &args.params {
         Some(path) => {
             read_finite_npy_vector(path, n, &format!("the parameter count of --arch {}", problem.arch))?
@@ -59,7 +71,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "loss": end.loss,
         "grad_norm": end.grad_norm,
         "classification": end.curvature.classification.name(),
-        "inertia": end.curvature.inertia.as_array(),
+        "inertia": (end.analysis != Analysis::Lanczos).then(|| end.curvature.inertia.as_array()),
         "min_eig": end.curvature.min_eig,
         "max_eig": end.curvature.max_eig,
         "analysis": end.analysis,

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod compare;
 pub mod derivs;
 pub mod fit;
+pub mod spectrum;
 pub mod sweep;
 
 use std::io::IsTerminal;
