@@ -336,6 +336,28 @@ fn large_networks_refuse_dense_solvers_and_never_abort() {
     fit("1,20000,1", "lm").user_error(&["n = 60001", "adam"]);
     // Ten billion parameters: an error, not an abort.
     fit("1,100000,100000,1", "adam").user_error(&["--arch 1,100000,100000,1", "10000400001 parameters"]);
+    run(["bench", "--problem", "regression", "--arch", "1,20000,1", "--act", "tanh"])
+        .user_error(&["saddle bench", "60001 × 60001 Hessian (26.8 GiB)"]);
+    let p = dir.path().join("p.npy");
+    write_vector(&p, &vec![0.1; 60001]);
+    let h = dir.path().join("h.npy");
+    let (p, h) = (p.to_string_lossy().into_owned(), h.to_string_lossy().into_owned());
+    run([
+        "derivs",
+        "--problem",
+        "regression",
+        "--arch",
+        "1,20000,1",
+        "--act",
+        "tanh",
+        "--data",
+        &data,
+        "--params",
+        &p,
+        "--hessian-out",
+        &h,
+    ])
+    .user_error(&["--hessian-out", "26.8 GiB"]);
     // Adam on the same network runs, and its end point is analysed matrix-free.
     let out = run([
         "fit",

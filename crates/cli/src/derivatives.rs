@@ -46,6 +46,19 @@ pub fn check_param_count(arch: &dyn std::fmt::Display, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// `Err` when the dense n × n Hessian that `what` needs would pass
+/// [`saddle_solvers::DENSE_BYTES_LIMIT`]: one line naming n and the memory.
+pub fn check_dense_hessian(what: &str, n: usize) -> Result<()> {
+    if (saddle_solvers::DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
+        return Ok(());
+    }
+    Err(CliError::Invalid(format!(
+        "{what} needs the dense {n} × {n} Hessian ({}), more than the {} limit on a dense matrix",
+        saddle_solvers::format_bytes(n as f64 * n as f64 * 8.0),
+        saddle_solvers::format_bytes(saddle_solvers::DENSE_BYTES_LIMIT as f64)
+    )))
+}
+
 /// The exact loss, gradient, HVP, Gauss-Newton products and Hessian of one problem on its
 /// data, each a compiled program whose data inputs are bound once, compiled when first
 /// used.

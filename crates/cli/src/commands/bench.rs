@@ -48,6 +48,8 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let m = &args.model;
     let data = bench_data(args.points, m.arch.input_dim());
     let problem = Problem::new(m.problem, m.arch.clone(), m.act, data)?;
+    crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
+    crate::derivatives::check_dense_hessian("saddle bench (it times the Hessian)", problem.param_count())?;
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
     // reruns only what depends on inputs whose values changed, so repeating one θ would

@@ -13,6 +13,9 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
     let problem = args.problem.load()?;
     crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
     let n = problem.param_count();
+    if args.hessian_out.is_some() {
+        crate::derivatives::check_dense_hessian("--hessian-out", n)?;
+    }
     let what = format!("the parameter count of --arch {}", problem.arch);
     let theta = read_finite_npy_vector(&args.params, n, &what)?;
     let direction = args.hvp.as_deref().map(|p| read_finite_npy_vector(p, n, &what)).transpose()?;

@@ -2,9 +2,7 @@
 //! classified by the exact Hessian's spectrum.
 
 use saddle_solvers::analysis::Method as Analysis;
-use saddle_solvers::{
-    Adam, Control, DENSE_BYTES_LIMIT, DenseMatrix, GradientDescent, Method, SolverKind, format_bytes,
-};
+use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
 use serde_json::{Value, json};
 
 use crate::args::FitArgs;
@@ -25,12 +23,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     crate::derivatives::check_param_count(&problem.arch, problem.param_count())?;
     let n = problem.param_count();
     args.solver.check_size(n, problem.data.n_points).map_err(CliError::Invalid)?;
-    if args.curvature_every.is_some() && !(DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
-        return Err(CliError::Invalid(format!(
-            "--curvature-every needs the dense {n} × {n} Hessian ({}), more than the {} limit on a dense matrix",
-            format_bytes(n as f64 * n as f64 * 8.0),
-            format_bytes(DENSE_BYTES_LIMIT as f64)
-        )));
+    if args.curvature_every.is_some() {
+        crate::derivatives::check_dense_hessian("--curvature-every", n)?;
     }
     let theta0 = match &args.params {
         Some(path) => {
