@@ -47,6 +47,9 @@ pub enum Command {
     /// Check a problem file: its inputs, each term's points and, given `exact`, each term's
     /// residual at the exact solution.
     Problem(ProblemFileArgs),
+    /// Extreme eigenvalues, trace, negative count and spectral density of the Hessian (or
+    /// its Gauss-Newton or residual part) at given parameters.
+    Spectrum(SpectrumArgs),
 }
 
 /// The objective and the network, shared by every command.
@@ -255,4 +258,64 @@ pub struct ProblemFileArgs {
     /// The problem file.
     #[arg(value_name = "FILE.toml")]
     pub file: PathBuf,
+}
+
+/// The symmetric operator `saddle spectrum` looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpectrumOperator {
+    /// The Hessian H of the loss (Hessian-vector products).
+    Hessian,
+    /// The Gauss-Newton part G = JᵀJ, J the residuals' Jacobian (J·v, then Jᵀ·(Jv)).
+    GaussNewton,
+    /// The residual part H − G = Σᵢ rᵢ∇²rᵢ.
+    Residual,
+}
+
+/// How `saddle spectrum` computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SpectrumMethod {
+    /// dense up to 2000 parameters, lanczos above.
+    Auto,
+    /// The dense matrix and its full eigendecomposition: every number exact.
+    Dense,
+    /// Matrix-free: Lanczos, Hutch++ and stochastic Lanczos quadrature on products.
+    Lanczos,
+}
+
+/// Arguments of `saddle spectrum`.
+#[derive(Debug, Clone, Args)]
+pub struct SpectrumArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub problem: ProblemArgs,
+    /// Parameters θ (.npy, f64, length n).
+    #[arg(long, value_name = "P.npy")]
+    pub params: PathBuf,
+    /// The operator: hessian, gauss-newton (JᵀJ) or residual (H − JᵀJ).
+    #[arg(long, value_enum, default_value = "hessian")]
+    pub operator: SpectrumOperator,
+    /// The K largest eigenvalues.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub top: usize,
+    /// The K smallest eigenvalues.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub bottom: usize,
+    /// Also estimate the trace (Hutch++; exact with the dense method).
+    #[arg(long)]
+    pub trace: bool,
+    /// Write the smoothed spectral density as CSV `lambda,density`.
+    #[arg(long, value_name = "FILE.csv")]
+    pub density: Option<PathBuf>,
+    /// Random probes of Hutch++ and of the density (matrix-free; default 10).
+    #[arg(long, value_name = "M")]
+    pub probes: Option<usize>,
+    /// Lanczos steps per probe of the density (matrix-free; default 80).
+    #[arg(long, value_name = "S")]
+    pub steps: Option<usize>,
+    /// Seed of every random vector (ChaCha8).
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub seed: u64,
+    /// auto, dense or lanczos.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub method: SpectrumMethod,
 }

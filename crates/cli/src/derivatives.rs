@@ -1,15 +1,17 @@
 //! Compiled derivative programs of a problem's loss: value, value and gradient, Hessian-vector
-//! products (each over shards of the data, in parallel, for many points), the dense
-//! Hessian from one program per parameter block, and the residuals with their Jacobian
-//! (for Gauss-Newton and Levenberg-Marquardt).
+//! products and the residual's Jacobian-vector and vector-Jacobian products (each over
+//! shards of the data, in parallel, for many points), the dense Hessian from one program
+//! per parameter block, and the residuals with their dense Jacobian (for Gauss-Newton and
+//! Levenberg-Marquardt). Every program is compiled on first use, so a large network
+//! compiles (and allocates the buffers of) only what its solver or analysis asks for.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use saddle_ad::ParamBlock;
 use saddle_graph::{Cost, Graph, Program};
 
-use crate::error::Result;
+use crate::error::{CliError, Result};
 use crate::problem::{LossGraph, LossSource};
 
 /// Below this many parameters the Hessian is computed on the calling thread: the
@@ -28,27 +30,146 @@ pub const SHARD_POINTS: usize = 512;
 /// At most this many shards, however many points.
 pub const MAX_SHARDS: usize = 8;
 
-/// The exact loss, gradient, HVP and Hessian of one problem on its data, each a
-/// compiled program whose data inputs are bound once.
+/// `Err` when the dense n × n Hessian that `what` needs would pass
+/// [`saddle_solvers::DENSE_BYTES_LIMIT`]: one line naming n and the memory.
+pub fn check_dense_hessian(what: &str, n: usize) -> Result<()> {
+    if (saddle_solvers::DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
+        return Ok(());
+    }
+    Err(CliError::Invalid(format!(
+        "{what} needs the dense {n} × {n} Hessian ({}), more than the {} limit on a dense matrix",
+        saddle_solvers::format_bytes(n as f64 * n as f64 * 8.0),
+        saddle_solvers::format_bytes(saddle_solvers::DENSE_BYTES_LIMIT as f64)
+    )))
+}
+
+/// The exact loss, gradient, HVP, Gauss-Newton products and Hessian of one problem on its
+/// data, each a compiled program whose data inputs are bound once, compiled when first
+/// used.
 ///
 /// The loss, gradient and HVP are sums over data points. With many points they are
 /// computed per shard of the points (`Vec<Program>`, one per shard), the shards on
 /// every rayon thread, and added in shard order; the shards depend on the number of
-/// points only, so results do not depend on the thread count.
+/// points only, so results do not depend on the thread count. Clones share what is
+/// compiled before or after the clone: each program is derived and compiled once, and
+/// every clone runs its own copy.
 #[derive(Clone, Debug)]
 pub struct Derivatives {
     n: usize,
-    value: Vec<Program>,
-    gradient: Vec<Program>,
-    hvp: Vec<Program>,
+    m: usize,
+    chunk: usize,
+    source: Arc<Source>,
+    value: Lazy<Vec<Program>>,
+    gradient: Lazy<Vec<Program>>,
+    hvp: Lazy<Vec<Program>>,
+    /// Per shard, J·v: the shard's rows of the residual's Jacobian-vector product.
+    residual_jvp: Lazy<Vec<Program>>,
+    /// Per shard, Jᵀw over the shard's residuals (added in shard order).
+    residual_vjp: Lazy<Vec<Program>>,
     /// One program per parameter block, for the calling thread's share of the Hessian.
-    hessian: Vec<BlockColumns>,
+    hessian: Lazy<Vec<BlockColumns>>,
     /// Copies of `hessian` for the other rayon threads, made on first use.
     hessian_workers: Vec<Vec<BlockColumns>>,
-    residual: Program,
+    residual: Lazy<Program>,
     /// One program per parameter block, for the Jacobian's columns.
-    jacobian: Vec<BlockColumns>,
-    m: usize,
+    jacobian: Lazy<Vec<BlockColumns>>,
+}
+
+/// What the programs are compiled from: the problem's loss graph and data, whole and per
+/// shard, and the blocks θ is read in.
+#[derive(Debug)]
+struct Source {
+    whole: Snapshot,
+    /// The shards, when there are enough points ([`SHARD_POINTS`]); otherwise `whole` alone.
+    shards: Vec<Snapshot>,
+    blocks: Vec<ParamBlock>,
+}
+
+/// A problem's loss graph with its data inputs, enough to compile any program of it.
+#[derive(Debug)]
+struct Snapshot {
+    graph: LossGraph,
+    data: Vec<(String, Vec<f64>)>,
+}
+
+impl Snapshot {
+    /// The problem's loss graph and a copy of its data.
+    fn of(problem: &dyn LossSource) -> Result<Snapshot> {
+        let data =
+            problem.data_inputs().into_iter().map(|(name, v)| (name.to_string(), v.to_vec())).collect();
+        Ok(Snapshot { graph: problem.loss_graph()?, data })
+    }
+
+    /// The number of residuals.
+    fn residual_len(&self) -> usize {
+        let shape = self.graph.graph.shape(self.graph.residual);
+        shape.rows * shape.cols
+    }
+
+    /// Compiles the loss graph after `build` has added to it (and set the outputs it
+    /// wants), with the data inputs bound.
+    fn compile(&self, build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>) -> Result<Program> {
+        let mut lg = self.graph.clone();
+        let mut g = std::mem::take(&mut lg.graph);
+        build(&mut g, &lg)?;
+        let mut program = Program::compile(&g.simplify()?)?;
+        for (name, values) in &self.data {
+            program.set_input(name, values)?;
+        }
+        Ok(program)
+    }
+}
+
+impl Source {
+    /// One program per shard.
+    fn compile_shards(&self, build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>) -> Result<Vec<Program>> {
+        self.shards.iter().map(|shard| shard.compile(build)).collect()
+    }
+
+    /// One program per parameter block, `chunk` of `columns` per run.
+    fn compile_blocks(&self, chunk: usize, columns: &BlockGraph) -> Result<Vec<BlockColumns>> {
+        self.blocks.iter().map(|&block| BlockColumns::compile(&self.whole, block, chunk, columns)).collect()
+    }
+}
+
+/// A value built on first use. Clones share the built value (each takes its own copy);
+/// a sole owner takes it without a copy.
+#[derive(Clone, Debug)]
+struct Lazy<T> {
+    shared: Arc<OnceLock<std::result::Result<T, String>>>,
+    own: Option<T>,
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Lazy { shared: Arc::new(OnceLock::new()), own: None }
+    }
+}
+
+impl<T: Clone> Lazy<T> {
+    /// The value, built by `build` if neither this copy nor a clone has built it yet.
+    fn get(&mut self, build: impl FnOnce() -> Result<T>) -> Result<&mut T> {
+        if self.own.is_none() {
+            let value = match Arc::get_mut(&mut self.shared) {
+                Some(cell) => match cell.take() {
+                    Some(built) => built.map_err(CliError::Internal)?,
+                    None => build()?,
+                },
+                None => self
+                    .shared
+                    .get_or_init(|| build().map_err(|e| e.to_string()))
+                    .clone()
+                    .map_err(CliError::Internal)?,
+            };
+            self.own = Some(value);
+        }
+        Ok(self.own.as_mut().expect("built above"))
+    }
+
+    /// The value if it has been built in this copy.
+    fn built(&self) -> Option<&T> {
+        self.own.as_ref()
+    }
 }
 
 /// The Hessian or Jacobian columns of one parameter block
@@ -75,13 +196,13 @@ type BlockGraph = dyn Fn(
 impl BlockColumns {
     /// Compiles the columns `columns` builds for `block`, at most `chunk` per run.
     fn compile(
-        problem: &dyn LossSource,
+        source: &Snapshot,
         block: ParamBlock,
         chunk: usize,
         columns: &BlockGraph,
     ) -> Result<BlockColumns> {
         let chunk = chunk.min(block.len());
-        let program = compile(problem, &|g, lg| {
+        let program = source.compile(&|g, lg| {
             let out = columns(g, lg, block, chunk)?;
             g.clear_outputs();
             g.set_output("columns", out);
@@ -116,7 +237,7 @@ struct Task<'a> {
 }
 
 impl Derivatives {
-    /// Derives and compiles the programs for `problem`.
+    /// Prepares the programs of `problem`, each compiled on first use.
     pub fn new(problem: &dyn LossSource) -> Result<Derivatives> {
         Self::with_chunk(problem, DEFAULT_HESSIAN_CHUNK)
     }
@@ -126,60 +247,30 @@ impl Derivatives {
         Self::build(problem, chunk, true)
     }
 
-    /// The programs, over shards of the data when `shard` and there are enough points.
+    /// The programs' source, over shards of the data when `shard` and there are enough
+    /// points.
     fn build(problem: &dyn LossSource, chunk: usize, shard: bool) -> Result<Derivatives> {
         let n = problem.param_count();
-        let chunk = chunk.clamp(1, n.max(1));
-        let compile = |build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| compile(problem, build);
-        let shards = if shard { shards(problem) } else { None };
-        let compile_shards = |build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| -> Result<Vec<Program>> {
-            match &shards {
-                Some(shards) => shards.iter().map(|shard| self::compile(&**shard, build)).collect(),
-                None => Ok(vec![compile(build)?]),
-            }
+        let whole = Snapshot::of(problem)?;
+        let shards = match shard.then(|| shards(problem)).flatten() {
+            Some(shards) => shards.iter().map(|s| Snapshot::of(&**s)).collect::<Result<Vec<_>>>()?,
+            None => vec![Snapshot::of(problem)?],
         };
-        let value = compile_shards(&|_, _| Ok(()))?;
-        let gradient = compile_shards(&|g, lg| {
-            let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
-            g.set_output("grad", grad);
-            Ok(())
-        })?;
-        let hvp = compile_shards(&|g, lg| {
-            let v = g.input("v", g.shape(lg.theta))?;
-            let hv = saddle_ad::hvp(g, lg.loss, lg.theta, v)?;
-            g.clear_outputs();
-            g.set_output("hvp", hv);
-            Ok(())
-        })?;
-        let blocks = {
-            let lg = problem.loss_graph()?;
-            saddle_ad::param_blocks(&lg.graph, lg.theta)
-        };
-        let per_block = |columns: &BlockGraph| -> Result<Vec<BlockColumns>> {
-            blocks.iter().map(|&block| BlockColumns::compile(problem, block, chunk, columns)).collect()
-        };
-        let hessian = per_block(&|g, lg, block, chunk| {
-            saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk)
-        })?;
-        let residual = compile(&|g, lg| {
-            g.clear_outputs();
-            g.set_output("residual", lg.residual);
-            Ok(())
-        })?;
-        let jacobian = per_block(&|g, lg, block, chunk| {
-            saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, chunk)
-        })?;
-        let m = problem.residual_count();
+        let blocks = saddle_ad::param_blocks(&whole.graph.graph, whole.graph.theta);
         Ok(Derivatives {
             n,
-            value,
-            gradient,
-            hvp,
-            hessian,
+            m: problem.residual_count(),
+            chunk: chunk.clamp(1, n.max(1)),
+            source: Arc::new(Source { whole, shards, blocks }),
+            value: Lazy::default(),
+            gradient: Lazy::default(),
+            hvp: Lazy::default(),
+            residual_jvp: Lazy::default(),
+            residual_vjp: Lazy::default(),
+            hessian: Lazy::default(),
             hessian_workers: Vec::new(),
-            residual,
-            jacobian,
-            m,
+            residual: Lazy::default(),
+            jacobian: Lazy::default(),
         })
     }
 
@@ -195,55 +286,134 @@ impl Derivatives {
 
     /// The loss at θ.
     pub fn loss(&mut self, theta: &[f64]) -> Result<f64> {
-        run_shards(&mut self.value, &|p| p.set_input("theta", theta))?;
+        let source = &self.source;
+        let value = self.value.get(|| source.compile_shards(&|_, _| Ok(())))?;
+        run_shards(value, &|p| p.set_input("theta", theta))?;
         let mut loss = [0.0];
-        sum_shards(&self.value, "loss", &mut loss)?;
+        sum_shards(value, "loss", &mut loss)?;
         Ok(loss[0])
     }
 
     /// The loss at θ, with the gradient written to `grad`.
     pub fn gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
-        run_shards(&mut self.gradient, &|p| p.set_input("theta", theta))?;
-        sum_shards(&self.gradient, "grad", grad)?;
+        let gradient = self.gradient.get(|| self.source.compile_shards(&gradient_graph))?;
+        run_shards(gradient, &|p| p.set_input("theta", theta))?;
+        sum_shards(gradient, "grad", grad)?;
         let mut loss = [0.0];
-        sum_shards(&self.gradient, "loss", &mut loss)?;
+        sum_shards(gradient, "loss", &mut loss)?;
         Ok(loss[0])
     }
 
     /// H(θ)·v written to `out`. At the θ of the previous call (bit for bit), only the
     /// part that depends on v is recomputed: an iterative solver's HVPs cost less.
     pub fn hvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        run_shards(&mut self.hvp, &|p| {
+        let hvp = self.hvp.get(|| self.source.compile_shards(&hvp_graph))?;
+        run_shards(hvp, &|p| {
             p.set_input("theta", theta)?;
             p.set_input("v", v)
         })?;
-        sum_shards(&self.hvp, "hvp", out)
+        sum_shards(hvp, "hvp", out)
+    }
+
+    /// J(θ)·v, the residual's Jacobian-vector product (length m), written to `out`: each
+    /// shard's rows from its own program.
+    pub fn residual_jvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        let jvp = self.residual_jvp.get(|| {
+            self.source.compile_shards(&|g, lg| {
+                let v = g.input("v", g.shape(lg.theta))?;
+                let jv = saddle_ad::directional(g, lg.residual, lg.theta, v)?;
+                g.clear_outputs();
+                g.set_output("jvp", jv);
+                Ok(())
+            })
+        })?;
+        run_shards(jvp, &|p| {
+            p.set_input("theta", theta)?;
+            p.set_input("v", v)
+        })?;
+        let mut rows = &mut out[..];
+        for shard in jvp.iter() {
+            let part = shard.output("jvp")?;
+            let (head, tail) = std::mem::take(&mut rows).split_at_mut(part.len());
+            head.copy_from_slice(part);
+            rows = tail;
+        }
+        Ok(())
+    }
+
+    /// J(θ)ᵀ·w, the residual's vector-Jacobian product (length n) for a cotangent `w` of
+    /// length m, written to `out`: each shard's part of w through its own program, added
+    /// in shard order.
+    pub fn residual_vjp(&mut self, theta: &[f64], w: &[f64], out: &mut [f64]) -> Result<()> {
+        let source = &self.source;
+        let vjp = self.residual_vjp.get(|| {
+            source.compile_shards(&|g, lg| {
+                let w = g.input("w", g.shape(lg.residual))?;
+                let jtw = saddle_ad::vjp(g, lg.residual, lg.theta, w)?;
+                g.clear_outputs();
+                g.set_output("vjp", jtw);
+                Ok(())
+            })
+        })?;
+        let mut offsets = Vec::with_capacity(vjp.len() + 1);
+        offsets.push(0);
+        for shard in &source.shards {
+            offsets.push(offsets.last().copied().unwrap_or(0) + shard.residual_len());
+        }
+        vjp.par_iter_mut().enumerate().try_for_each(|(k, p)| -> Result<()> {
+            p.set_input("theta", theta)?;
+            p.set_input("w", &w[offsets[k]..offsets[k + 1]])?;
+            p.run();
+            Ok(())
+        })?;
+        sum_shards(vjp, "vjp", out)
+    }
+
+    /// G(θ)·v = Jᵀ(J·v), the Gauss-Newton matrix's product, written to `out`.
+    pub fn gauss_newton_product(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
+        let mut jv = vec![0.0; self.m];
+        self.residual_jvp(theta, v, &mut jv)?;
+        self.residual_vjp(theta, &jv, out)
     }
 
     /// The work of one loss, gradient, HVP, HVP at the previous θ (only what depends on
     /// v) and full Hessian, as counted by [`Program::cost`] (the Hessian: each block's
     /// first column recomputes everything, the others only what depends on the basis).
-    pub fn costs(&self) -> [(&'static str, Cost); 5] {
+    /// Compiles those programs if they are not yet.
+    pub fn costs(&mut self) -> Result<[(&'static str, Cost); 5]> {
+        let source = &self.source;
+        let (value, gradient, hvp) = (
+            self.value.get(|| source.compile_shards(&|_, _| Ok(())))?.clone(),
+            self.gradient.get(|| source.compile_shards(&gradient_graph))?.clone(),
+            self.hvp.get(|| source.compile_shards(&hvp_graph))?.clone(),
+        );
+        let chunk = self.chunk;
+        let hessian = self.hessian.get(|| source.compile_blocks(chunk, &hessian_block))?;
         let part = |programs: &[Program], changed: &[&str]| {
             programs.iter().fold(Cost::default(), |c, p| c + p.cost(changed))
         };
         let whole = |programs: &[Program]| part(programs, &[]);
-        let hessian = self.hessian.iter().fold(Cost::default(), |c, bc| {
+        let hessian = hessian.iter().fold(Cost::default(), |c, bc| {
             let runs = bc.block.len().div_ceil(bc.chunk) as u64;
             c + bc.program.cost(&[]) + bc.program.cost(&["basis"]) * (runs - 1)
         });
-        [
-            ("loss", whole(&self.value)),
-            ("grad", whole(&self.gradient)),
-            ("hvp", whole(&self.hvp)),
-            ("hvp_same_theta", part(&self.hvp, &["v"])),
+        Ok([
+            ("loss", whole(&value)),
+            ("grad", whole(&gradient)),
+            ("hvp", whole(&hvp)),
+            ("hvp_same_theta", part(&hvp, &["v"])),
             ("hessian", hessian),
-        ]
+        ])
     }
 
     /// The number of data shards the loss, gradient and HVP are evaluated in.
     pub fn shard_count(&self) -> usize {
-        self.value.len()
+        self.source.shards.len()
+    }
+
+    /// Whether the dense Hessian's or Jacobian's programs have been compiled (in this copy).
+    pub fn dense_programs_built(&self) -> bool {
+        self.hessian.built().is_some() || self.jacobian.built().is_some()
     }
 
     /// The dense Hessian H(θ), row-major n × n, written to `out`. Each parameter block's
@@ -255,13 +425,15 @@ impl Derivatives {
     pub fn hessian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
         let n = self.n;
         let out = &mut out[..n * n];
+        let (source, chunk) = (&self.source, self.chunk);
+        let hessian = self.hessian.get(|| source.compile_blocks(chunk, &hessian_block))?;
         let threads = if n < PARALLEL_HESSIAN_MIN_PARAMS { 1 } else { rayon::current_num_threads().max(1) };
         while self.hessian_workers.len() + 1 < threads {
-            self.hessian_workers.push(self.hessian.clone());
+            self.hessian_workers.push(hessian.clone());
         }
         let mut tasks = Vec::new();
         let mut rest = &mut *out;
-        for (b, bc) in self.hessian.iter().enumerate() {
+        for (b, bc) in hessian.iter().enumerate() {
             for start in (0..bc.block.len()).step_by(bc.chunk) {
                 let width = bc.chunk.min(bc.block.len() - start);
                 let (rows, tail) = std::mem::take(&mut rest).split_at_mut(width * n);
@@ -270,8 +442,7 @@ impl Derivatives {
             }
         }
         let queue = Mutex::new(tasks.into_iter());
-        let mut workers =
-            std::iter::once(&mut self.hessian).chain(self.hessian_workers.iter_mut()).take(threads);
+        let mut workers = std::iter::once(hessian).chain(self.hessian_workers.iter_mut()).take(threads);
         let work = |programs: &mut Vec<BlockColumns>| -> Result<()> {
             for bc in programs.iter_mut() {
                 bc.program.set_input("theta", theta)?;
@@ -294,9 +465,16 @@ impl Derivatives {
 
     /// The residuals r(θ) (N of them) written to `out`.
     pub fn residuals(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
-        self.residual.set_input("theta", theta)?;
-        self.residual.run();
-        out.copy_from_slice(self.residual.output("residual")?);
+        let residual = self.residual.get(|| {
+            self.source.whole.compile(&|g, lg| {
+                g.clear_outputs();
+                g.set_output("residual", lg.residual);
+                Ok(())
+            })
+        })?;
+        residual.set_input("theta", theta)?;
+        residual.run();
+        out.copy_from_slice(residual.output("residual")?);
         Ok(())
     }
 
@@ -304,7 +482,9 @@ impl Derivatives {
     /// columns from its own program, `chunk` at a time.
     pub fn jacobian(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
         let (n, m) = (self.n, self.m);
-        for bc in &mut self.jacobian {
+        let (source, chunk) = (&self.source, self.chunk);
+        let jacobian = self.jacobian.get(|| source.compile_blocks(chunk, &jacobian_block))?;
+        for bc in jacobian.iter_mut() {
             bc.program.set_input("theta", theta)?;
             let (offset, chunk, len) = (bc.block.offset, bc.chunk, bc.block.len());
             for start in (0..len).step_by(chunk) {
@@ -319,6 +499,40 @@ impl Derivatives {
         }
         Ok(())
     }
+}
+
+/// The loss graph with the gradient as output `grad`.
+fn gradient_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
+    let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
+    g.set_output("grad", grad);
+    Ok(())
+}
+
+/// The loss graph with input `v` and the HVP H·v as its only output `hvp`.
+fn hvp_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
+    let v = g.input("v", g.shape(lg.theta))?;
+    let hv = saddle_ad::hvp(g, lg.loss, lg.theta, v)?;
+    g.clear_outputs();
+    g.set_output("hvp", hv);
+    Ok(())
+}
+
+fn hessian_block(
+    g: &mut Graph,
+    lg: &LossGraph,
+    block: ParamBlock,
+    chunk: usize,
+) -> std::result::Result<saddle_graph::NodeId, saddle_graph::GraphError> {
+    saddle_ad::hessian_block_columns(g, lg.loss, lg.theta, block, chunk)
+}
+
+fn jacobian_block(
+    g: &mut Graph,
+    lg: &LossGraph,
+    block: ParamBlock,
+    chunk: usize,
+) -> std::result::Result<saddle_graph::NodeId, saddle_graph::GraphError> {
+    saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, chunk)
 }
 
 /// The shards of `problem`'s data points, when it has enough points and can be split
@@ -366,14 +580,7 @@ pub fn compile(
     problem: &dyn LossSource,
     build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>,
 ) -> Result<Program> {
-    let mut lg = problem.loss_graph()?;
-    let mut g = std::mem::take(&mut lg.graph);
-    build(&mut g, &lg)?;
-    let mut program = Program::compile(&g.simplify()?)?;
-    for (name, values) in problem.data_inputs() {
-        program.set_input(name, values)?;
-    }
-    Ok(program)
+    Snapshot::of(problem)?.compile(build)
 }
 
 /// Runs `task` with its block's program (θ bound): the task's columns, written from

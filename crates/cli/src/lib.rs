@@ -26,6 +26,7 @@ pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
         Command::Compare(args) => commands::compare::run(args),
         Command::Sweep(args) => commands::sweep::run(args),
         Command::Problem(args) => commands::problem::run(args),
+        Command::Spectrum(args) => commands::spectrum::run(args),
     }
 }
 
@@ -35,7 +36,7 @@ pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
     Cli::try_parse().map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
         clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error::CliError::Invalid(
-            "no command given (expected one of: derivs, fit, bench, compare, sweep, problem); see saddle --help"
+            "no command given (expected one of: derivs, fit, bench, compare, sweep, problem, spectrum); see saddle --help"
                 .into(),
         ),
         _ => {

@@ -10,15 +10,14 @@ use crate::derivatives::Derivatives;
 #[derive(Clone, Debug)]
 pub struct NetworkObjective {
     derivs: Derivatives,
+    /// The row-major Hessian or Jacobian, allocated on first use.
     scratch: Vec<f64>,
 }
 
 impl NetworkObjective {
     /// Wraps compiled derivatives.
     pub fn new(derivs: Derivatives) -> Self {
-        let n = derivs.param_count();
-        let m = derivs.residual_count();
-        NetworkObjective { derivs, scratch: vec![0.0; n.max(m) * n] }
+        NetworkObjective { derivs, scratch: Vec::new() }
     }
 
     /// The compiled derivatives.
@@ -50,6 +49,7 @@ impl Objective for NetworkObjective {
 
     fn hessian(&mut self, x: &[f64], mut out: MatMut<'_, f64>) {
         let n = self.dim();
+        self.scratch.resize(self.scratch.len().max(n * n), 0.0);
         let h = &mut self.scratch[..n * n];
         self.derivs.hessian(x, h).expect(BOUND);
         for i in 0..n {
@@ -75,6 +75,7 @@ impl LeastSquares for NetworkObjective {
 
     fn jacobian(&mut self, x: &[f64], mut jac: MatMut<'_, f64>) {
         let (m, n) = (self.residual_count(), self.dim());
+        self.scratch.resize(self.scratch.len().max(m * n), 0.0);
         let j = &mut self.scratch[..m * n];
         self.derivs.jacobian(x, j).expect(BOUND);
         for r in 0..m {

@@ -152,6 +152,9 @@ pub enum Method {
     /// Inertia from an LBLᵀ factorization (Sylvester's law); extreme eigenvalues from
     /// Lanczos, which estimates them from inside the spectrum.
     LbltLanczos,
+    /// Matrix-free: extreme eigenvalues from Lanczos on Hessian-vector products, no
+    /// inertia (the classification follows the extremes).
+    Lanczos,
 }
 
 /// The curvature of the symmetric `h` by the full spectrum when n ≤
@@ -162,6 +165,48 @@ pub fn curvature_auto(h: MatRef<'_, f64>) -> (Curvature, Method) {
     } else {
         (curvature_by_factorization(h, LANCZOS_STEPS), Method::LbltLanczos)
     }
+}
+
+/// The number of eigenvalues of the symmetric `h` below −[`ZERO_TOLERANCE`]·max|λ|, the
+/// count [`inertia`] gives from the spectrum, without the spectrum: max|λ| from Lanczos
+/// on products with `h` (converged to 1e-12 relative, or n steps), then the negative
+/// pivots of an LBLᵀ factorization of h + tol·I (Sylvester's law of inertia), about
+/// n³/3 flops. `None` if `h` is not finite.
+pub fn negative_count(h: MatRef<'_, f64>) -> Option<usize> {
+    let n = h.nrows();
+    let mut rng = crate::lanczos::SplitMix64::new(0);
+    let start: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+    let ends = crate::lanczos::extremes(
+        &mut |v, out| out.copy_from_slice(&crate::dense::matvec(h, v)),
+        &start,
+        1,
+        1,
+        1e-12,
+        n,
+    );
+    let scale = ends.top.iter().chain(&ends.bottom).fold(0.0f64, |m, l| m.max(l.abs()));
+    let tol = ZERO_TOLERANCE * scale;
+    let shifted = faer::Mat::from_fn(n, n, |i, j| h[(i, j)] + if i == j { tol } else { 0.0 });
+    crate::dense::Ldl::new(shifted.as_ref()).map(|ldl| ldl.inertia().negative)
+}
+
+/// The curvature known from extreme eigenvalues alone (matrix-free): no inertia (all
+/// counts zero), and the classification the extremes imply, with zero meaning
+/// |λ| ≤ [`ZERO_TOLERANCE`]·max(|min|, |max|).
+pub fn curvature_from_extremes(min_eig: f64, max_eig: f64) -> Curvature {
+    let tol = ZERO_TOLERANCE * min_eig.abs().max(max_eig.abs());
+    let classification = if !(min_eig.is_finite() && max_eig.is_finite()) {
+        Classification::Degenerate
+    } else if min_eig < -tol && max_eig > tol {
+        Classification::Saddle
+    } else if min_eig > tol {
+        Classification::Minimum
+    } else if max_eig < -tol {
+        Classification::Maximum
+    } else {
+        Classification::Degenerate
+    };
+    Curvature { inertia: Inertia::default(), min_eig, max_eig, classification }
 }
 
 /// Inertia from the pivots of an LBLᵀ factorization of `h` (a pivot counts as zero when
@@ -227,5 +272,16 @@ mod tests {
         // Fewer steps: estimates from inside the spectrum.
         let rough = curvature_by_factorization(h.as_ref(), 10);
         assert!(rough.min_eig >= -5.0 - 1e-9 && rough.max_eig <= 54.0 + 1e-9, "{rough:?}");
+    }
+
+    #[test]
+    fn negative_count_uses_the_spectrum_s_zero_tolerance() {
+        // Eigenvalues −5..=54 and two tiny negative ones (−1e-13 relative: zero).
+        let d: Vec<f64> = (0..60).map(|i| i as f64 - 5.0).chain([-54e-13, -1e-12]).collect();
+        let h = crate::dense::fixtures::rotated(&d);
+        assert_eq!(inertia(&d, ZERO_TOLERANCE).negative, 5);
+        assert_eq!(negative_count(h.as_ref()), Some(5));
+        let bad = faer::mat![[f64::NAN, 0.0], [0.0, 1.0]];
+        assert_eq!(negative_count(bad.as_ref()), None);
     }
 }

@@ -17,6 +17,7 @@
 //! seeded random start). Cost: k products, O(n k²) flops and n·k stored numbers.
 
 use faer::{Mat, Side};
+use rayon::prelude::*;
 
 /// β ≤ `BREAKDOWN`·max‖A qⱼ‖ ends the iteration: the Krylov space is invariant to
 /// working accuracy, and dropping β moves the Ritz values by at most β.
@@ -30,6 +31,9 @@ pub struct Ritz {
     /// For each θᵢ, β_k·|s_{k,i}|: some eigenvalue of A lies within this distance
     /// (up to rounding).
     pub bounds: Vec<f64>,
+    /// For each θᵢ, s_{1,i}²: the weight of θᵢ in the Gauss quadrature of the start
+    /// vector's spectral measure (they sum to 1).
+    pub weights: Vec<f64>,
     /// k, the number of steps taken (products computed).
     pub steps: usize,
     /// Whether the iteration stopped on an invariant subspace (β ≈ 0), including
@@ -46,6 +50,20 @@ impl Ritz {
     /// The largest Ritz value (a lower bound on λ_max); NaN if there is none.
     pub fn max(&self) -> f64 {
         self.values.last().copied().unwrap_or(f64::NAN)
+    }
+
+    /// No Ritz values: what a non-finite product or n = 0 gives.
+    fn empty(steps: usize) -> Ritz {
+        Ritz { values: Vec::new(), bounds: Vec::new(), weights: Vec::new(), steps, breakdown: false }
+    }
+
+    /// Whether the `top` largest and `bottom` smallest Ritz values have bounds at most
+    /// `tol`·max|θ| (all of them when there are fewer).
+    pub fn converged(&self, top: usize, bottom: usize, tol: f64) -> bool {
+        let k = self.values.len();
+        let scale = self.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let ok = |i: usize| self.bounds[i] <= tol * scale;
+        k > 0 && (0..bottom.min(k)).all(ok) && (k.saturating_sub(top)..k).all(ok)
     }
 }
 
@@ -64,55 +82,84 @@ pub fn extreme_eigenvalues(
 
 /// Runs min(max(`steps`, 1), n) Lanczos steps on the symmetric operator `apply`,
 /// starting from the unit vector of n uniform numbers in [−1, 1) drawn by
-/// [`SplitMix64`] from `seed`, reorthogonalizing every new vector against all
-/// previous ones (classical Gram-Schmidt, twice), and stopping early on breakdown.
+/// [`SplitMix64`] from `seed` (see [`lanczos_from`]).
 pub fn lanczos(n: usize, apply: &mut dyn FnMut(&[f64], &mut [f64]), steps: usize, seed: u64) -> Ritz {
-    let empty = |steps| Ritz { values: Vec::new(), bounds: Vec::new(), steps, breakdown: false };
-    if n == 0 {
-        return empty(0);
-    }
-    let steps = steps.clamp(1, n);
     let mut rng = SplitMix64::new(seed);
-    let mut q: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
-    let start_norm = norm(&q);
-    q.iter_mut().for_each(|v| *v /= start_norm);
+    let start: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+    lanczos_from(apply, &start, steps, &mut |_| false)
+}
 
+/// Lanczos from the direction `start` (any nonzero vector of length n): at most
+/// min(max(`max_steps`, 1), n) steps, reorthogonalizing every new vector against all
+/// previous ones (classical Gram-Schmidt, twice), and stopping early on breakdown or
+/// when `done`, shown the Ritz values every [`CHECK_EVERY`] steps, returns true. The
+/// Gram-Schmidt coefficients are computed in parallel, each by one thread in a fixed
+/// order, so the result does not depend on the thread count.
+pub fn lanczos_from(
+    apply: &mut dyn FnMut(&[f64], &mut [f64]),
+    start: &[f64],
+    max_steps: usize,
+    done: &mut dyn FnMut(&Ritz) -> bool,
+) -> Ritz {
+    let n = start.len();
+    let start_norm = norm(start);
+    if n == 0 || !(start_norm.is_finite() && start_norm > 0.0) {
+        return Ritz::empty(0);
+    }
+    let steps = max_steps.clamp(1, n);
+    let mut q: Vec<f64> = start.iter().map(|v| v / start_norm).collect();
     let mut basis: Vec<Vec<f64>> = Vec::with_capacity(steps);
     let (mut alphas, mut betas): (Vec<f64>, Vec<f64>) =
         (Vec::with_capacity(steps), Vec::with_capacity(steps));
     let mut w = vec![0.0; n];
     let mut scale = 0.0f64;
-    let mut breakdown = false;
     loop {
         apply(&q, &mut w);
         scale = scale.max(norm(&w));
         let alpha = dot(&q, &w);
-        axpy(-alpha, &q, &mut w);
-        if let (Some(previous), Some(&beta)) = (basis.last(), betas.last()) {
-            axpy(-beta, previous, &mut w);
-        }
         basis.push(q);
-        for _ in 0..2 {
-            for v in &basis {
-                axpy(-dot(v, &w), v, &mut w);
-            }
-        }
+        // w − αq − βq_prev is what the reorthogonalization against the basis removes.
+        orthogonalize(&basis, &mut w);
+        orthogonalize(&basis, &mut w);
         let beta = norm(&w);
         alphas.push(alpha);
         betas.push(beta);
         if !(alpha.is_finite() && beta.is_finite()) {
-            return empty(basis.len());
+            return Ritz::empty(basis.len());
         }
-        if beta <= BREAKDOWN * scale {
-            breakdown = true;
-            break;
+        let breakdown = beta <= BREAKDOWN * scale;
+        let k = basis.len();
+        if breakdown || k == steps {
+            return ritz(&alphas, &betas, breakdown).unwrap_or_else(|| Ritz::empty(k));
         }
-        if basis.len() == steps {
-            break;
+        if k.is_multiple_of(CHECK_EVERY)
+            && let Some(r) = ritz(&alphas, &betas, false).filter(|r| done(r))
+        {
+            return r;
         }
         q = w.iter().map(|v| v / beta).collect();
     }
+}
 
+/// Steps between convergence checks of [`lanczos_from`] (each an eigendecomposition of
+/// the k × k tridiagonal).
+pub const CHECK_EVERY: usize = 5;
+
+/// w ← w − Σⱼ ⟨qⱼ, w⟩ qⱼ over the orthonormal `basis` (one classical Gram-Schmidt pass).
+fn orthogonalize(basis: &[Vec<f64>], w: &mut [f64]) {
+    const CHUNK: usize = 1 << 14;
+    let coefficients: Vec<f64> = basis.par_iter().map(|q| dot(q, w)).collect();
+    w.par_chunks_mut(CHUNK).enumerate().for_each(|(c, part)| {
+        let offset = c * CHUNK;
+        for (q, &a) in basis.iter().zip(&coefficients) {
+            axpy(-a, &q[offset..offset + part.len()], part);
+        }
+    });
+}
+
+/// The Ritz values, bounds and weights of the tridiagonal with diagonal `alphas` and
+/// off-diagonal `betas` (whose last entry is β_k, the residual norm).
+fn ritz(alphas: &[f64], betas: &[f64], breakdown: bool) -> Option<Ritz> {
     let k = alphas.len();
     let t = Mat::from_fn(k, k, |i, j| {
         if i == j {
@@ -123,17 +170,62 @@ pub fn lanczos(n: usize, apply: &mut dyn FnMut(&[f64], &mut [f64]), steps: usize
             0.0
         }
     });
-    let Ok(eig) = t.as_ref().self_adjoint_eigen(Side::Lower) else {
-        return empty(k);
-    };
+    let eig = t.as_ref().self_adjoint_eigen(Side::Lower).ok()?;
     let (s, u) = (eig.S().column_vector(), eig.U());
-    let mut pairs: Vec<(f64, f64)> = (0..k).map(|i| (s[i], betas[k - 1] * u[(k - 1, i)].abs())).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Ritz {
-        values: pairs.iter().map(|p| p.0).collect(),
-        bounds: pairs.iter().map(|p| p.1).collect(),
+    let mut triples: Vec<(f64, f64, f64)> =
+        (0..k).map(|i| (s[i], betas[k - 1] * u[(k - 1, i)].abs(), u[(0, i)] * u[(0, i)])).collect();
+    triples.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(Ritz {
+        values: triples.iter().map(|t| t.0).collect(),
+        bounds: triples.iter().map(|t| t.1).collect(),
+        weights: triples.iter().map(|t| t.2).collect(),
         steps: k,
         breakdown,
+    })
+}
+
+/// The `top` largest and `bottom` smallest eigenvalues of a symmetric operator by
+/// Lanczos with full reorthogonalization, with their residual bounds.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Extremes {
+    /// The largest Ritz values, descending.
+    pub top: Vec<f64>,
+    /// Their residual bounds (some eigenvalue lies within each).
+    pub top_bounds: Vec<f64>,
+    /// The smallest Ritz values, ascending.
+    pub bottom: Vec<f64>,
+    /// Their residual bounds.
+    pub bottom_bounds: Vec<f64>,
+    /// Products computed.
+    pub steps: usize,
+    /// Whether every bound is at most the tolerance times max|θ| (or the Krylov space
+    /// became invariant, where the Ritz values are eigenvalues to rounding).
+    pub converged: bool,
+}
+
+/// The `top` largest and `bottom` smallest eigenvalues of the symmetric operator
+/// `apply`, by Lanczos from `start` until each has a residual bound of at most
+/// `tol`·max|θ| or `max_steps` products are spent. Lanczos sees one copy of a repeated
+/// eigenvalue, so on an invariant Krylov space there may be fewer values than asked.
+pub fn extremes(
+    apply: &mut dyn FnMut(&[f64], &mut [f64]),
+    start: &[f64],
+    top: usize,
+    bottom: usize,
+    tol: f64,
+    max_steps: usize,
+) -> Extremes {
+    let ritz = lanczos_from(apply, start, max_steps, &mut |r| r.converged(top, bottom, tol));
+    let k = ritz.values.len();
+    let converged = k > 0 && (ritz.breakdown || ritz.converged(top, bottom, tol));
+    let high = k.saturating_sub(top)..k;
+    Extremes {
+        top: ritz.values[high.clone()].iter().rev().copied().collect(),
+        top_bounds: ritz.bounds[high].iter().rev().copied().collect(),
+        bottom: ritz.values[..bottom.min(k)].to_vec(),
+        bottom_bounds: ritz.bounds[..bottom.min(k)].to_vec(),
+        steps: ritz.steps,
+        converged,
     }
 }
 
@@ -289,5 +381,54 @@ mod tests {
         let mut rng = SplitMix64::new(0);
         assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
         assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+    }
+
+    #[test]
+    fn extremes_converge_for_k_values_not_only_the_first() {
+        // A rotated 120 × 120 matrix: eigenvalues 1..=100 (gap 1, a slow cluster for
+        // Lanczos), four separated large ones and three negative ones.
+        let d: Vec<f64> =
+            (1..=100).map(f64::from).chain([150.0, 200.0, 260.0, 330.0, -2.0, -7.0, -20.0]).collect();
+        let a = crate::dense::fixtures::rotated(&d);
+        let n = d.len();
+        let mut sorted = d.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mut apply =
+            |v: &[f64], out: &mut [f64]| out.copy_from_slice(&crate::dense::matvec(a.as_ref(), v));
+        let start: Vec<f64> = {
+            let mut rng = SplitMix64::new(9);
+            (0..n).map(|_| rng.uniform()).collect()
+        };
+        let e = extremes(&mut apply, &start, 6, 5, 1e-12, n);
+        assert!(e.converged, "{e:?}");
+        assert!(e.steps < n, "stopped at convergence, {} steps", e.steps);
+        let top: Vec<f64> = sorted.iter().rev().take(6).copied().collect();
+        let bottom: Vec<f64> = sorted.iter().take(5).copied().collect();
+        for (got, want) in e.top.iter().zip(&top).chain(e.bottom.iter().zip(&bottom)) {
+            assert!((got - want).abs() <= 1e-8 * want.abs(), "{got} vs {want}");
+        }
+        assert_eq!((e.top.len(), e.bottom.len()), (6, 5));
+        assert!(e.top_bounds.iter().chain(&e.bottom_bounds).all(|b| *b <= 1e-12 * 330.0));
+        // Too few steps: not converged, and said so.
+        let rough = extremes(&mut apply, &start, 6, 5, 1e-12, 12);
+        assert!(!rough.converged && rough.steps == 12, "{rough:?}");
+        // The result does not depend on the thread count.
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let on = |pool: &rayon::ThreadPool| {
+            pool.install(|| {
+                extremes(
+                    &mut |v: &[f64], out: &mut [f64]| {
+                        out.copy_from_slice(&crate::dense::matvec(a.as_ref(), v))
+                    },
+                    &start,
+                    6,
+                    5,
+                    1e-12,
+                    n,
+                )
+            })
+        };
+        assert_eq!(on(&one), on(&two));
     }
 }

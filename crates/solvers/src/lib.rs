@@ -3,7 +3,8 @@
 //!
 //! Each solver is one file implementing [`Method`] (one iteration at a time); the shared
 //! [`minimize`] loop evaluates, records, and terminates with an explicit [`Status`].
-//! [`analysis`] computes the exact Hessian's spectrum, inertia and classification.
+//! [`analysis`] computes the exact Hessian's spectrum, inertia and classification;
+//! [`lanczos`] and [`spectrum`] estimate spectra from Hessian-vector products alone.
 //! The crate knows traits and faer, not graphs.
 #![warn(missing_docs)]
 
@@ -24,6 +25,7 @@ mod newton_cg;
 mod newton_pinv;
 mod objective;
 mod saddle_free_newton;
+pub mod spectrum;
 #[cfg(test)]
 mod test_functions;
 mod trust;
@@ -134,6 +136,83 @@ impl SolverKind {
     }
 }
 
+/// The most memory one dense matrix may take: 1 GiB (a Hessian of n ≤ 11585
+/// parameters). Solvers and analyses that would build a larger one are refused.
+pub const DENSE_BYTES_LIMIT: usize = 1 << 30;
+
+/// A dense matrix a solver builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DenseMatrix {
+    /// What it is, e.g. `Hessian`.
+    pub what: &'static str,
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+}
+
+impl DenseMatrix {
+    /// Its size in bytes (f64 entries); `None` if that overflows.
+    pub fn bytes(&self) -> Option<usize> {
+        self.rows.checked_mul(self.cols)?.checked_mul(8)
+    }
+
+    /// Whether it fits [`DENSE_BYTES_LIMIT`].
+    pub fn fits(&self) -> bool {
+        self.bytes().is_some_and(|b| b <= DENSE_BYTES_LIMIT)
+    }
+}
+
+/// A byte count in binary units, e.g. `7.3 TiB`.
+pub fn format_bytes(bytes: f64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", units[unit])
+}
+
+impl SolverKind {
+    /// The dense matrices the solver builds for n parameters and m residuals (none for
+    /// the matrix-free ones).
+    pub fn dense_matrices(self, n: usize, m: usize) -> Vec<DenseMatrix> {
+        let square = |what| DenseMatrix { what, rows: n, cols: n };
+        match self {
+            SolverKind::Newton
+            | SolverKind::NewtonPinv
+            | SolverKind::DampedNewton
+            | SolverKind::SaddleFreeNewton
+            | SolverKind::TrustRegion => vec![square("Hessian")],
+            SolverKind::GaussNewton | SolverKind::Lm => {
+                vec![DenseMatrix { what: "Jacobian", rows: m, cols: n }, square("normal-equations")]
+            }
+            SolverKind::Bfgs => vec![square("inverse-Hessian approximation")],
+            SolverKind::NewtonCg | SolverKind::Lbfgs | SolverKind::Adam | SolverKind::Gd => Vec::new(),
+        }
+    }
+
+    /// `Err` with a one-line message when a dense matrix of the solver for n parameters
+    /// and m residuals would exceed [`DENSE_BYTES_LIMIT`]: it names n, the memory and
+    /// the matrix-free solvers.
+    pub fn check_size(self, n: usize, m: usize) -> Result<(), String> {
+        match self.dense_matrices(n, m).into_iter().find(|d| !d.fits()) {
+            None => Ok(()),
+            Some(d) => Err(format!(
+                "--solver {self} needs the dense {} × {} {} ({}) for n = {n} parameters, more than the {} \
+                 limit on a dense matrix; use a matrix-free solver: adam, gd, lbfgs or newton-cg",
+                d.rows,
+                d.cols,
+                d.what,
+                format_bytes(d.rows as f64 * d.cols as f64 * 8.0),
+                format_bytes(DENSE_BYTES_LIMIT as f64),
+            )),
+        }
+    }
+}
+
 impl fmt::Display for SolverKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -147,5 +226,31 @@ impl FromStr for SolverKind {
             let names: Vec<&str> = SolverKind::ALL.iter().map(|k| k.name()).collect();
             format!("unknown solver '{s}' (expected one of: {})", names.join(", "))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dense_solvers_refuse_networks_above_the_limit() {
+        // 11585² · 8 bytes is just under 1 GiB, 11586² just over.
+        assert!(SolverKind::Newton.check_size(11585, 10).is_ok());
+        let e = SolverKind::Newton.check_size(1_002_001, 1024).unwrap_err();
+        assert_eq!(
+            e,
+            "--solver newton needs the dense 1002001 × 1002001 Hessian (7.3 TiB) for n = 1002001 \
+             parameters, more than the 1.0 GiB limit on a dense matrix; use a matrix-free solver: \
+             adam, gd, lbfgs or newton-cg"
+        );
+        // Gauss-Newton's Jacobian is m × n: 20000 points × 8000 parameters is 1.2 GiB.
+        let e = SolverKind::Lm.check_size(8000, 20000).unwrap_err();
+        assert!(e.contains("20000 × 8000 Jacobian (1.2 GiB)"), "{e}");
+        for kind in [SolverKind::Adam, SolverKind::Gd, SolverKind::Lbfgs, SolverKind::NewtonCg] {
+            assert!(kind.check_size(usize::MAX, usize::MAX).is_ok());
+        }
+        // Sizes whose byte count overflows are refused, not wrapped.
+        assert!(SolverKind::Bfgs.check_size(usize::MAX / 2, 1).is_err());
     }
 }

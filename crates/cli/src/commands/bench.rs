@@ -7,7 +7,6 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::args::BenchArgs;
-use crate::commands::dense_hessian_len;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::init::glorot_normal;
@@ -63,7 +62,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
             )));
         }
     };
-    let hessian_len = dense_hessian_len(m.arch.param_count(), "bench (it times the full Hessian)")?;
+    crate::derivatives::check_dense_hessian("saddle bench (it times the Hessian)", m.arch.param_count())?;
     let problem = def.with_network(m.arch.clone(), m.act)?;
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
@@ -76,14 +75,14 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
-    let mut hessian = vec![0.0; hessian_len];
+    let mut hessian = vec![0.0; n * n];
     let budget = args.budget;
     let loss_s = median_seconds(budget, |k| derivs.loss(&thetas[k % 2]).map(drop))?;
     let grad_s = median_seconds(budget, |k| derivs.gradient(&thetas[k % 2], &mut grad).map(drop))?;
     let hvp_s = median_seconds(budget, |k| derivs.hvp(&thetas[k % 2], &vs[0], &mut hv))?;
     let hvp_same_theta_s = median_seconds(budget, |k| derivs.hvp(&thetas[0], &vs[k % 2], &mut hv))?;
     let hessian_s = median_seconds(budget, |k| derivs.hessian(&thetas[k % 2], &mut hessian))?;
-    let costs = derivs.costs();
+    let costs = derivs.costs()?;
     Ok(json!({
         "problem": def.name(),
         "arch": arch.to_string(),

@@ -23,6 +23,9 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
     let (def, problem) = args.problem.load()?;
+    for solver in &args.solvers {
+        solver.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
+    }
     let source = problem.source();
     let derivs = Derivatives::new(source)?;
     let theta0 = glorot_normal(problem.arch(), args.seed);

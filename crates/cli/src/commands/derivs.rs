@@ -3,7 +3,6 @@
 use serde_json::{Value, json};
 
 use crate::args::DerivsArgs;
-use crate::commands::dense_hessian_len;
 use crate::derivatives::Derivatives;
 use crate::error::Result;
 use crate::io::{OutputFiles, read_finite_npy_vector};
@@ -13,7 +12,9 @@ use crate::io::{OutputFiles, read_finite_npy_vector};
 pub fn run(args: &DerivsArgs) -> Result<Value> {
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
-    let hessian_len = args.hessian_out.as_ref().map(|_| dense_hessian_len(n, "--hessian-out")).transpose()?;
+    if args.hessian_out.is_some() {
+        crate::derivatives::check_dense_hessian("--hessian-out", n)?;
+    }
     let what = format!("the parameter count of --arch {}", problem.arch());
     let theta = read_finite_npy_vector(&args.params, n, &what)?;
     let direction = args.hvp.as_deref().map(|p| read_finite_npy_vector(p, n, &what)).transpose()?;
@@ -25,8 +26,8 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
     if let Some(path) = &args.grad_out {
         out.vector(path, &grad);
     }
-    if let (Some(path), Some(len)) = (&args.hessian_out, hessian_len) {
-        let mut hessian = vec![0.0; len];
+    if let Some(path) = &args.hessian_out {
+        let mut hessian = vec![0.0; n * n];
         derivs.hessian(&theta, &mut hessian)?;
         out.matrix(path, &hessian, n, n);
     }

@@ -1,6 +1,7 @@
 //! `saddle fit`: one solver from one start, every iterate recorded, and the end point
 //! classified by the exact Hessian's spectrum.
 
+use saddle_solvers::analysis::Method as Analysis;
 use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
 use serde_json::{Value, json};
 
@@ -23,6 +24,10 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     let arch = problem.arch();
+    args.solver.check_size(n, def.points()).map_err(CliError::Invalid)?;
+    if args.curvature_every.is_some() {
+        crate::derivatives::check_dense_hessian("--curvature-every", n)?;
+    }
     let theta0 = match &args.params {
         Some(path) => read_finite_npy_vector(path, n, &format!("the parameter count of --arch {arch}"))?,
         None => glorot_normal(arch, args.seed),
@@ -73,7 +78,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "category": Category::of(end, args.stationary_tol).name(),
         "stationary_tol": args.stationary_tol,
         "classification": end.curvature.classification.name(),
-        "inertia": end.curvature.inertia.as_array(),
+        "inertia": (end.analysis != Analysis::Lanczos).then(|| end.curvature.inertia.as_array()),
         "min_eig": end.curvature.min_eig,
         "max_eig": end.curvature.max_eig,
         "analysis": end.analysis,

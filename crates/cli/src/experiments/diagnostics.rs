@@ -5,8 +5,10 @@
 use faer::Mat;
 use saddle_solvers::analysis::{
     self, Curvature, DENSE_SPECTRUM_LIMIT, LANCZOS_STEPS, Method, curvature_by_factorization,
+    curvature_from_extremes,
 };
-use saddle_solvers::{dot, norm};
+use saddle_solvers::lanczos::{SplitMix64, extremes};
+use saddle_solvers::{DenseMatrix, dot, norm};
 use serde::Serialize;
 
 use saddle_ad::ParamBlock;
@@ -25,8 +27,10 @@ pub struct Endpoint {
     /// Inertia, extreme eigenvalues and classification of the exact Hessian
     /// (zero: |λ| ≤ 1e-10·max|λ|).
     pub curvature: Curvature,
-    /// How the curvature was computed: full spectrum (`eigen`) or, above 2000 parameters,
-    /// LBLᵀ inertia with Lanczos extremes (`lblt_lanczos`).
+    /// How the curvature was computed: full spectrum (`eigen`); above 2000 parameters,
+    /// LBLᵀ inertia with Lanczos extremes (`lblt_lanczos`); above the dense limit
+    /// (a Hessian of more than 1 GiB), Lanczos extremes from HVPs alone (`lanczos`: no
+    /// inertia, the classification from the extremes).
     pub analysis: Method,
     /// Every eigenvalue, ascending, when the full spectrum was computed.
     #[serde(skip)]
@@ -83,14 +87,10 @@ pub fn endpoint(source: &dyn LossSource, derivs: &mut Derivatives, theta: &[f64]
     let n = theta.len();
     let mut grad = vec![0.0; n];
     let loss = derivs.gradient(theta, &mut grad)?;
-    let mut h = vec![0.0; n * n];
-    derivs.hessian(theta, &mut h)?;
-    let h = Mat::from_fn(n, n, |i, j| h[i * n + j]);
-    let (curvature, analysis, eigenvalues) = if n <= DENSE_SPECTRUM_LIMIT {
-        let eigs = analysis::eigenvalues(h.as_ref()).unwrap_or_default();
-        (Curvature::from_eigenvalues(&eigs), Method::Eigen, Some(eigs).filter(|e| !e.is_empty()))
+    let (curvature, analysis, eigenvalues) = if !(DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
+        (matrix_free_curvature(derivs, theta)?, Method::Lanczos, None)
     } else {
-        (curvature_by_factorization(h.as_ref(), LANCZOS_STEPS), Method::LbltLanczos, None)
+        dense_curvature(derivs, theta)?
     };
 
     let (features, residual) = features_and_residual(source, theta)?;
@@ -161,6 +161,56 @@ fn features_and_residual(source: &dyn LossSource, theta: &[f64]) -> Result<(Vec<
         features.to_vec()
     };
     Ok((features, residual))
+}
+
+/// The exact Hessian's curvature: its full spectrum up to [`DENSE_SPECTRUM_LIMIT`]
+/// parameters, LBLᵀ inertia and Lanczos extremes above.
+fn dense_curvature(derivs: &mut Derivatives, theta: &[f64]) -> Result<(Curvature, Method, Option<Vec<f64>>)> {
+    let n = theta.len();
+    let mut h = vec![0.0; n * n];
+    derivs.hessian(theta, &mut h)?;
+    let h = Mat::from_fn(n, n, |i, j| h[i * n + j]);
+    Ok(if n <= DENSE_SPECTRUM_LIMIT {
+        let eigs = analysis::eigenvalues(h.as_ref()).unwrap_or_default();
+        (Curvature::from_eigenvalues(&eigs), Method::Eigen, Some(eigs).filter(|e| !e.is_empty()))
+    } else {
+        (curvature_by_factorization(h.as_ref(), LANCZOS_STEPS), Method::LbltLanczos, None)
+    })
+}
+
+/// Steps of the matrix-free end-point analysis's Lanczos (each an HVP), at most.
+pub const MATRIX_FREE_STEPS: usize = 100;
+
+/// The most memory the matrix-free end-point analysis's Lanczos basis may take: 256 MiB
+/// (33 steps at a million parameters).
+pub const MATRIX_FREE_BASIS_BYTES: usize = 1 << 28;
+
+/// The extreme eigenvalues by Lanczos on HVPs (at most [`MATRIX_FREE_STEPS`] and
+/// [`MATRIX_FREE_BASIS_BYTES`], converged to 1e-8 relative bounds), from a start vector
+/// drawn with seed 0: estimates from inside the spectrum.
+fn matrix_free_curvature(derivs: &mut Derivatives, theta: &[f64]) -> Result<Curvature> {
+    let n = theta.len();
+    let mut rng = SplitMix64::new(0);
+    let start: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+    let mut failure = None;
+    let ends = extremes(
+        &mut |v, out| {
+            if let Err(e) = derivs.hvp(theta, v, out) {
+                out.fill(f64::NAN);
+                failure.get_or_insert(e);
+            }
+        },
+        &start,
+        1,
+        1,
+        1e-8,
+        MATRIX_FREE_STEPS.min(MATRIX_FREE_BASIS_BYTES / 8 / n.max(1)).max(2),
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let first = |v: &[f64]| v.first().copied().unwrap_or(f64::NAN);
+    Ok(curvature_from_extremes(first(&ends.bottom), first(&ends.top)))
 }
 
 /// `v` minus its mean.

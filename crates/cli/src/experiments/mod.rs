@@ -8,7 +8,7 @@ pub mod sweep;
 
 use std::f64::consts::PI;
 
-use saddle_solvers::{Control, Method, Outcome, Record, minimize_observing_iterates};
+use saddle_solvers::{Classification, Control, Method, Outcome, Record, minimize_observing_iterates};
 
 use crate::derivatives::Derivatives;
 use crate::error::Result;
@@ -123,12 +123,13 @@ impl Category {
             Category::Fitted
         } else if !stationary {
             Category::NotConverged
-        } else if endpoint.curvature.inertia.negative > 0 {
-            Category::Saddle
-        } else if endpoint.curvature.inertia.zero > 0 {
-            Category::Degenerate
         } else {
-            Category::Minimum
+            // The classification follows the inertia (or, matrix-free, the extremes).
+            match endpoint.curvature.classification {
+                Classification::Saddle | Classification::Maximum => Category::Saddle,
+                Classification::Degenerate => Category::Degenerate,
+                Classification::Minimum => Category::Minimum,
+            }
         }
     }
 

@@ -1,0 +1,315 @@
+//! `saddle spectrum`: the extreme eigenvalues, trace, negative count and spectral density
+//! of the Hessian, its Gauss-Newton part G = JᵀJ or its residual part H − G at given
+//! parameters: dense and exact up to [`DENSE_SPECTRUM_LIMIT`] parameters, matrix-free
+//! (Lanczos, Hutch++, stochastic Lanczos quadrature on products) above.
+
+use std::cell::RefCell;
+
+use faer::Mat;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use saddle_solvers::analysis::{self, DENSE_SPECTRUM_LIMIT, ZERO_TOLERANCE, inertia};
+use saddle_solvers::lanczos::extremes;
+use saddle_solvers::spectrum::{hutch_pp, slq, smoothed_density};
+use saddle_solvers::{DENSE_BYTES_LIMIT, DenseMatrix, format_bytes};
+use serde_json::{Value, json};
+
+use crate::args::{SpectrumArgs, SpectrumMethod, SpectrumOperator};
+use crate::derivatives::Derivatives;
+use crate::error::{CliError, Result};
+use crate::io::{OutputFiles, read_finite_npy_vector};
+
+/// Random probes of Hutch++ and of the density when `--probes` is not given.
+pub const DEFAULT_PROBES: usize = 10;
+
+/// Lanczos steps per density probe when `--steps` is not given.
+pub const DEFAULT_STEPS: usize = 80;
+
+/// The extreme eigenvalues are converged when each residual bound is at most this
+/// times max|θ| (the spectral norm's estimate).
+pub const LANCZOS_TOLERANCE: f64 = 1e-10;
+
+/// At most this many Lanczos steps for the extreme eigenvalues, and at most as many as
+/// keep the basis within [`DENSE_BYTES_LIMIT`] (134 at a million parameters).
+pub const LANCZOS_MAX_STEPS: usize = 500;
+
+/// Computes what `args` asks for, writes the density file if asked, and returns the
+/// summary.
+pub fn run(args: &SpectrumArgs) -> Result<Value> {
+    for (name, value) in [("--probes", args.probes), ("--steps", args.steps)] {
+        if value == Some(0) {
+            return Err(CliError::Invalid(format!("{name} must be at least 1")));
+        }
+        if value.is_some() && !args.trace && args.density.is_none() {
+            return Err(CliError::Invalid(format!(
+                "{name} sets the random probes of --trace and --density; give one of them"
+            )));
+        }
+    }
+    if args.steps.is_some() && args.density.is_none() {
+        return Err(CliError::Invalid("--steps sets the Lanczos steps of --density; give --density".into()));
+    }
+    let (def, problem) = args.problem.load()?;
+    let n = problem.param_count();
+    for (name, k) in [("--top", args.top), ("--bottom", args.bottom)] {
+        if k > n {
+            return Err(CliError::Invalid(format!(
+                "{name} {k}: the {n}-parameter network (--arch {}) has {n} eigenvalues",
+                problem.arch()
+            )));
+        }
+    }
+    let m = def.points();
+    let dense = match args.method {
+        SpectrumMethod::Auto => n <= DENSE_SPECTRUM_LIMIT,
+        SpectrumMethod::Dense => true,
+        SpectrumMethod::Lanczos => false,
+    };
+    if dense && let Some(too_big) = dense_matrices(args.operator, n, m).into_iter().find(|d| !d.fits()) {
+        return Err(CliError::Invalid(format!(
+            "--method dense needs the {} × {} {} ({}), more than the {} limit on a dense matrix; use --method lanczos",
+            too_big.rows,
+            too_big.cols,
+            too_big.what,
+            format_bytes(too_big.rows as f64 * too_big.cols as f64 * 8.0),
+            format_bytes(DENSE_BYTES_LIMIT as f64)
+        )));
+    }
+    let theta = read_finite_npy_vector(
+        &args.params,
+        n,
+        &format!("the parameter count of --arch {}", problem.arch()),
+    )?;
+    let mut derivs = Derivatives::new(problem.source())?;
+    let mut out = OutputFiles::new();
+    let mut summary = if dense {
+        dense_spectrum(args, &mut derivs, &theta, &mut out)?
+    } else {
+        matrix_free_spectrum(args, &mut derivs, &theta, &mut out)?
+    };
+    out.commit()?;
+    let extra = json!({
+        "problem": def.name(),
+        "arch": problem.arch().to_string(),
+        "act": problem.act().name(),
+        "points": m,
+        "params": n,
+        "operator": operator_name(args.operator),
+        "seed": args.seed,
+    });
+    for (key, value) in extra.as_object().expect("an object") {
+        summary[key] = value.clone();
+    }
+    Ok(summary)
+}
+
+/// The operator's name as on the command line.
+fn operator_name(op: SpectrumOperator) -> &'static str {
+    match op {
+        SpectrumOperator::Hessian => "hessian",
+        SpectrumOperator::GaussNewton => "gauss-newton",
+        SpectrumOperator::Residual => "residual",
+    }
+}
+
+/// The dense matrices the operator needs: the Hessian, the Jacobian, or both.
+fn dense_matrices(op: SpectrumOperator, n: usize, m: usize) -> Vec<DenseMatrix> {
+    let hessian = DenseMatrix { what: "Hessian", rows: n, cols: n };
+    let jacobian = DenseMatrix { what: "Jacobian", rows: m, cols: n };
+    match op {
+        SpectrumOperator::Hessian => vec![hessian],
+        SpectrumOperator::GaussNewton => vec![jacobian, hessian],
+        SpectrumOperator::Residual => vec![jacobian, hessian],
+    }
+}
+
+/// The operator's dense matrix at θ (n × n).
+fn dense_operator(op: SpectrumOperator, derivs: &mut Derivatives, theta: &[f64]) -> Result<Mat<f64>> {
+    let (n, m) = (derivs.param_count(), derivs.residual_count());
+    let hessian = |derivs: &mut Derivatives| -> Result<Mat<f64>> {
+        let mut h = vec![0.0; n * n];
+        derivs.hessian(theta, &mut h)?;
+        Ok(Mat::from_fn(n, n, |i, j| h[i * n + j]))
+    };
+    let gauss_newton = |derivs: &mut Derivatives| -> Result<Mat<f64>> {
+        let mut j = vec![0.0; m * n];
+        derivs.jacobian(theta, &mut j)?;
+        let j = Mat::from_fn(m, n, |r, c| j[r * n + c]);
+        Ok(j.transpose() * &j)
+    };
+    Ok(match op {
+        SpectrumOperator::Hessian => hessian(derivs)?,
+        SpectrumOperator::GaussNewton => gauss_newton(derivs)?,
+        SpectrumOperator::Residual => hessian(derivs)? - gauss_newton(derivs)?,
+    })
+}
+
+/// Every number from the dense matrix's eigenvalues.
+fn dense_spectrum(
+    args: &SpectrumArgs,
+    derivs: &mut Derivatives,
+    theta: &[f64],
+    out: &mut OutputFiles,
+) -> Result<Value> {
+    let a = dense_operator(args.operator, derivs, theta)?;
+    let n = a.nrows();
+    let eigs = analysis::eigenvalues(a.as_ref()).ok_or_else(|| not_finite(args))?;
+    let trace: f64 = (0..n).map(|i| a[(i, i)]).sum();
+    let negative = inertia(&eigs, ZERO_TOLERANCE).negative;
+    let density = match &args.density {
+        Some(path) => {
+            let nodes: Vec<(f64, f64)> = eigs.iter().map(|&l| (l, 1.0 / n as f64)).collect();
+            let (sigma, curve) =
+                smoothed_density(&nodes, eigs.first().zip(eigs.last()).map(|(&a, &b)| (a, b)));
+            out.text(path, density_csv(&curve));
+            let moment = |p: i32| eigs.iter().map(|l| l.powi(p)).sum::<f64>() / n as f64;
+            json!({ "file": path, "sigma": sigma, "moments": [moment(1), moment(2)], "moments_stderr": [0.0, 0.0] })
+        }
+        None => Value::Null,
+    };
+    Ok(json!({
+        "method": "dense",
+        "top": eigs.iter().rev().take(args.top).collect::<Vec<_>>(),
+        "bottom": eigs.iter().take(args.bottom).collect::<Vec<_>>(),
+        "trace": { "estimate": trace, "stderr": 0.0 },
+        "negative": { "estimate": negative, "exact": negative },
+        "lanczos": Value::Null,
+        "density": density,
+        "products": Value::Null,
+    }))
+}
+
+/// Every number from products with the operator: Lanczos for the extremes, Hutch++ for
+/// the trace, stochastic Lanczos quadrature for the density; the exact negative count by
+/// LBLᵀ ([`analysis::negative_count`]) when the dense matrix fits [`DENSE_BYTES_LIMIT`].
+fn matrix_free_spectrum(
+    args: &SpectrumArgs,
+    derivs: &mut Derivatives,
+    theta: &[f64],
+    out: &mut OutputFiles,
+) -> Result<Value> {
+    let (n, m) = (derivs.param_count(), derivs.residual_count());
+    let op = args.operator;
+    let failure: RefCell<Option<CliError>> = RefCell::new(None);
+    let products = RefCell::new(0usize);
+    let shared = RefCell::new(&mut *derivs);
+    let mut apply = |v: &[f64], hv: &mut [f64]| {
+        *products.borrow_mut() += 1;
+        let mut d = shared.borrow_mut();
+        let result = match op {
+            SpectrumOperator::Hessian => d.hvp(theta, v, hv),
+            SpectrumOperator::GaussNewton => d.gauss_newton_product(theta, v, hv),
+            SpectrumOperator::Residual => {
+                let mut gv = vec![0.0; v.len()];
+                d.hvp(theta, v, hv).and_then(|()| d.gauss_newton_product(theta, v, &mut gv)).map(|()| {
+                    hv.iter_mut().zip(&gv).for_each(|(h, g)| *h -= g);
+                })
+            }
+        };
+        if let Err(e) = result {
+            hv.fill(f64::NAN);
+            failure.borrow_mut().get_or_insert(e);
+        }
+    };
+    let stream = |k: u64| {
+        let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+        rng.set_stream(k);
+        move |v: &mut [f64]| fill_rademacher(&mut rng, v)
+    };
+
+    let lanczos = if args.top + args.bottom > 0 {
+        let mut start = vec![0.0; n];
+        stream(0)(&mut start);
+        let max_steps = LANCZOS_MAX_STEPS.min(DENSE_BYTES_LIMIT / 8 / n.max(1)).max(1);
+        Some(extremes(&mut apply, &start, args.top, args.bottom, LANCZOS_TOLERANCE, max_steps))
+    } else {
+        None
+    };
+    let probes = args.probes.unwrap_or(DEFAULT_PROBES);
+    let trace = args.trace.then(|| hutch_pp(n, &mut apply, probes, &mut stream(1)));
+    let density = args.density.as_ref().map(|path| {
+        let s = slq(n, &mut apply, probes, args.steps.unwrap_or(DEFAULT_STEPS), &mut stream(2));
+        (path, s)
+    });
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    let exact_negative = if dense_matrices(op, n, m).iter().all(DenseMatrix::fits) {
+        let a = dense_operator(op, derivs, theta)?;
+        Some(analysis::negative_count(a.as_ref()).ok_or_else(|| not_finite(args))?)
+    } else {
+        None
+    };
+    let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+    if let Some(l) = &lanczos
+        && !(finite(&l.top) && finite(&l.bottom))
+    {
+        return Err(not_finite(args));
+    }
+    let density_json = match &density {
+        Some((path, s)) => {
+            let (sigma, curve) = s.density();
+            out.text(path, density_csv(&curve));
+            let (m1, e1) = s.average(|t| t);
+            let (m2, e2) = s.average(|t| t * t);
+            json!({
+                "file": path,
+                "probes": s.probes.len(),
+                "steps": args.steps.unwrap_or(DEFAULT_STEPS),
+                "sigma": sigma,
+                "moments": [m1, m2],
+                "moments_stderr": [e1, e2],
+            })
+        }
+        None => Value::Null,
+    };
+    let estimate = match (exact_negative, &density) {
+        (Some(exact), _) => json!(exact),
+        (None, Some((_, s))) => json!(s.negative_count(ZERO_TOLERANCE).0),
+        (None, None) => Value::Null,
+    };
+    Ok(json!({
+        "method": "lanczos",
+        "top": lanczos.as_ref().map_or(Vec::new(), |l| l.top.clone()),
+        "bottom": lanczos.as_ref().map_or(Vec::new(), |l| l.bottom.clone()),
+        "trace": trace.map(|t| json!({ "estimate": t.estimate, "stderr": t.stderr })),
+        "negative": { "estimate": estimate, "exact": exact_negative },
+        "lanczos": lanczos.map(|l| json!({
+            "steps": l.steps,
+            "converged": l.converged,
+            "tolerance": LANCZOS_TOLERANCE,
+            "top_bounds": l.top_bounds,
+            "bottom_bounds": l.bottom_bounds,
+        })),
+        "density": density_json,
+        "products": products.into_inner(),
+    }))
+}
+
+/// ±1 entries from the generator's bits.
+fn fill_rademacher(rng: &mut ChaCha8Rng, v: &mut [f64]) {
+    for chunk in v.chunks_mut(64) {
+        let bits = rng.next_u64();
+        for (k, x) in chunk.iter_mut().enumerate() {
+            *x = if bits >> k & 1 == 0 { 1.0 } else { -1.0 };
+        }
+    }
+}
+
+/// The operator is not finite at θ.
+fn not_finite(args: &SpectrumArgs) -> CliError {
+    CliError::Invalid(format!(
+        "{}: the {} is not finite at these parameters",
+        args.params.display(),
+        operator_name(args.operator)
+    ))
+}
+
+/// The density as CSV with the header `lambda,density`.
+fn density_csv(curve: &[(f64, f64)]) -> String {
+    let mut text = String::from("lambda,density\n");
+    for (x, y) in curve {
+        text.push_str(&format!("{x:e},{y:e}\n"));
+    }
+    text
+}

@@ -1,0 +1,310 @@
+//! Matrix-free estimates of a symmetric operator's spectrum from products alone: the
+//! trace by Hutch++ and the spectral density by stochastic Lanczos quadrature.
+//!
+//! Both draw Rademacher probes (entries ±1) from a generator the caller passes, so the
+//! caller's seed fixes every number.
+
+use crate::driver::{dot, norm};
+use crate::lanczos::{Ritz, lanczos_from};
+
+/// A symmetric n × n operator: writes A·v to its second argument.
+pub type Apply<'a> = dyn FnMut(&[f64], &mut [f64]) + 'a;
+
+/// Fills its argument with independent Rademacher entries (±1, each with probability ½).
+pub type Rademacher<'a> = dyn FnMut(&mut [f64]) + 'a;
+
+/// An estimate of a trace with its standard error.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct TraceEstimate {
+    /// The estimate of tr(A).
+    pub estimate: f64,
+    /// Its standard error (0 when exact, `None` with a single probe).
+    pub stderr: Option<f64>,
+    /// Products with A computed.
+    pub products: usize,
+}
+
+/// Hutch++ (Meyer, Musco, Musco and Woodruff 2021): with S of `probes` Rademacher
+/// columns, Q an orthonormal basis of A·S, tr(A) = tr(QᵀAQ) + tr((I−QQᵀ)A(I−QQᵀ)), the
+/// first exactly and the second by Hutchinson's estimator on `probes` more Rademacher
+/// vectors projected off Q. At most 3·`probes` products. The standard error is the
+/// Hutchinson samples' standard deviation over √probes (the sketch part has none, given
+/// Q); when Q spans everything (probes ≥ n and A nonsingular) the estimate is exact.
+pub fn hutch_pp(
+    n: usize,
+    apply: &mut Apply<'_>,
+    probes: usize,
+    rademacher: &mut Rademacher<'_>,
+) -> TraceEstimate {
+    let mut products = 0;
+    let mut product = |v: &[f64]| {
+        let mut out = vec![0.0; n];
+        apply(v, &mut out);
+        products += 1;
+        out
+    };
+    let mut q: Vec<Vec<f64>> = Vec::new();
+    for _ in 0..probes {
+        let mut s = vec![0.0; n];
+        rademacher(&mut s);
+        let y = product(&s);
+        push_orthonormal(&mut q, y);
+    }
+    let sketched: f64 = q.iter().map(|qi| dot(qi, &product(qi))).sum();
+    let samples: Vec<f64> = (0..probes)
+        .map(|_| {
+            let mut g = vec![0.0; n];
+            rademacher(&mut g);
+            project_off(&q, &mut g);
+            project_off(&q, &mut g);
+            dot(&g, &product(&g))
+        })
+        .collect();
+    let (mean, stderr) = mean_and_stderr(&samples);
+    TraceEstimate { estimate: sketched + mean, stderr, products }
+}
+
+/// Appends `y` to the orthonormal `basis` after two Gram-Schmidt passes, unless it is
+/// (to 1e-12 relative) in the basis's span already.
+fn push_orthonormal(basis: &mut Vec<Vec<f64>>, mut y: Vec<f64>) {
+    let before = norm(&y);
+    project_off(basis, &mut y);
+    project_off(basis, &mut y);
+    let after = norm(&y);
+    if after.is_finite() && after > 1e-12 * before {
+        y.iter_mut().for_each(|v| *v /= after);
+        basis.push(y);
+    }
+}
+
+/// v ← v − Σ ⟨qⱼ, v⟩ qⱼ.
+fn project_off(basis: &[Vec<f64>], v: &mut [f64]) {
+    let coefficients: Vec<f64> = basis.iter().map(|q| dot(q, v)).collect();
+    for (q, a) in basis.iter().zip(coefficients) {
+        v.iter_mut().zip(q).for_each(|(v, q)| *v -= a * q);
+    }
+}
+
+/// The mean of `samples` and its standard error s/√M (`None` for fewer than two).
+fn mean_and_stderr(samples: &[f64]) -> (f64, Option<f64>) {
+    let m = samples.len();
+    if m == 0 {
+        return (0.0, None);
+    }
+    let mean = samples.iter().sum::<f64>() / m as f64;
+    if m < 2 {
+        return (mean, None);
+    }
+    let var = samples.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / (m - 1) as f64;
+    (mean, Some((var / m as f64).sqrt()))
+}
+
+/// Stochastic Lanczos quadrature (Ubaru, Chen and Saad 2017): for each Rademacher probe
+/// z, `steps` Lanczos steps from z give the Gauss quadrature (nodes θⱼ, weights τⱼ) of
+/// z's spectral measure, Σⱼ τⱼ f(θⱼ) ≈ zᵀf(A)z/‖z‖² = zᵀf(A)z/n, exact for polynomials
+/// of degree below 2·steps. Averaged over probes it estimates (1/n) Σᵢ f(λᵢ): the
+/// spectral density, its moments, the fraction of negative eigenvalues.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slq {
+    /// n.
+    pub dim: usize,
+    /// One quadrature per probe (its Ritz values and weights).
+    pub probes: Vec<Ritz>,
+}
+
+/// Runs [`Slq`] with `probes` probes of at most `steps` Lanczos steps each.
+pub fn slq(
+    n: usize,
+    apply: &mut Apply<'_>,
+    probes: usize,
+    steps: usize,
+    rademacher: &mut Rademacher<'_>,
+) -> Slq {
+    let probes = (0..probes)
+        .map(|_| {
+            let mut z = vec![0.0; n];
+            rademacher(&mut z);
+            lanczos_from(apply, &z, steps, &mut |_| false)
+        })
+        .collect();
+    Slq { dim: n, probes }
+}
+
+impl Slq {
+    /// Products with A computed.
+    pub fn products(&self) -> usize {
+        self.probes.iter().map(|r| r.steps).sum()
+    }
+
+    /// The estimate of (1/n) Σᵢ f(λᵢ) and its standard error over the probes.
+    pub fn average(&self, f: impl Fn(f64) -> f64) -> (f64, Option<f64>) {
+        let samples: Vec<f64> = self
+            .probes
+            .iter()
+            .map(|r| r.values.iter().zip(&r.weights).map(|(&t, w)| w * f(t)).sum())
+            .collect();
+        mean_and_stderr(&samples)
+    }
+
+    /// The estimated count of eigenvalues below −`rel_tol`·max|θ| (θ over every probe's
+    /// nodes), n times the negative part of the quadrature's mass, with its standard error.
+    pub fn negative_count(&self, rel_tol: f64) -> (f64, Option<f64>) {
+        let tol = rel_tol * self.scale();
+        let (fraction, stderr) = self.average(|t| if t < -tol { 1.0 } else { 0.0 });
+        let n = self.dim as f64;
+        (n * fraction, stderr.map(|s| n * s))
+    }
+
+    /// max|θ| over every node.
+    fn scale(&self) -> f64 {
+        self.probes.iter().flat_map(|r| &r.values).fold(0.0f64, |m, t| m.max(t.abs()))
+    }
+
+    /// The nodes' range [min θ, max θ] over every probe; `None` if there are none.
+    fn range(&self) -> Option<(f64, f64)> {
+        let nodes = self.probes.iter().flat_map(|r| &r.values);
+        let (lo, hi) = nodes.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// The smoothed density: the probes' quadratures averaged, each node a Gaussian of
+    /// standard deviation σ = [`DENSITY_SIGMA`]·(max θ − min θ), sampled at
+    /// [`DENSITY_POINTS`] equally spaced λ from min θ − 5σ to max θ + 5σ and scaled so
+    /// that its trapezoid integral is 1. Returns σ and the (λ, density) pairs.
+    pub fn density(&self) -> (f64, Vec<(f64, f64)>) {
+        let nodes: Vec<(f64, f64)> =
+            self.probes.iter().flat_map(|r| r.values.iter().zip(&r.weights).map(|(&t, &w)| (t, w))).collect();
+        smoothed_density(&nodes, self.range())
+    }
+}
+
+/// The width of the density's Gaussians as a fraction of the spectrum's range.
+pub const DENSITY_SIGMA: f64 = 0.002;
+
+/// The number of λ at which the density is written.
+pub const DENSITY_POINTS: usize = 2001;
+
+/// The density of the weighted `nodes` (θ, w), each a Gaussian of width
+/// [`DENSITY_SIGMA`] of `range`, sampled on [`DENSITY_POINTS`] points and scaled to
+/// integrate (trapezoid rule) to 1. A single point (zero range) gets σ = 1e-3·max(1, |θ|).
+pub fn smoothed_density(nodes: &[(f64, f64)], range: Option<(f64, f64)>) -> (f64, Vec<(f64, f64)>) {
+    let Some((lo, hi)) = range else {
+        return (0.0, Vec::new());
+    };
+    let sigma = if hi > lo { DENSITY_SIGMA * (hi - lo) } else { 1e-3 * hi.abs().max(1.0) };
+    let (from, to) = (lo - 5.0 * sigma, hi + 5.0 * sigma);
+    let h = (to - from) / (DENSITY_POINTS - 1) as f64;
+    let norm = 1.0 / (sigma * (2.0 * std::f64::consts::PI).sqrt());
+    let mut curve: Vec<(f64, f64)> = (0..DENSITY_POINTS)
+        .map(|i| {
+            let x = from + h * i as f64;
+            let y = nodes
+                .iter()
+                .map(|&(t, w)| {
+                    let z = (x - t) / sigma;
+                    if z.abs() < 10.0 { w * norm * (-0.5 * z * z).exp() } else { 0.0 }
+                })
+                .sum::<f64>();
+            (x, y)
+        })
+        .collect();
+    let integral = trapezoid(&curve, |_, y| y);
+    if integral > 0.0 {
+        curve.iter_mut().for_each(|p| p.1 /= integral);
+    }
+    (sigma, curve)
+}
+
+/// ∫ f(λ, density(λ)) dλ by the trapezoid rule over the sampled `curve`.
+pub fn trapezoid(curve: &[(f64, f64)], f: impl Fn(f64, f64) -> f64) -> f64 {
+    curve.windows(2).map(|w| 0.5 * (w[1].0 - w[0].0) * (f(w[0].0, w[0].1) + f(w[1].0, w[1].1))).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dense::fixtures::rotated;
+    use crate::dense::matvec;
+    use crate::lanczos::SplitMix64;
+
+    /// ±1 entries from SplitMix64's top bit.
+    fn rademacher(seed: u64) -> impl FnMut(&mut [f64]) {
+        let mut rng = SplitMix64::new(seed);
+        move |v: &mut [f64]| {
+            v.iter_mut().for_each(|x| *x = if rng.next_u64() >> 63 == 0 { 1.0 } else { -1.0 })
+        }
+    }
+
+    /// Eigenvalues −4..=75 with a few large outliers, in a rotated basis (n = 80).
+    fn spectrum() -> Vec<f64> {
+        (0..80).map(|i| if i >= 77 { 50.0 * (i - 76) as f64 } else { i as f64 / 4.0 - 4.0 }).collect()
+    }
+
+    #[test]
+    fn hutch_pp_is_exact_when_the_sketch_spans_the_space_and_unbiased_otherwise() {
+        let d = spectrum();
+        let a = rotated(&d);
+        let n = d.len();
+        let exact: f64 = d.iter().sum();
+        let mut apply = |v: &[f64], out: &mut [f64]| out.copy_from_slice(&matvec(a.as_ref(), v));
+        let full = hutch_pp(n, &mut apply, n, &mut rademacher(1));
+        assert!((full.estimate - exact).abs() < 1e-9 * exact.abs(), "{full:?} vs {exact}");
+        assert!(full.stderr.unwrap() < 1e-9, "{full:?}");
+        assert!(full.products <= 3 * n);
+        // With 8 probes the three outliers are in the sketch: the estimate is within
+        // three standard errors, and over 40 seeds the errors scale like the stderr.
+        let mut within = 0;
+        for seed in 0..40 {
+            let t = hutch_pp(n, &mut apply, 8, &mut rademacher(seed));
+            let se = t.stderr.unwrap();
+            assert!(se > 0.0);
+            if (t.estimate - exact).abs() <= 3.0 * se {
+                within += 1;
+            }
+        }
+        assert!(within >= 36, "{within} of 40 within 3 standard errors");
+        let one = hutch_pp(n, &mut apply, 1, &mut rademacher(3));
+        assert_eq!((one.stderr, one.products), (None, 3));
+    }
+
+    #[test]
+    fn slq_moments_and_negative_count() {
+        let d = spectrum();
+        let a = rotated(&d);
+        let n = d.len();
+        let mut apply = |v: &[f64], out: &mut [f64]| out.copy_from_slice(&matvec(a.as_ref(), v));
+        let s = slq(n, &mut apply, 30, 20, &mut rademacher(7));
+        assert_eq!(s.products(), 30 * 20);
+        for r in &s.probes {
+            assert!((r.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        let m1 = d.iter().sum::<f64>() / n as f64;
+        let m2 = d.iter().map(|l| l * l).sum::<f64>() / n as f64;
+        let (e1, s1) = s.average(|t| t);
+        let (e2, s2) = s.average(|t| t * t);
+        assert!((e1 - m1).abs() <= 3.0 * s1.unwrap(), "{e1} ± {s1:?} vs {m1}");
+        assert!((e2 - m2).abs() <= 3.0 * s2.unwrap(), "{e2} ± {s2:?} vs {m2}");
+        // 16 of 80 eigenvalues are negative (−4 ..= −0.25).
+        let (neg, se) = s.negative_count(1e-10);
+        assert!((neg - 16.0).abs() <= 3.0 * se.unwrap() + 1.0, "{neg} ± {se:?}");
+
+        let (sigma, curve) = s.density();
+        assert_eq!(curve.len(), DENSITY_POINTS);
+        assert!((trapezoid(&curve, |_, y| y) - 1.0).abs() < 1e-12);
+        assert!(curve.iter().all(|p| p.1 >= 0.0));
+        // Its mean is the quadrature's, its second moment adds σ².
+        assert!((trapezoid(&curve, |x, y| x * y) - e1).abs() < 1e-6 * m2.sqrt());
+        assert!((trapezoid(&curve, |x, y| x * x * y) - (e2 + sigma * sigma)).abs() < 1e-6 * m2);
+        // The same probes give the same numbers.
+        assert_eq!(s, slq(n, &mut apply, 30, 20, &mut rademacher(7)));
+    }
+
+    #[test]
+    fn density_of_one_point_and_of_nothing() {
+        let (sigma, curve) = smoothed_density(&[(2.0, 1.0)], Some((2.0, 2.0)));
+        assert!((sigma - 2e-3).abs() < 1e-15);
+        assert!((trapezoid(&curve, |_, y| y) - 1.0).abs() < 1e-12);
+        assert!((trapezoid(&curve, |x, y| x * y) - 2.0).abs() < 1e-9);
+        assert_eq!(smoothed_density(&[], None).1, Vec::new());
+    }
+}
