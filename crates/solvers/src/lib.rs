@@ -10,6 +10,7 @@
 mod adam;
 pub mod analysis;
 mod bfgs;
+mod chain;
 mod damped_newton;
 mod dense;
 mod driver;
@@ -38,6 +39,7 @@ use std::str::FromStr;
 pub use adam::Adam;
 pub use analysis::{Classification, Curvature, Inertia};
 pub use bfgs::Bfgs;
+pub use chain::{Chain, ChainSpec};
 pub use damped_newton::DampedNewton;
 pub use driver::{Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize, norm};
 pub use engd::Engd;
