@@ -180,7 +180,7 @@ pub struct SweepArgs {
     /// CSV data with a header row; the last column is the target (y, or f for pinn).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Solvers, comma-separated (default: all twelve).
+    /// Solvers, comma-separated (default: every solver).
     #[arg(long, value_delimiter = ',')]
     pub solvers: Option<Vec<SolverKind>>,
     /// Number of seeds per architecture and solver.
