@@ -53,6 +53,23 @@ fn the_headline_experiment_separates_newton_from_safeguarded_solvers() {
     }
 }
 
+/// `--solver` runs chains in `compare`: the summary names the whole chain, and its counts
+/// are the budget.
+#[test]
+fn compare_runs_solver_chains() {
+    let data = sine();
+    let common = ["compare", "--problem", "regression", "--arch", "1,4,1", "--act", "tanh", "--data", &data];
+    let summary =
+        run(common.iter().copied().chain(["--solver", "adam:10,bfgs:15", "--solver", "lm:7"])).success_json();
+    let runs = summary["runs"].as_array().unwrap();
+    let solvers: Vec<&str> = runs.iter().map(|r| r["solver"].as_str().unwrap()).collect();
+    assert_eq!(solvers, ["adam:10,bfgs:15", "lm:7"]);
+    assert!(runs[0]["iterations"].as_u64().unwrap() <= 25 && runs[1]["iterations"].as_u64().unwrap() <= 7);
+    run(common.iter().copied().chain(["--solver", "adam:10,bfgs"]))
+        .user_error(&["stage 2 (bfgs) has no iteration count"]);
+    run(common.iter().copied().chain(["--solver", "adam:10", "--solvers", "lm"])).user_error(&["--solvers"]);
+}
+
 /// A small sweep (2 architectures × newton, lm × 2 seeds); a flag in `extra` replaces the
 /// default given here.
 fn sweep(out: &str, extra: &[&str]) -> support::Run {

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use support::{files_in, read_vector, run};
 
-const SOLVERS: [&str; 12] = [
+const SOLVERS: [&str; 16] = [
     "newton",
     "newton-pinv",
     "damped-newton",
@@ -23,6 +23,10 @@ const SOLVERS: [&str; 12] = [
     "lbfgs",
     "adam",
     "gd",
+    "engd",
+    "nncg",
+    "ssbfgs",
+    "ssbroyden",
 ];
 
 /// Writes a CSV with the given header and rows.
@@ -189,6 +193,35 @@ fn every_solver_on_a_small_pinn() {
     }
 }
 
+#[test]
+fn a_chain_runs_its_stages_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::workspace_root().join("examples/sine.csv");
+    let out = dir.path().join("run.jsonl");
+    let args = [
+        "--solver",
+        "adam:5,bfgs:20",
+        "--seed",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let summary = fit(&data, "regression", "1,6,1", &args).success_json();
+    assert_eq!(summary["solver"], "adam:5,bfgs:20");
+    assert_eq!(summary["iterations"], 25, "{summary:?}");
+    let records: Vec<Value> =
+        fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 26);
+    for (k, r) in records.iter().enumerate() {
+        assert_eq!(r["iter"], k as u64);
+        assert_eq!(r["stage"], if k <= 5 { "adam" } else { "bfgs" }, "record {k}");
+    }
+    // bfgs continues from adam's last point: its first step lowers adam's last loss.
+    assert!(records[6]["loss"].as_f64() < records[5]["loss"].as_f64());
+}
+
 /// Solves the small dense system a·x = b by Gaussian elimination with partial pivoting.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
@@ -342,6 +375,11 @@ fn bad_arguments_are_one_line_errors_and_write_nothing() {
         (vec!["--solver", "lm", "--gtol=-1"], vec!["--gtol"]),
         (vec!["--solver", "lm", "--params", "p.npy", "--seed", "3"], vec!["--seed"]),
         (vec!["--solver", "lm", "--max-iter", "many"], vec!["--max-iter"]),
+        (vec!["--solver", "adam:10,bogus:5"], vec!["unknown solver 'bogus'"]),
+        (vec!["--solver", "adam:10,lbfgs"], vec!["stage 2 (lbfgs) has no iteration count"]),
+        (vec!["--solver", "adam:0,lbfgs:5"], vec!["stage 1 (adam) has a zero count"]),
+        (vec!["--solver", "adam:10,,lbfgs:5"], vec!["stage 2 is empty"]),
+        (vec!["--solver", "lbfgs:5,bfgs:5", "--learning-rate", "0.1"], vec!["--learning-rate"]),
     ];
     for (extra, needles) in cases {
         let mut args = extra.clone();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::SolverKind;
+use saddle_solvers::{ChainSpec, SolverKind};
 
 use crate::error::{CliError, Result};
 use crate::experiments::sweep::Shard;
@@ -136,9 +136,11 @@ pub struct FitArgs {
     #[allow(missing_docs)]
     pub problem: ProblemArgs,
     /// Solver: newton, newton-pinv, damped-newton, saddle-free-newton, trust-region,
-    /// newton-cg, gauss-newton, lm, bfgs, lbfgs, adam, gd.
+    /// newton-cg, gauss-newton, lm, bfgs, lbfgs, adam, gd, engd, nncg, ssbfgs, ssbroyden;
+    /// or a chain S1:K1,S2:K2,... (each at most K iterations, in turn; the counts are the
+    /// budget, in place of --max-iter).
     #[arg(long)]
-    pub solver: SolverKind,
+    pub solver: ChainSpec,
     /// Initial parameters θ (.npy, length n); otherwise Glorot-normal from --seed.
     #[arg(long, value_name = "P.npy", conflicts_with = "seed")]
     pub params: Option<PathBuf>,
@@ -178,6 +180,10 @@ pub struct CompareArgs {
     /// Solvers to run from the same start, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "newton,bfgs,lm,saddle-free-newton")]
     pub solvers: Vec<SolverKind>,
+    /// A solver chain to run instead of --solvers, e.g. adam:1000,lbfgs:5000 (each stage at
+    /// most K iterations, in turn; the counts are its budget); repeat for several.
+    #[arg(long = "solver", value_name = "S1:K1,...", conflicts_with = "solvers")]
+    pub chains: Vec<ChainSpec>,
     /// Seed of the shared Glorot-normal initialization.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub seed: u64,
@@ -208,7 +214,7 @@ pub struct SweepArgs {
     /// problems only.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// Solvers, comma-separated (default: all twelve).
+    /// Solvers, comma-separated (default: every solver).
     #[arg(long, value_delimiter = ',')]
     pub solvers: Option<Vec<SolverKind>>,
     /// Number of seeds per architecture and solver.

@@ -122,6 +122,11 @@ pub trait Method {
 
     /// One iteration from `current`.
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step;
+
+    /// The stage that made the last step, for a method made of stages (a solver chain).
+    fn stage(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// One line of a run's record.
@@ -129,6 +134,9 @@ pub trait Method {
 pub struct Record {
     /// Iteration (0 is the starting point).
     pub iter: usize,
+    /// The solver of a chain's stage that made this step (chains only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<&'static str>,
     /// f(xₖ).
     pub loss: f64,
     /// ‖∇f(xₖ)‖₂.
@@ -190,7 +198,12 @@ pub fn minimize_observing_iterates(
     let mut current = Iterate::at(&mut f, x0);
     let wants_curvature =
         |k: usize| control.curvature_every.is_some_and(|every| every > 0 && k.is_multiple_of(every));
-    let mut record = |f: &mut Counted<'_>, k: usize, it: &Iterate, step_norm: f64, step: Option<&Step>| {
+    let mut record = |f: &mut Counted<'_>,
+                      k: usize,
+                      it: &Iterate,
+                      step_norm: f64,
+                      step: Option<&Step>,
+                      stage: Option<&'static str>| {
         let (step_length, damping, trust_radius) = match step {
             Some(Step::Next { step_length, damping, trust_radius, .. }) => {
                 (*step_length, *damping, *trust_radius)
@@ -201,6 +214,7 @@ pub fn minimize_observing_iterates(
         observe(
             &Record {
                 iter: k,
+                stage,
                 loss: it.loss,
                 grad_norm: it.grad_norm(),
                 step_norm,
@@ -214,7 +228,7 @@ pub fn minimize_observing_iterates(
             &it.x,
         );
     };
-    record(&mut f, 0, &current, 0.0, None);
+    record(&mut f, 0, &current, 0.0, None, method.stage());
     if !current.is_finite() {
         return Outcome { status: Status::Diverged, last: current, iterations: 0, evals: f.evals };
     }
@@ -240,7 +254,7 @@ pub fn minimize_observing_iterates(
         let step_norm = distance(&next.x, &current.x);
         let tiny = control.xtol * (control.xtol + norm(&current.x));
         current = next.clone();
-        record(&mut f, iterations, &current, step_norm, Some(&step));
+        record(&mut f, iterations, &current, step_norm, Some(&step), method.stage());
         if trial_norm <= tiny {
             break Status::StepTooSmall;
         }

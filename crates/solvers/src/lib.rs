@@ -11,9 +11,11 @@
 mod adam;
 pub mod analysis;
 mod bfgs;
+mod chain;
 mod damped_newton;
 mod dense;
 mod driver;
+mod engd;
 mod gauss_newton;
 mod gd;
 pub mod lanczos;
@@ -23,8 +25,10 @@ mod lm;
 mod newton;
 mod newton_cg;
 mod newton_pinv;
+mod nncg;
 mod objective;
 mod saddle_free_newton;
+mod self_scaled;
 pub mod spectrum;
 #[cfg(test)]
 mod test_functions;
@@ -37,11 +41,13 @@ use std::str::FromStr;
 pub use adam::Adam;
 pub use analysis::{Classification, Curvature, Inertia};
 pub use bfgs::Bfgs;
+pub use chain::{Chain, ChainSpec};
 pub use damped_newton::DampedNewton;
 pub use driver::{
     Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,
 };
+pub use engd::Engd;
 pub use gauss_newton::GaussNewton;
 pub use gd::GradientDescent;
 pub use lbfgs::Lbfgs;
@@ -49,8 +55,10 @@ pub use lm::LevenbergMarquardt;
 pub use newton::Newton;
 pub use newton_cg::NewtonCg;
 pub use newton_pinv::NewtonPinv;
+pub use nncg::Nncg;
 pub use objective::{Counted, Evals, LeastSquares, Objective};
 pub use saddle_free_newton::SaddleFreeNewton;
+pub use self_scaled::{Family, SelfScaled};
 pub use trust_region::TrustRegion;
 
 /// The solver family, by command-line name.
@@ -80,11 +88,19 @@ pub enum SolverKind {
     Adam,
     /// Gradient descent with a fixed step.
     Gd,
+    /// Damped Newton-CG with a Nyström preconditioner (Rathore et al. 2024), HVPs only.
+    Nncg,
+    /// Energy natural gradient: p = −(JᵀJ)⁺∇f (Gramian cutoff ε·n), grid line search.
+    Engd,
+    /// Self-scaled BFGS (Urbán et al. 2025) with a strong-Wolfe line search.
+    SsBfgs,
+    /// Self-scaled Broyden (Urbán et al. 2025) with a strong-Wolfe line search.
+    SsBroyden,
 }
 
 impl SolverKind {
     /// Every solver, in the order the command line lists them.
-    pub const ALL: [SolverKind; 12] = [
+    pub const ALL: [SolverKind; 16] = [
         SolverKind::Newton,
         SolverKind::NewtonPinv,
         SolverKind::DampedNewton,
@@ -97,6 +113,10 @@ impl SolverKind {
         SolverKind::Lbfgs,
         SolverKind::Adam,
         SolverKind::Gd,
+        SolverKind::Engd,
+        SolverKind::Nncg,
+        SolverKind::SsBfgs,
+        SolverKind::SsBroyden,
     ];
 
     /// The command-line name.
@@ -114,6 +134,10 @@ impl SolverKind {
             SolverKind::Lbfgs => "lbfgs",
             SolverKind::Adam => "adam",
             SolverKind::Gd => "gd",
+            SolverKind::Engd => "engd",
+            SolverKind::Nncg => "nncg",
+            SolverKind::SsBfgs => "ssbfgs",
+            SolverKind::SsBroyden => "ssbroyden",
         }
     }
 
@@ -132,6 +156,10 @@ impl SolverKind {
             SolverKind::Lbfgs => Box::new(Lbfgs::default()),
             SolverKind::Adam => Box::new(Adam::default()),
             SolverKind::Gd => Box::new(GradientDescent::default()),
+            SolverKind::Engd => Box::new(Engd::default()),
+            SolverKind::Nncg => Box::new(Nncg::default()),
+            SolverKind::SsBfgs => Box::new(SelfScaled::new(Family::Bfgs)),
+            SolverKind::SsBroyden => Box::new(SelfScaled::new(Family::Broyden)),
         }
     }
 }
@@ -186,10 +214,15 @@ impl SolverKind {
             | SolverKind::DampedNewton
             | SolverKind::SaddleFreeNewton
             | SolverKind::TrustRegion => vec![square("Hessian")],
-            SolverKind::GaussNewton | SolverKind::Lm => {
+            SolverKind::GaussNewton | SolverKind::Lm | SolverKind::Engd => {
                 vec![DenseMatrix { what: "Jacobian", rows: m, cols: n }, square("normal-equations")]
             }
-            SolverKind::Bfgs => vec![square("inverse-Hessian approximation")],
+            SolverKind::Bfgs | SolverKind::SsBfgs | SolverKind::SsBroyden => {
+                vec![square("inverse-Hessian approximation")]
+            }
+            SolverKind::Nncg => {
+                vec![DenseMatrix { what: "Nyström sketch", rows: n, cols: Nncg::DEFAULT_RANK }]
+            }
             SolverKind::NewtonCg | SolverKind::Lbfgs | SolverKind::Adam | SolverKind::Gd => Vec::new(),
         }
     }

@@ -511,6 +511,36 @@ fn expected_successes() -> Vec<(SolverKind, &'static [usize], &'static str)> {
             &[1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 20, 21],
             "L-BFGS (N&W §7.2; memory 10 ≥ n on every problem) with the same line search; observed",
         ),
+        (
+            SsBfgs,
+            &[1, 2, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 20, 21],
+            "self-scaled BFGS: a BFGS update scaled by 1/τₖ, positive definite, with the same \
+             strong-Wolfe search, so a descent method like bfgs; observed; not 3, where its \
+             gradient test passes at f ≈ 1e-7 in Powell's badly scaled valley",
+        ),
+        (
+            SsBroyden,
+            &[1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 20, 21],
+            "self-scaled Broyden: θₖ is kept in the interval where the update stays positive \
+             definite, with the same strong-Wolfe search; observed",
+        ),
+        (
+            Engd,
+            &[1, 4, 5, 7, 8, 12, 13, 14, 15, 17, 20, 21],
+            "on least squares ENGD is Gauss-Newton with the Gramian's pseudo-inverse and a grid \
+             search, so it solves Gauss-Newton's zero- and small-residual problems, less 3: \
+             Powell's badly scaled J has singular values below the Gramian cutoff √(nε)·σ_max \
+             along the way, so the step drops the direction that matters and the grid finds \
+             no decrease",
+        ),
+        (
+            Nncg,
+            &[1, 2, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21],
+            "Newton-CG on H + μI (μ = 1e-2) with an Armijo search: a descent method, fast where \
+             the Hessian at the minimizer is well above μ; observed; not where it is singular or \
+             tiny at the minimizer (13 reaches f* only at the limit, 3, 17, 18), since a fixed \
+             μ makes the convergence linear there",
+        ),
     ]
 }
 

@@ -2,7 +2,7 @@
 //! same start; for each, where it ended: loss, classification and inertia of the exact
 //! Hessian, and whether the learned features are orthogonal to the target.
 
-use saddle_solvers::Control;
+use saddle_solvers::{ChainSpec, Control, Method};
 use serde_json::{Value, json};
 
 use crate::args::CompareArgs;
@@ -19,12 +19,17 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
         }
     }
-    if args.solvers.is_empty() {
+    let specs: Vec<ChainSpec> = if args.chains.is_empty() {
+        args.solvers.iter().map(|&kind| ChainSpec::from(kind)).collect()
+    } else {
+        args.chains.clone()
+    };
+    if specs.is_empty() {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
     let (def, problem) = args.problem.load()?;
-    for solver in &args.solvers {
-        solver.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
+    for (kind, _) in specs.iter().flat_map(|spec| &spec.stages) {
+        kind.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
     }
     let source = problem.source();
     let derivs = Derivatives::new(source)?;
@@ -32,9 +37,14 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
     let error = def.solution_error(problem.arch(), problem.act())?;
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
     let mut runs = Vec::new();
-    for &solver in &args.solvers {
-        let progress = progress_bar(args.max_iter as u64, solver.name());
-        let mut method = solver.with_defaults();
+    for spec in &specs {
+        let control =
+            Control { max_iter: spec.total_iterations().unwrap_or(args.max_iter), ..control.clone() };
+        let progress = progress_bar(control.max_iter as u64, &spec.to_string());
+        let mut method: Box<dyn Method> = match spec.single().filter(|_| spec.total_iterations().is_none()) {
+            Some(kind) => kind.with_defaults(),
+            None => Box::new(spec.build(&mut |kind| kind.with_defaults())),
+        };
         let mut error = error.clone();
         let done = fit(
             source,
@@ -51,7 +61,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         progress.finish_and_clear();
         let end = &done.endpoint;
         runs.push(json!({
-            "solver": solver.name(),
+            "solver": spec.to_string(),
             "status": done.outcome.status.name(),
             "iterations": done.outcome.iterations,
             "loss": end.loss,

@@ -3,9 +3,10 @@
 
 use saddle_solvers::analysis::Method as Analysis;
 use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
-use serde_json::{Value, json};
 
 use crate::args::FitArgs;
+use serde_json::{Value, json};
+
 use crate::commands::progress_bar;
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
@@ -24,7 +25,9 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     let arch = problem.arch();
-    args.solver.check_size(n, def.points()).map_err(CliError::Invalid)?;
+    for (kind, _) in &args.solver.stages {
+        kind.check_size(n, def.points()).map_err(CliError::Invalid)?;
+    }
     if args.curvature_every.is_some() {
         crate::derivatives::check_dense_hessian("--curvature-every", n)?;
     }
@@ -34,7 +37,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     };
     let mut error = def.solution_error(arch, problem.act())?;
     let control = Control {
-        max_iter: args.max_iter,
+        // A chain's counts are its budget; --max-iter bounds a plain solver.
+        max_iter: args.solver.total_iterations().unwrap_or(args.max_iter),
         gtol: args.gtol,
         curvature_every: args.curvature_every,
         ..Control::default()
@@ -70,7 +74,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     }
     out.commit()?;
     let mut summary = json!({
-        "solver": args.solver.name(),
+        "solver": args.solver.to_string(),
         "status": outcome.status.name(),
         "iterations": outcome.iterations,
         "loss": end.loss,
@@ -96,17 +100,47 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     Ok(summary)
 }
 
-/// The solver with the hyperparameters given on the command line.
+/// The solver (or chain) with the hyperparameters given on the command line;
+/// `--learning-rate` sets every gd and adam stage.
 fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
-    match (args.solver, args.learning_rate) {
-        (SolverKind::Gd, Some(lr)) => Ok(Box::new(GradientDescent::new(lr).map_err(CliError::Invalid)?)),
-        (SolverKind::Adam, Some(lr)) => Ok(Box::new(
-            Adam::new(lr, Adam::DEFAULT_BETA1, Adam::DEFAULT_BETA2, Adam::DEFAULT_EPSILON)
-                .map_err(CliError::Invalid)?,
-        )),
-        (kind, Some(_)) => {
-            Err(CliError::Invalid(format!("--learning-rate applies to gd and adam, not to --solver {kind}")))
+    let kinds: Vec<SolverKind> = args.solver.stages.iter().map(|(k, _)| *k).collect();
+    if let (Some(_), false) =
+        (args.learning_rate, kinds.iter().any(|k| matches!(k, SolverKind::Gd | SolverKind::Adam)))
+    {
+        return Err(CliError::Invalid(format!(
+            "--learning-rate applies to gd and adam, not to --solver {}",
+            args.solver
+        )));
+    }
+    let mut error = None;
+    let mut make = |kind: SolverKind| -> Box<dyn Method> {
+        match (kind, args.learning_rate) {
+            (SolverKind::Gd, Some(lr)) => match GradientDescent::new(lr) {
+                Ok(gd) => Box::new(gd),
+                Err(e) => {
+                    error = Some(e);
+                    kind.with_defaults()
+                }
+            },
+            (SolverKind::Adam, Some(lr)) => {
+                match Adam::new(lr, Adam::DEFAULT_BETA1, Adam::DEFAULT_BETA2, Adam::DEFAULT_EPSILON) {
+                    Ok(adam) => Box::new(adam),
+                    Err(e) => {
+                        error = Some(e);
+                        kind.with_defaults()
+                    }
+                }
+            }
+            (kind, _) => kind.with_defaults(),
         }
-        (kind, None) => Ok(kind.with_defaults()),
+    };
+    let method: Box<dyn Method> =
+        match args.solver.single().filter(|_| args.solver.total_iterations().is_none()) {
+            Some(kind) => make(kind),
+            None => Box::new(args.solver.build(&mut make)),
+        };
+    match error {
+        Some(e) => Err(CliError::Invalid(e)),
+        None => Ok(method),
     }
 }
