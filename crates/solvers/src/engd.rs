@@ -93,12 +93,9 @@ impl Method for Engd {
     }
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
-        let lin = match self.cache.take().filter(|c| c.at == *current) {
-            Some(lin) => lin,
-            None => match Linearization::evaluate(f, current) {
-                Ok(lin) => lin,
-                Err(step) => return step,
-            },
+        let lin = match Linearization::at(&mut self.cache, f, current) {
+            Ok(lin) => lin,
+            Err(step) => return step,
         };
         if !lin.is_finite() {
             return Step::NonFinite;

@@ -124,12 +124,9 @@ impl Method for GaussNewton {
     }
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
-        let lin = match self.cache.take().filter(|c| c.at == *current) {
-            Some(lin) => lin,
-            None => match Linearization::evaluate(f, current) {
-                Ok(lin) => lin,
-                Err(step) => return step,
-            },
+        let lin = match Linearization::at(&mut self.cache, f, current) {
+            Ok(lin) => lin,
+            Err(step) => return step,
         };
         if !lin.is_finite() {
             return Step::NonFinite;
@@ -213,6 +210,15 @@ impl Linearization {
             return Err(Step::NotLeastSquares);
         }
         Ok(Linearization { at: current.clone(), r, jac })
+    }
+
+    /// The linearization `cache` holds when it is at `current` (the one the previous step
+    /// accepted), else a fresh one.
+    pub(crate) fn at(cache: &mut Option<Self>, f: &mut Counted<'_>, current: &Iterate) -> Result<Self, Step> {
+        match cache.take().filter(|c| c.at == *current) {
+            Some(lin) => Ok(lin),
+            None => Self::evaluate(f, current),
+        }
     }
 
     /// The linearization at an accepted point whose residuals are already known: one
