@@ -336,6 +336,14 @@ fn malformed_files_are_one_line_errors() {
             },
         ),
         (
+            "derivative of order 9".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"d(u, x, x, x, x, x, x, x, x, x)\"\npoints = { grid = { x = [0, 1, 5] } }\n",
+                extra: &[],
+                needles: &["terms[0].residual: column 1: a derivative of order 9 (at most 8 is supported)"],
+            },
+        ),
+        (
             "shorthand with long names".into(),
             Bad {
                 text: "inputs = [\"xi\"]\n[[terms]]\nname = \"r\"\nresidual = \"u_xi\"\npoints = { grid = { xi = [0, 1, 5] } }\n",
@@ -344,6 +352,22 @@ fn malformed_files_are_one_line_errors() {
             },
         ),
     ];
+    // An expression nested 10 000 deep: an error, not a stack overflow.
+    let deep = format!(
+        "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u + {}x{}\"\npoints = {{ grid = {{ x = [0, 1, 5] }} }}\n",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    let deep: &'static str = Box::leak(deep.into_boxed_str());
+    let mut cases = cases;
+    cases.push((
+        "deep nesting".into(),
+        Bad {
+            text: deep,
+            extra: &[],
+            needles: &["terms[0].residual: column", "nests more than 200 operations deep"],
+        },
+    ));
     assert!(cases.len() >= 15);
     for (what, bad) in &cases {
         let dir = tempfile::tempdir().unwrap();

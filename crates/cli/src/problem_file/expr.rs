@@ -138,13 +138,17 @@ fn lex(src: &str) -> Result<Vec<(Token, usize)>, ParseError> {
     Ok(tokens)
 }
 
+/// The deepest an expression may nest (operations within operations): the passes that walk
+/// the tree recurse, and a deeper tree would exhaust their stack.
+pub const MAX_DEPTH: usize = 200;
+
 /// Parses one expression; the whole text must be consumed.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
-    let mut parser = Parser { tokens: lex(src)?, pos: 0 };
+    let mut parser = Parser { tokens: lex(src)?, pos: 0, nesting: 0 };
     if parser.peek().0 == Token::End {
         return Err(ParseError { col: 1, message: "the expression is empty".into() });
     }
-    let expr = parser.expr(0)?;
+    let (expr, _) = parser.expr(0)?;
     match parser.peek() {
         (Token::End, _) => Ok(expr),
         (token, col) => {
@@ -156,6 +160,13 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
 struct Parser {
     tokens: Vec<(Token, usize)>,
     pos: usize,
+    /// How many calls of [`Parser::expr`] are open.
+    nesting: usize,
+}
+
+/// The error for a tree deeper than [`MAX_DEPTH`], at `col`.
+fn too_deep(col: usize) -> ParseError {
+    ParseError { col, message: format!("the expression nests more than {MAX_DEPTH} operations deep") }
 }
 
 /// Binding power of prefix minus: looser than `^`, tighter than `*`.
@@ -186,16 +197,30 @@ impl Parser {
         t
     }
 
-    fn expr(&mut self, min_bp: u8) -> Result<Expr, ParseError> {
-        let mut lhs = match self.next() {
-            (Token::Num(v), _) => Expr::Num(v),
-            (Token::Name(name), col) => Expr::Name { name, col },
+    /// The expression from here on whose operators bind at least `min_bp`, and its depth.
+    fn expr(&mut self, min_bp: u8) -> Result<(Expr, usize), ParseError> {
+        self.nesting += 1;
+        if self.nesting > MAX_DEPTH {
+            return Err(too_deep(self.peek().1));
+        }
+        let result = self.expr_within(min_bp);
+        self.nesting -= 1;
+        result
+    }
+
+    fn expr_within(&mut self, min_bp: u8) -> Result<(Expr, usize), ParseError> {
+        let (mut lhs, mut depth) = match self.next() {
+            (Token::Num(v), _) => (Expr::Num(v), 1),
+            (Token::Name(name), col) => (Expr::Name { name, col }, 1),
             (Token::Op('('), _) => {
                 let inner = self.expr(0)?;
                 self.expect(')', "to close the parenthesis")?;
                 inner
             }
-            (Token::Op('-'), _) => Expr::Neg(Box::new(self.expr(PREFIX)?)),
+            (Token::Op('-'), _) => {
+                let (operand, d) = self.expr(PREFIX)?;
+                (Expr::Neg(Box::new(operand)), d + 1)
+            }
             (Token::Op('+'), _) => self.expr(PREFIX)?,
             (token, col) => {
                 return Err(ParseError { col, message: format!("unexpected {token} (expected a value)") });
@@ -206,34 +231,43 @@ impl Parser {
             match token {
                 Token::Op('(') if CALL >= min_bp => {
                     self.next();
-                    let args = self.arguments()?;
+                    let (args, d) = self.arguments()?;
                     lhs = Expr::Call { callee: Box::new(lhs), args, col };
+                    depth = depth.max(d) + 1;
                 }
                 Token::Op(c) => match infix(c) {
                     Some((op, l_bp, r_bp)) if l_bp >= min_bp => {
                         self.next();
-                        let rhs = self.expr(r_bp)?;
+                        let (rhs, d) = self.expr(r_bp)?;
                         lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), col };
+                        depth = depth.max(d) + 1;
                     }
-                    _ => return Ok(lhs),
+                    _ => return Ok((lhs, depth)),
                 },
-                _ => return Ok(lhs),
+                _ => return Ok((lhs, depth)),
+            }
+            if depth > MAX_DEPTH {
+                return Err(too_deep(col));
             }
         }
     }
 
-    /// The comma-separated arguments after an opening parenthesis, and the closing one.
-    fn arguments(&mut self) -> Result<Vec<Expr>, ParseError> {
+    /// The comma-separated arguments after an opening parenthesis, and the closing one,
+    /// with the deepest argument's depth.
+    fn arguments(&mut self) -> Result<(Vec<Expr>, usize), ParseError> {
         let mut args = Vec::new();
+        let mut depth = 0;
         if self.peek().0 == Token::Op(')') {
             self.next();
-            return Ok(args);
+            return Ok((args, depth));
         }
         loop {
-            args.push(self.expr(0)?);
+            let (arg, d) = self.expr(0)?;
+            args.push(arg);
+            depth = depth.max(d);
             match self.next() {
                 (Token::Op(','), _) => {}
-                (Token::Op(')'), _) => return Ok(args),
+                (Token::Op(')'), _) => return Ok((args, depth)),
                 (token, col) => {
                     return Err(ParseError {
                         col,
@@ -307,6 +341,26 @@ mod tests {
     #[test]
     fn numbers_in_every_form() {
         assert_eq!(tree("1.5e-3 + .25 + 2E2 + 7"), "(((0.0015 + 0.25) + 200) + 7)");
+    }
+
+    /// Trees deeper than MAX_DEPTH are refused before any pass recurses through them:
+    /// nested parentheses, prefix minus, long left-associative chains, chained calls.
+    #[test]
+    fn deep_expressions_are_errors_not_stack_overflows() {
+        let deep = |open: &str, atom: &str, close: &str, n: usize| open.repeat(n) + atom + &close.repeat(n);
+        for src in [
+            deep("(", "x", ")", 100_000),
+            deep("-", "x", "", 100_000),
+            deep("sin(", "x", ")", 100_000),
+            "x".to_string() + &"+x".repeat(100_000),
+            "2".to_string() + &"^2".repeat(100_000),
+        ] {
+            let e = parse(&src).unwrap_err();
+            assert!(e.message.contains("nests more than 200 operations deep"), "{}", e.message);
+        }
+        let ok = "x".to_string() + &"+x".repeat(150);
+        assert!(parse(&ok).is_ok());
+        assert!(parse(&deep("(", "x", ")", 150)).is_ok());
     }
 
     #[test]

@@ -80,6 +80,19 @@ impl Resolved {
     }
 }
 
+/// The highest order of a derivative of u: each order differentiates the whole previous
+/// one again, so the graph grows with the order (order 20 of a small network takes
+/// seconds, 40 most of a gigabyte), and PDEs need far less.
+pub const MAX_ORDER: usize = 8;
+
+/// `Err` at `col` when `wrt` asks for a derivative above [`MAX_ORDER`].
+fn check_order(wrt: &[usize], col: usize) -> Result<(), NameError> {
+    if wrt.len() > MAX_ORDER {
+        return Err((col, format!("a derivative of order {} (at most {MAX_ORDER} is supported)", wrt.len())));
+    }
+    Ok(())
+}
+
 /// Names that expressions reserve for themselves.
 pub const RESERVED: [&str; 4] = ["pi", "u", "N", "d"];
 
@@ -178,6 +191,7 @@ impl Scope<'_> {
         if wrt.is_empty() {
             return Err((col, "u_ needs the inputs to differentiate by, e.g. u_x".into()));
         }
+        check_order(&wrt, col)?;
         wrt.sort_unstable();
         Ok(Some(wrt))
     }
@@ -247,6 +261,7 @@ impl Scope<'_> {
                 _ => return Err((col, "d(u, ...): differentiate by input names only".into())),
             }
         }
+        check_order(&wrt, col)?;
         wrt.sort_unstable();
         Ok(wrt)
     }
@@ -354,6 +369,8 @@ mod tests {
             ("u(0)", 2, "u takes 2 coordinate(s) (x, y), found 1"),
             ("u(u, 0)", 3, "u may appear only in residuals"),
             ("x(1)", 2, "x cannot be called"),
+            ("d(u, x, x, x, x, y, y, y, y, x)", 1, "a derivative of order 9 (at most 8 is supported)"),
+            ("u_xxxxxxxxx", 1, "a derivative of order 9 (at most 8 is supported)"),
         ];
         for (src, col, message) in cases {
             let mut s = scope(&inputs, &constants, &[]);
