@@ -115,20 +115,21 @@ fn scope<'a>(
 }
 
 /// Whether `name` can name an input, constant or data variable.
-fn check_name(at: &At<'_>, name: &str, taken: &[&str]) -> Result<()> {
+/// `what` prefixes the messages (e.g. `column ` for a CSV header).
+fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()> {
     let mut chars = name.chars();
     let identifier = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_');
     if !identifier {
-        return Err(
-            at.err(format!("'{name}' is not a name (letters, digits and _, not starting with a digit)"))
-        );
+        return Err(at.err(format!(
+            "{what}'{name}' is not a name (letters, digits and _, not starting with a digit)"
+        )));
     }
     if RESERVED.contains(&name) || name.starts_with("u_") || Func::ALL.iter().any(|(f, _)| *f == name) {
-        return Err(at.err(format!("'{name}' is reserved (pi, u, u_..., N, d and the functions)")));
+        return Err(at.err(format!("{what}'{name}' is reserved (pi, u, u_..., N, d and the functions)")));
     }
     if taken.contains(&name) {
-        return Err(at.err(format!("'{name}' is already taken")));
+        return Err(at.err(format!("{what}'{name}' is already taken")));
     }
     Ok(())
 }
@@ -190,7 +191,7 @@ impl ProblemFile {
                 let mut names: Vec<String> = Vec::new();
                 for item in items {
                     let name = string(&at, item)?;
-                    check_name(&at, name, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+                    check_name(&at, "", name, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
                     names.push(name.to_string());
                 }
                 names
@@ -207,7 +208,7 @@ impl ProblemFile {
                     let at = at.child(name);
                     let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
                     taken.extend(constants.keys().map(String::as_str));
-                    check_name(&at, name, &taken)?;
+                    check_name(&at, "", name, &taken)?;
                     constants.insert(name.clone(), number(&at, value)?);
                 }
             }
@@ -271,15 +272,9 @@ impl ProblemFile {
             };
             let set = point_set(&points_at, spec, &inputs, base)?;
             let data_names: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
+            let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
             for n in &data_names {
-                let mut taken: Vec<&str> = constants.keys().map(String::as_str).collect();
-                taken.extend(inputs.iter().map(String::as_str));
-                check_name(&points_at.child("csv"), n, &taken).map_err(|e| match e {
-                    CliError::Problem { path, field, column, message } => {
-                        CliError::Problem { path, field, column, message: format!("column {message}") }
-                    }
-                    e => e,
-                })?;
+                check_name(&points_at.child("csv"), "column ", n, &taken)?;
             }
             let residual_at = at.child("residual");
             let Some(text) = t.get("residual") else {

@@ -110,13 +110,8 @@ pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>
         .iter()
         .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
         .collect::<Result<Vec<_>, _>>()?;
-    let at_exact = term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| {
-        let u = lower(g, exact, &mut |_, leaf| match leaf {
-            Leaf::Input(i) => Ok(inputs[i]),
-            _ => Err(GraphError::Internal("the exact solution refers to N, u or data".into())),
-        })?;
-        g.broadcast_like(u, g.shape(inputs[0])).map(|b| b.unwrap_or(u))
-    })?;
+    let at_exact =
+        term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| exact_solution(g, exact, inputs))?;
     let at_zero =
         term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
     for (k, (a, z)) in at_exact.iter().zip(&at_zero).enumerate() {
@@ -137,6 +132,16 @@ pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>
         })
         .collect::<Result<Vec<_>>>()
         .map(Some)
+}
+
+/// The exact solution u* at the points whose input columns are `inputs`, one value per point.
+fn exact_solution(g: &mut Graph, exact: &super::Resolved, inputs: &[NodeId]) -> Result<NodeId, GraphError> {
+    let u = lower(g, exact, &mut |_, leaf| match leaf {
+        Leaf::Input(i) => Ok(inputs[i]),
+        _ => Err(GraphError::Internal("the exact solution refers to N, u or data".into())),
+    })?;
+    let column = g.shape(inputs[0]);
+    g.broadcast_to(u, column.rows, column.cols)
 }
 
 /// u = trial(N(x; θ), x) at the points whose input columns are `inputs`.
@@ -316,11 +321,7 @@ impl SolutionError {
         let inputs =
             (0..d).map(|i| g.input(&format!("x{i}"), Shape::matrix(p, 1))).collect::<Result<Vec<_>, _>>()?;
         let u = network_solution(&mut g, &file.trial, arch, act, theta, &inputs)?;
-        let u_exact = lower(&mut g, exact, &mut |_, leaf| match leaf {
-            Leaf::Input(i) => Ok(inputs[i]),
-            _ => Err(GraphError::Internal("the exact solution refers to N, u or data".into())),
-        })?;
-        let u_exact = g.broadcast_to(u_exact, p, 1)?;
+        let u_exact = exact_solution(&mut g, exact, &inputs)?;
         let error = g.sub(u, u_exact)?;
         g.set_output("error", error);
         g.set_output("exact", u_exact);
