@@ -74,33 +74,81 @@ impl Method for Bfgs {
     }
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
-        if self.last != current.x {
-            self.inverse = None;
+        match dense_quasi_newton_search(&self.wolfe, f, current, &mut self.inverse, &mut self.last) {
+            Ok(moved) => {
+                self.update(&moved.s, &moved.y);
+                moved.into_step()
+            }
+            Err(step) => step,
         }
-        let direction = self.inverse.as_ref().map(|h| {
-            let mut d = mat_vec(h, &current.grad);
-            d.iter_mut().for_each(|d| *d = -*d);
-            d
-        });
-        let (alpha, next) = match quasi_newton_search(&self.wolfe, f, current, direction) {
-            QuasiNewtonSearch::Moved { alpha, next, restarted } => {
-                if restarted {
-                    // Hₖ gave no acceptable step: start again from steepest descent.
-                    self.inverse = None;
-                }
-                (alpha, next)
-            }
-            QuasiNewtonSearch::Stuck(step) => {
-                self.last.clone_from(&current.x);
-                return step;
-            }
-        };
-        let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
-        self.update(&s, &y);
-        self.last.clone_from(&next.x);
-        Step::Next { trial_norm: norm(&s), next, step_length: Some(alpha), damping: None, trust_radius: None }
     }
+}
+
+/// A step a dense quasi-Newton method took: its length, the new iterate, and the secant
+/// pair s = xₖ₊₁ − xₖ, y = ∇fₖ₊₁ − ∇fₖ to update the approximation with.
+pub(crate) struct Moved {
+    alpha: f64,
+    next: Iterate,
+    /// xₖ₊₁ − xₖ.
+    pub s: Vec<f64>,
+    /// ∇fₖ₊₁ − ∇fₖ.
+    pub y: Vec<f64>,
+}
+
+impl Moved {
+    /// The step length α.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The step's record for the driver.
+    pub fn into_step(self) -> Step {
+        Step::Next {
+            trial_norm: norm(&self.s),
+            next: self.next,
+            step_length: Some(self.alpha),
+            damping: None,
+            trust_radius: None,
+        }
+    }
+}
+
+/// The search of a quasi-Newton method with a dense inverse-Hessian approximation
+/// `inverse` (`None`: H₀ = I) built at `last`: along −H∇f, and along −∇f when that fails.
+/// The approximation is forgotten when the iterate is not `last` or the search restarted;
+/// `last` becomes the new iterate. `Err` is the step that ends the run.
+pub(crate) fn dense_quasi_newton_search(
+    wolfe: &Wolfe,
+    f: &mut Counted<'_>,
+    current: &Iterate,
+    inverse: &mut Option<Vec<f64>>,
+    last: &mut Vec<f64>,
+) -> Result<Moved, Step> {
+    if *last != current.x {
+        *inverse = None;
+    }
+    let direction = inverse.as_ref().map(|h| {
+        let mut d = mat_vec(h, &current.grad);
+        d.iter_mut().for_each(|d| *d = -*d);
+        d
+    });
+    let (alpha, next) = match quasi_newton_search(wolfe, f, current, direction) {
+        QuasiNewtonSearch::Moved { alpha, next, restarted } => {
+            if restarted {
+                // Hₖ gave no acceptable step: start again from steepest descent, H₀ = I.
+                *inverse = None;
+            }
+            (alpha, next)
+        }
+        QuasiNewtonSearch::Stuck(step) => {
+            last.clone_from(&current.x);
+            return Err(step);
+        }
+    };
+    let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
+    let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
+    last.clone_from(&next.x);
+    Ok(Moved { alpha, next, s, y })
 }
 
 /// H ← (I − ρsyᵀ) H (I − ρysᵀ) + ρssᵀ, ρ = 1/yᵀs, for symmetric H (n × n, row-major):

@@ -26,8 +26,9 @@
 //! c₂ = 0.9, the search `bfgs` uses). An update whose yᵀs is not positive with a margin,
 //! or whose scalars are not finite, is skipped.
 
+use crate::bfgs::dense_quasi_newton_search;
 use crate::driver::{Iterate, Method, Step, dot, norm};
-use crate::line_search::{QuasiNewtonSearch, Wolfe, quasi_newton_search};
+use crate::line_search::Wolfe;
 use crate::objective::Counted;
 
 /// Which member of the self-scaled family.
@@ -135,28 +136,13 @@ impl Method for SelfScaled {
     }
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
-        if self.last != current.x {
-            self.inverse = None;
+        match dense_quasi_newton_search(&self.wolfe, f, current, &mut self.inverse, &mut self.last) {
+            Ok(moved) => {
+                self.update(&moved.s, &moved.y, moved.alpha(), &current.grad);
+                moved.into_step()
+            }
+            Err(step) => step,
         }
-        let direction = self.inverse.as_ref().map(|h| mat_vec(h, &current.grad).iter().map(|d| -d).collect());
-        let (alpha, next) = match quasi_newton_search(&self.wolfe, f, current, direction) {
-            QuasiNewtonSearch::Moved { alpha, next, restarted } => {
-                if restarted {
-                    // The step was along −∇f = −H₀∇f: start again from H₀ = I.
-                    self.inverse = None;
-                }
-                (alpha, next)
-            }
-            QuasiNewtonSearch::Stuck(step) => {
-                self.last.clone_from(&current.x);
-                return step;
-            }
-        };
-        let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
-        self.update(&s, &y, alpha, &current.grad);
-        self.last.clone_from(&next.x);
-        Step::Next { trial_norm: norm(&s), next, step_length: Some(alpha), damping: None, trust_radius: None }
     }
 }
 
