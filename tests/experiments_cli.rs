@@ -138,6 +138,53 @@ fn shards_of_a_sweep_add_up_to_the_whole_sweep() {
     assert_eq!(parts, all);
 }
 
+/// `--solver` runs chains in `sweep`: each value is one entry of the plan (one solver or
+/// a chain, named by its text in the records and the counts), and a chain's counts are
+/// its budget in place of `--max-iter`.
+#[test]
+fn sweep_runs_solver_chains() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("runs.jsonl");
+    let data = sine();
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["sweep", "--problem", "regression", "--arch", "1,3,1", "--act", "tanh"];
+        args.extend(["--data", &data, "--seeds", "2", "--max-iter", "30", "--out", out.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        run(args)
+    };
+    let summary = sweep(&["--solver", "adam:5,bfgs:10", "--solver", "lm"]).success_json();
+    assert_eq!(summary["runs"], 4);
+    let all = lines(&out);
+    let solvers: Vec<&str> = all.iter().map(|r| r["solver"].as_str().unwrap()).collect();
+    assert_eq!(solvers, ["adam:5,bfgs:10", "adam:5,bfgs:10", "lm", "lm"]);
+    // The chain's budget is its 5 + 10 iterations, not --max-iter 30.
+    for r in &all[..2] {
+        assert_eq!(
+            (r["status"].as_str(), r["iterations"].as_u64()),
+            (Some("max_iterations"), Some(15)),
+            "{r}"
+        );
+    }
+    let counts = summary["counts"].as_object().unwrap();
+    assert_eq!(counts.keys().collect::<Vec<_>>(), ["adam:5,bfgs:10", "lm"]);
+    let chain_runs: u64 =
+        counts["adam:5,bfgs:10"].as_object().unwrap().values().map(|k| k.as_u64().unwrap()).sum();
+    assert_eq!(chain_runs, 2);
+
+    // Bad chains are one-line errors that write nothing.
+    fs::remove_file(&out).unwrap();
+    for (chain, says) in [
+        ("adam:10,bogus:5", "unknown solver 'bogus'"),
+        ("adam:10,lbfgs", "stage 2 (lbfgs) has no iteration count"),
+        ("adam:0,lbfgs:5", "stage 1 (adam) has a zero count"),
+        ("adam:10,,lbfgs:5", "stage 2 is empty"),
+    ] {
+        sweep(&["--solver", chain]).user_error(&[says]);
+    }
+    sweep(&["--solvers", "lm", "--solver", "adam:5,lm:5"]).user_error(&["--solvers"]);
+    assert!(files_in(dir.path()).is_empty());
+}
+
 #[test]
 fn bad_sweep_and_compare_arguments_are_one_line_errors_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();

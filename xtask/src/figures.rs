@@ -13,7 +13,7 @@ use saddle_cli::io::{Dataset, read_data_csv};
 use saddle_cli::linear_basis::LegendreBasis;
 use saddle_cli::problem::{LossSource, Problem, ProblemDef, ProblemKind};
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{Classification, Control, SolverKind};
+use saddle_solvers::{ChainSpec, Classification, Control, SolverKind};
 
 use crate::plot::{Axes, Bars, Figure, HeatColors, Heatmap, Mark, Marker, Panel, Scale, Series, render};
 use crate::report::{Csv, Report, fmt_g};
@@ -541,7 +541,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         },
         archs: archs.iter().map(|a| arch(a)).collect(),
         act: Activation::Tanh,
-        solvers: FAMILY.to_vec(),
+        solvers: FAMILY.map(ChainSpec::from).to_vec(),
         seeds: 0..s.pick(20, 3),
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
@@ -558,12 +558,12 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         let n = plan.seeds.clone().count();
         for (k, counts) in &shares {
             csv.row(
-                [a.to_string(), k.name().to_string(), n.to_string()]
+                [a.to_string(), k.to_string(), n.to_string()]
                     .into_iter()
                     .chain(counts.iter().map(|c| fmt_g(*c as f64 / n as f64))),
             );
             rows.push(
-                [a.to_string(), k.name().to_string(), n.to_string()]
+                [a.to_string(), k.to_string(), n.to_string()]
                     .into_iter()
                     .chain(counts.iter().map(|c| c.to_string()))
                     .collect(),
@@ -572,7 +572,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         panels.push(Panel::Bars(Bars {
             title: format!("network {a} tanh, {n} seeds"),
             y_label: "share of runs".into(),
-            groups: shares.iter().map(|(k, _)| k.name().to_string()).collect(),
+            groups: shares.iter().map(|(k, _)| k.to_string()).collect(),
             stacks: Category::ALL
                 .iter()
                 .enumerate()
@@ -744,14 +744,16 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         problem: ProblemDef::Builtin { kind: ProblemKind::Pinn, data: problem.data.clone() },
         archs: vec![problem.arch.clone()],
         act: Activation::Tanh,
-        solvers: vec![
+        solvers: [
             SolverKind::Newton,
             SolverKind::NewtonPinv,
             SolverKind::SaddleFreeNewton,
             SolverKind::TrustRegion,
             SolverKind::Lm,
             SolverKind::Bfgs,
-        ],
+        ]
+        .map(ChainSpec::from)
+        .to_vec(),
         seeds: 0..s.pick(20, 3),
         control: Control { max_iter: s.pick(500, 60), gtol: 1e-10, ..Control::default() },
         stationary_tol: 1e-6,
@@ -775,8 +777,8 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         sweep::shares(&results, &plan.solvers)
             .into_iter()
             .map(|(k, counts)| {
-                let mine: Vec<&RunResult> = results.iter().filter(|r| r.solver == k.name()).collect();
-                [k.name().to_string(), n.to_string()]
+                let mine: Vec<&RunResult> = results.iter().filter(|r| r.solver == k.to_string()).collect();
+                [k.to_string(), n.to_string()]
                     .into_iter()
                     .chain(counts.iter().map(|c| c.to_string()))
                     .chain([

@@ -217,6 +217,11 @@ pub struct SweepArgs {
     /// Solvers, comma-separated (default: every solver).
     #[arg(long, value_delimiter = ',')]
     pub solvers: Option<Vec<SolverKind>>,
+    /// A solver or a solver chain to run instead of --solvers, e.g. adam:1000,lbfgs:5000
+    /// (each stage at most K iterations, in turn; the counts are its budget); repeat for
+    /// several.
+    #[arg(long = "solver", value_name = "S1:K1,...", conflicts_with = "solvers")]
+    pub chains: Vec<ChainSpec>,
     /// Number of seeds per architecture and solver.
     #[arg(long, value_name = "S", default_value_t = 10)]
     pub seeds: u64,

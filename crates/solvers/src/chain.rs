@@ -33,6 +33,15 @@ impl ChainSpec {
         (self.stages.len() == 1).then(|| self.stages[0].0)
     }
 
+    /// What runs this spec: a plain solver (one stage, no count) as itself, anything else
+    /// as a [`Chain`]; each solver built with `make`.
+    pub fn method(&self, make: &mut dyn FnMut(SolverKind) -> Box<dyn Method>) -> Box<dyn Method> {
+        match self.single().filter(|_| self.total_iterations().is_none()) {
+            Some(kind) => make(kind),
+            None => Box::new(self.build(make)),
+        }
+    }
+
     /// The chain, building each stage's solver with `make`.
     pub fn build(&self, make: &mut dyn FnMut(SolverKind) -> Box<dyn Method>) -> Chain {
         let stages = self.stages.iter().map(|&(kind, k)| (make(kind), k.unwrap_or(usize::MAX))).collect();

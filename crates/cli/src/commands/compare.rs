@@ -2,7 +2,7 @@
 //! same start; for each, where it ended: loss, classification and inertia of the exact
 //! Hessian, and whether the learned features are orthogonal to the target.
 
-use saddle_solvers::{ChainSpec, Control, Method};
+use saddle_solvers::{ChainSpec, Control};
 use serde_json::{Value, json};
 
 use crate::args::CompareArgs;
@@ -41,10 +41,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         let control =
             Control { max_iter: spec.total_iterations().unwrap_or(args.max_iter), ..control.clone() };
         let progress = progress_bar(control.max_iter as u64, &spec.to_string());
-        let mut method: Box<dyn Method> = match spec.single().filter(|_| spec.total_iterations().is_none()) {
-            Some(kind) => kind.with_defaults(),
-            None => Box::new(spec.build(&mut |kind| kind.with_defaults())),
-        };
+        let mut method = spec.method(&mut |kind| kind.with_defaults());
         let mut error = error.clone();
         let done = fit(
             source,

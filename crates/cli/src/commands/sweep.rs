@@ -1,7 +1,7 @@
 //! `saddle sweep`: every architecture × solver × seed of a plan (or one shard of it), run in
 //! parallel, one JSON line per run, and the category counts per solver on stdout.
 
-use saddle_solvers::{Control, SolverKind};
+use saddle_solvers::{ChainSpec, Control, SolverKind};
 use serde_json::{Value, json};
 
 use crate::args::SweepArgs;
@@ -21,7 +21,7 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         problem: definition(&args.problem, args.data.as_deref())?,
         archs: args.arch.clone(),
         act: args.act,
-        solvers: args.solvers.clone().unwrap_or_else(|| SolverKind::ALL.to_vec()),
+        solvers: solvers(args),
         seeds: args.first_seed..args.first_seed.saturating_add(args.seeds),
         control: Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() },
         stationary_tol: args.stationary_tol,
@@ -40,7 +40,7 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         .map(|(solver, counts)| {
             let by_category: serde_json::Map<String, Value> =
                 Category::ALL.iter().zip(counts).map(|(c, k)| (c.name().to_string(), json!(k))).collect();
-            (solver.name().to_string(), Value::Object(by_category))
+            (solver.to_string(), Value::Object(by_category))
         })
         .collect();
     Ok(json!({
@@ -50,4 +50,14 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         "out": args.out.display().to_string(),
         "counts": counts,
     }))
+}
+
+/// The plan's solvers: the `--solver` values (each one solver or a chain), else the
+/// `--solvers` list, else every solver.
+fn solvers(args: &SweepArgs) -> Vec<ChainSpec> {
+    if !args.chains.is_empty() {
+        return args.chains.clone();
+    }
+    let kinds = args.solvers.clone().unwrap_or_else(|| SolverKind::ALL.to_vec());
+    kinds.into_iter().map(ChainSpec::from).collect()
 }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{Control, Evals, SolverKind};
+use saddle_solvers::{ChainSpec, Control, Evals};
 use serde::Serialize;
 
 use crate::derivatives::Derivatives;
@@ -25,8 +25,9 @@ pub struct Plan {
     pub archs: Vec<Arch>,
     /// The hidden-layer activation.
     pub act: Activation,
-    /// The solvers, in order (each with its default hyperparameters).
-    pub solvers: Vec<SolverKind>,
+    /// The solvers, in order: each one solver or a chain (every solver with its default
+    /// hyperparameters; a chain's counts are its budget in place of `control.max_iter`).
+    pub solvers: Vec<ChainSpec>,
     /// The seeds of the Glorot-normal initializations.
     pub seeds: std::ops::Range<u64>,
     /// Iteration limit and stopping tolerance of every run.
@@ -43,8 +44,8 @@ pub struct RunSpec {
     pub run: usize,
     /// The architecture.
     pub arch: Arch,
-    /// The solver.
-    pub solver: SolverKind,
+    /// The solver or chain.
+    pub solver: ChainSpec,
     /// The initialization's seed.
     pub seed: u64,
 }
@@ -54,9 +55,9 @@ impl Plan {
     pub fn runs(&self) -> Vec<RunSpec> {
         let mut runs = Vec::new();
         for arch in &self.archs {
-            for &solver in &self.solvers {
+            for solver in &self.solvers {
                 for seed in self.seeds.clone() {
-                    runs.push(RunSpec { run: runs.len(), arch: arch.clone(), solver, seed });
+                    runs.push(RunSpec { run: runs.len(), arch: arch.clone(), solver: solver.clone(), seed });
                 }
             }
         }
@@ -116,8 +117,8 @@ pub struct RunResult {
     pub arch: String,
     /// The activation.
     pub act: &'static str,
-    /// The solver's name.
-    pub solver: &'static str,
+    /// The solver's name, or the chain's text (e.g. `adam:100,lbfgs:400`).
+    pub solver: String,
     /// The initialization's seed.
     pub seed: u64,
     /// The number of parameters.
@@ -177,7 +178,11 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
         .map(|spec| {
             let (problem, derivs, error) =
                 &compiled[plan.archs.iter().position(|a| *a == spec.arch).expect("the run's architecture")];
-            let mut method = spec.solver.with_defaults();
+            let mut method = spec.solver.method(&mut |kind| kind.with_defaults());
+            let control = Control {
+                max_iter: spec.solver.total_iterations().unwrap_or(plan.control.max_iter),
+                ..plan.control.clone()
+            };
             let theta0 = glorot_normal(&spec.arch, spec.seed);
             let mut error = error.clone();
             let source = problem.source();
@@ -186,7 +191,7 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
                 derivs.clone(),
                 method.as_mut(),
                 theta0,
-                &plan.control,
+                &control,
                 error.as_mut(),
                 &mut |_, _| {},
             )?;
@@ -198,7 +203,7 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
                 rel_l2: done.rel_l2,
                 arch: spec.arch.to_string(),
                 act: plan.act.name(),
-                solver: spec.solver.name(),
+                solver: spec.solver.to_string(),
                 seed: spec.seed,
                 params: problem.param_count(),
                 status: done.outcome.status.name(),
@@ -227,16 +232,17 @@ pub fn json_lines(results: &[RunResult]) -> String {
     results.iter().map(|r| serde_json::to_string(r).expect("results serialize") + "\n").collect()
 }
 
-/// Counts of each category per solver, in the plan's solver order.
-pub fn shares(results: &[RunResult], solvers: &[SolverKind]) -> Vec<(SolverKind, [usize; 5])> {
+/// Counts of each category per solver (or chain), in the plan's solver order.
+pub fn shares(results: &[RunResult], solvers: &[ChainSpec]) -> Vec<(ChainSpec, [usize; 5])> {
     solvers
         .iter()
-        .map(|&s| {
+        .map(|s| {
+            let name = s.to_string();
             let mut counts = [0; 5];
-            for r in results.iter().filter(|r| r.solver == s.name()) {
+            for r in results.iter().filter(|r| r.solver == name) {
                 counts[r.category.index()] += 1;
             }
-            (s, counts)
+            (s.clone(), counts)
         })
         .collect()
 }

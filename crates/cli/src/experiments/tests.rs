@@ -1,7 +1,7 @@
 //! The diagnostics and the experiment plumbing on cases whose answers are known by hand.
 
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{Classification, Control, SolverKind};
+use saddle_solvers::{ChainSpec, Classification, Control, SolverKind};
 
 use super::landscape::{Grid, TanhUnit, basins, landings, stationary_points};
 use super::sweep::{self, Plan, Shard};
@@ -97,7 +97,7 @@ fn newton_on_a_linear_basis_takes_one_step_to_the_minimum() {
     }
 }
 
-fn small_plan(solvers: Vec<SolverKind>) -> Plan {
+fn small_plan(solvers: Vec<ChainSpec>) -> Plan {
     Plan {
         problem: ProblemDef::Builtin { kind: ProblemKind::Regression, data: sine_data(16) },
         archs: vec!["1,3,1".parse().unwrap(), "1,4,1".parse().unwrap()],
@@ -113,7 +113,7 @@ fn small_plan(solvers: Vec<SolverKind>) -> Plan {
 /// whatever the thread count.
 #[test]
 fn sweeps_do_not_depend_on_shards_or_threads() {
-    let plan = small_plan(vec![SolverKind::Newton, SolverKind::Bfgs]);
+    let plan = small_plan(vec![SolverKind::Newton.into(), "adam:5,bfgs:20".parse().unwrap()]);
     let line = |r: &sweep::RunResult| serde_json::to_string(r).unwrap();
     let whole: Vec<String> = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -144,8 +144,8 @@ fn shards_parse_and_reject_nonsense() {
         assert!(bad.parse::<Shard>().is_err(), "{bad}");
     }
     assert!(Category::ALL.iter().enumerate().all(|(i, c)| c.index() == i));
-    let counts = sweep::shares(&[], &[SolverKind::Lm]);
-    assert_eq!(counts, vec![(SolverKind::Lm, [0, 0, 0, 0, 0])]);
+    let counts = sweep::shares(&[], &[SolverKind::Lm.into()]);
+    assert_eq!(counts, vec![(SolverKind::Lm.into(), [0, 0, 0, 0, 0])]);
 }
 
 /// The landscape of c·tanh(w x) fitted to sin(2.5x): the stationary points found from a
