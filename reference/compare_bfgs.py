@@ -6,7 +6,9 @@ from the convention text (flat θ: W_l row-major then b_l per layer; loss ½Σ r
 loss and gradient at θ₀ are checked against `saddle derivs` before any run. SciPy's
 methods and saddle's then run from θ₀ with the same iteration budget; the table gives
 each method's median final loss and how many runs fitted the target
-(‖r‖ ≤ 1e-3·‖target‖, saddle's `fitted` category).
+(‖r‖ ≤ 1e-3·‖target‖, saddle's `fitted` category) and the median number of evaluations
+of f and ∇f (together; SciPy's `nfev`, saddle's `evals.gradient`). A saddle solver
+`S@SEARCH` runs `--solver S --line-search SEARCH`, e.g. `bfgs@hager-zhang`.
 
     python reference/compare_bfgs.py --saddle target/release/saddle \\
         --problem regression --data examples/sine.csv --arch 1,10,1
@@ -105,7 +107,8 @@ def main():
     p.add_argument("--seeds", type=int, default=20, help="seeds 1..S")
     p.add_argument("--max-iter", type=int, default=500)
     p.add_argument("--gtol", type=float, default=1e-10)
-    p.add_argument("--solvers", default="bfgs,lbfgs", help="saddle's solvers to run")
+    p.add_argument("--solvers", default="bfgs,lbfgs",
+                   help="saddle's solvers to run; S@SEARCH adds --line-search SEARCH")
     args = p.parse_args()
 
     arch = [int(v) for v in args.arch.split(",")]
@@ -131,29 +134,31 @@ def main():
                 sys.exit(f"seed {seed}: NumPy and saddle disagree at θ₀ "
                          f"(loss {loss_err:.1e}, gradient {grad_err:.1e} relative)")
             fun = lambda th: objective(th, arch, x, target)
-            runs = {
-                "scipy BFGS": minimize(fun, theta0, jac=True, method="BFGS",
-                                       options={"gtol": args.gtol, "maxiter": args.max_iter}).fun,
-                "scipy L-BFGS-B": minimize(fun, theta0, jac=True, method="L-BFGS-B",
-                                           options={"gtol": args.gtol, "ftol": 0.0,
-                                                    "maxiter": args.max_iter,
-                                                    "maxfun": 20 * args.max_iter}).fun,
-            }
+            bfgs = minimize(fun, theta0, jac=True, method="BFGS",
+                            options={"gtol": args.gtol, "maxiter": args.max_iter})
+            lbfgsb = minimize(fun, theta0, jac=True, method="L-BFGS-B",
+                              options={"gtol": args.gtol, "ftol": 0.0, "maxiter": args.max_iter,
+                                       "maxfun": 20 * args.max_iter})
+            runs = {"scipy BFGS": (bfgs.fun, bfgs.nfev), "scipy L-BFGS-B": (lbfgsb.fun, lbfgsb.nfev)}
             for solver in args.solvers.split(","):
-                summary = saddle(args.saddle, ["fit", *problem], "--solver", solver,
+                name, _, search = solver.partition("@")
+                options = ["--line-search", search] if search else []
+                summary = saddle(args.saddle, ["fit", *problem], "--solver", name, *options,
                                  "--params", str(theta0_path), *budget)
-                runs[f"saddle {solver}"] = summary["loss"]
-            for name, loss in runs.items():
-                results.setdefault(name, []).append(loss)
-            print(f"seed {seed:2}: " + "  ".join(f"{n} {v:.3e}" for n, v in runs.items()),
+                runs[f"saddle {solver}"] = (summary["loss"], summary["evals"]["gradient"])
+            for name, run in runs.items():
+                results.setdefault(name, []).append(run)
+            print(f"seed {seed:2}: " + "  ".join(f"{n} {v:.3e}" for n, (v, _) in runs.items()),
                   file=sys.stderr)
     print(f"{args.problem} [{args.arch}] tanh, seeds 1..{args.seeds}, {args.max_iter} iterations, "
           f"gtol {args.gtol:g}; loss and gradient match saddle derivs at every θ₀")
-    print(f"| method | median loss | fitted (of {args.seeds}) |")
-    print("|---|---:|---:|")
-    for name, losses in results.items():
+    print(f"| method | median loss | fitted (of {args.seeds}) | median evaluations |")
+    print("|---|---:|---:|---:|")
+    for name, runs in results.items():
+        losses = [loss for loss, _ in runs]
         fitted = sum(v <= fitted_loss for v in losses)
-        print(f"| {name} | {np.median(losses):.3e} | {fitted} |")
+        evals = np.median([n for _, n in runs])
+        print(f"| {name} | {np.median(losses):.3e} | {fitted} | {evals:.0f} |")
 
 
 if __name__ == "__main__":

@@ -222,6 +222,28 @@ fn a_chain_runs_its_stages_in_turn() {
     assert!(records[6]["loss"].as_f64() < records[5]["loss"].as_f64());
 }
 
+/// `--line-search hager-zhang` gives bfgs and lbfgs, alone or as chain stages, the
+/// Hager–Zhang search: another path from the same start, downhill; `strong-wolfe` is the
+/// default.
+#[test]
+fn the_line_search_of_bfgs_and_lbfgs_is_an_option() {
+    let data = support::workspace_root().join("examples/sine.csv");
+    let start = fit(&data, "regression", "1,6,1", &["--solver", "bfgs", "--seed", "1", "--max-iter", "0"])
+        .success_json();
+    for solver in ["bfgs", "lbfgs", "adam:5,lbfgs:20"] {
+        let with = |extra: &[&str]| {
+            let mut args = vec!["--solver", solver, "--seed", "1", "--max-iter", "25"];
+            args.extend_from_slice(extra);
+            fit(&data, "regression", "1,6,1", &args).success_json()
+        };
+        let default = with(&[]);
+        assert_eq!(with(&["--line-search", "strong-wolfe"]), default, "{solver}");
+        let hz = with(&["--line-search", "hager-zhang"]);
+        assert_ne!(hz["evals"], default["evals"], "{solver}");
+        assert!(number(&hz, "loss") < number(&start, "loss"), "{solver}: {hz:?}");
+    }
+}
+
 /// Solves the small dense system a·x = b by Gaussian elimination with partial pivoting.
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
@@ -380,6 +402,11 @@ fn bad_arguments_are_one_line_errors_and_write_nothing() {
         (vec!["--solver", "adam:0,lbfgs:5"], vec!["stage 1 (adam) has a zero count"]),
         (vec!["--solver", "adam:10,,lbfgs:5"], vec!["stage 2 is empty"]),
         (vec!["--solver", "lbfgs:5,bfgs:5", "--learning-rate", "0.1"], vec!["--learning-rate"]),
+        (vec!["--solver", "newton", "--line-search", "hager-zhang"], vec!["--line-search", "newton"]),
+        (
+            vec!["--solver", "bfgs", "--line-search", "more-thuente"],
+            vec!["unknown line search 'more-thuente'"],
+        ),
     ];
     for (extra, needles) in cases {
         let mut args = extra.clone();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{ChainSpec, SolverKind};
+use saddle_solvers::{ChainSpec, LineSearchKind, SolverKind};
 
 use crate::error::{CliError, Result};
 use crate::experiments::sweep::Shard;
@@ -160,6 +160,9 @@ pub struct FitArgs {
     /// Learning rate of gd and adam (defaults: gd 1e-3, adam 1e-3).
     #[arg(long, value_name = "LR")]
     pub learning_rate: Option<f64>,
+    /// Line search of bfgs and lbfgs: strong-wolfe (the default) or hager-zhang.
+    #[arg(long, value_name = "SEARCH")]
+    pub line_search: Option<LineSearchKind>,
     /// Also record the exact Hessian's inertia and extreme eigenvalues every K iterations.
     #[arg(long, value_name = "K")]
     pub curvature_every: Option<usize>,

@@ -1,5 +1,6 @@
 //! Strong-Wolfe line search for the quasi-Newton methods: Nocedal & Wright,
-//! *Numerical Optimization* (2nd ed.), Alg. 3.5 with `zoom`, Alg. 3.6.
+//! *Numerical Optimization* (2nd ed.), Alg. 3.5 with `zoom`, Alg. 3.6; and the
+//! [`LineSearch`] interface it shares with the Hager–Zhang search (`hager_zhang.rs`).
 //!
 //! Along a descent direction d from x, let φ(α) = f(x + αd). A step α > 0 is accepted
 //! when it satisfies the strong Wolfe conditions
@@ -22,8 +23,76 @@
 //! shrinks geometrically. A trial where f or ∇f is not finite counts as a step that went
 //! too far: it ends bracketing and is bisected away.
 
+use std::fmt;
+use std::str::FromStr;
+
 use crate::driver::{Iterate, Step, dot, norm};
+use crate::hager_zhang::HagerZhang;
 use crate::objective::Counted;
+
+/// A line search of the quasi-Newton methods: from `from` along the descent direction
+/// `direction`, trying the step `alpha0` first.
+pub(crate) trait LineSearch {
+    /// Searches along φ(α) = f(from + α·direction).
+    fn search(&self, f: &mut Counted<'_>, from: &Iterate, direction: &[f64], alpha0: f64) -> Search;
+}
+
+/// Which line search `bfgs` and `lbfgs` use (`--line-search` on the command line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LineSearchKind {
+    /// Strong Wolfe, N&W Alg. 3.5/3.6 (c₁ = 1e-4, c₂ = 0.9 unless given).
+    #[default]
+    StrongWolfe,
+    /// Hager & Zhang's (2006) approximate-Wolfe search with its standard parameters.
+    HagerZhang,
+}
+
+impl LineSearchKind {
+    /// Every kind, in the order the command line lists them.
+    pub const ALL: [LineSearchKind; 2] = [LineSearchKind::StrongWolfe, LineSearchKind::HagerZhang];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineSearchKind::StrongWolfe => "strong-wolfe",
+            LineSearchKind::HagerZhang => "hager-zhang",
+        }
+    }
+}
+
+impl fmt::Display for LineSearchKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for LineSearchKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        LineSearchKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = LineSearchKind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown line search '{s}' (expected one of: {})", names.join(", "))
+        })
+    }
+}
+
+/// A quasi-Newton method's line search: strong Wolfe with its constants, or Hager–Zhang.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct LineSearchChoice {
+    /// Which search runs.
+    pub kind: LineSearchKind,
+    /// The strong-Wolfe constants (used when `kind` is `StrongWolfe`).
+    pub wolfe: Wolfe,
+}
+
+impl LineSearch for LineSearchChoice {
+    fn search(&self, f: &mut Counted<'_>, from: &Iterate, direction: &[f64], alpha0: f64) -> Search {
+        match self.kind {
+            LineSearchKind::StrongWolfe => self.wolfe.search(f, from, direction, alpha0),
+            LineSearchKind::HagerZhang => HagerZhang::DEFAULT.search(f, from, direction, alpha0),
+        }
+    }
+}
 
 /// The strong Wolfe constants c₁ and c₂.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,15 +110,16 @@ impl Default for Wolfe {
 /// What a search found.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Search {
-    /// Both strong Wolfe conditions hold at `alpha`.
-    Wolfe {
+    /// The search's acceptance test holds at `alpha`: both strong Wolfe conditions
+    /// ([`Wolfe`]), or the Wolfe or approximate Wolfe conditions ([`HagerZhang`]).
+    Accepted {
         /// The step length.
         alpha: f64,
         /// The iterate x + αd with f and ∇f.
         next: Iterate,
     },
     /// The trial budget ran out, or the bracket shrank to rounding level, at a step that
-    /// satisfies sufficient decrease but not the curvature condition.
+    /// decreases f but fails the acceptance test.
     Decrease {
         /// The step length.
         alpha: f64,
@@ -94,14 +164,16 @@ impl Wolfe {
         Ok(Wolfe { c1, c2 })
     }
 
-    /// Searches from `from` along `direction`, trying `alpha0` first.
-    pub(crate) fn search(
-        &self,
-        f: &mut Counted<'_>,
-        from: &Iterate,
-        direction: &[f64],
-        alpha0: f64,
-    ) -> Search {
+    /// Whether `alpha`, with φ(α) = `phi` and φ'(α) = `dphi`, satisfies both strong Wolfe
+    /// conditions for φ(0) = `phi0`, φ'(0) = `dphi0`.
+    #[cfg(test)]
+    pub(crate) fn holds(&self, phi0: f64, dphi0: f64, alpha: f64, phi: f64, dphi: f64) -> bool {
+        phi <= phi0 + self.c1 * alpha * dphi0 && dphi.abs() <= -self.c2 * dphi0
+    }
+}
+
+impl LineSearch for Wolfe {
+    fn search(&self, f: &mut Counted<'_>, from: &Iterate, direction: &[f64], alpha0: f64) -> Search {
         let dphi0 = dot(&from.grad, direction);
         if !(dphi0 < 0.0 && dphi0.is_finite() && alpha0 > 0.0 && alpha0.is_finite()) {
             return Search::NotDescent;
@@ -116,7 +188,7 @@ impl Wolfe {
                 return run.zoom(prev, (trial, None));
             }
             if run.curvature(&trial) {
-                return Search::Wolfe { alpha, next };
+                return Search::Accepted { alpha, next };
             }
             if trial.dphi >= 0.0 {
                 // Past the minimizer along d, with f still low enough: bracket [prev, trial].
@@ -129,13 +201,6 @@ impl Wolfe {
             prev = (trial, Some(next));
             alpha *= 2.0;
         }
-    }
-
-    /// Whether `alpha`, with φ(α) = `phi` and φ'(α) = `dphi`, satisfies both strong Wolfe
-    /// conditions for φ(0) = `phi0`, φ'(0) = `dphi0`.
-    #[cfg(test)]
-    pub(crate) fn holds(&self, phi0: f64, dphi0: f64, alpha: f64, phi: f64, dphi: f64) -> bool {
-        phi <= phi0 + self.c1 * alpha * dphi0 && dphi.abs() <= -self.c2 * dphi0
     }
 }
 
@@ -163,14 +228,14 @@ pub(crate) enum QuasiNewtonSearch {
 /// trial produced a non-finite f or ∇f, else the current iterate with a zero trial norm,
 /// so that the driver stops with `step_too_small`.
 pub(crate) fn quasi_newton_search(
-    wolfe: &Wolfe,
+    line_search: &dyn LineSearch,
     f: &mut Counted<'_>,
     current: &Iterate,
     direction: Option<Vec<f64>>,
 ) -> QuasiNewtonSearch {
     if let Some(direction) = direction {
-        match wolfe.search(f, current, &direction, 1.0) {
-            Search::Wolfe { alpha, next } | Search::Decrease { alpha, next } => {
+        match line_search.search(f, current, &direction, 1.0) {
+            Search::Accepted { alpha, next } | Search::Decrease { alpha, next } => {
                 return QuasiNewtonSearch::Moved { alpha, next, restarted: false };
             }
             Search::NoDecrease { .. } | Search::NotDescent => {}
@@ -178,8 +243,8 @@ pub(crate) fn quasi_newton_search(
     }
     let direction: Vec<f64> = current.grad.iter().map(|g| -g).collect();
     let alpha0 = (1.0 / norm(&current.grad)).min(1.0);
-    match wolfe.search(f, current, &direction, alpha0) {
-        Search::Wolfe { alpha, next } | Search::Decrease { alpha, next } => {
+    match line_search.search(f, current, &direction, alpha0) {
+        Search::Accepted { alpha, next } | Search::Decrease { alpha, next } => {
             QuasiNewtonSearch::Moved { alpha, next, restarted: true }
         }
         Search::NoDecrease { non_finite: true } => QuasiNewtonSearch::Stuck(Step::NonFinite),
@@ -199,16 +264,33 @@ pub(crate) fn quasi_newton_search(
 pub(crate) const ROUNDING_SLACK: f64 = 10.0 * f64::EPSILON;
 
 /// φ and φ' at a trial step; φ = +∞ and φ' = NaN where f or ∇f was not finite.
-#[derive(Clone, Copy, Debug)]
-struct Trial {
-    alpha: f64,
-    phi: f64,
-    dphi: f64,
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Trial {
+    /// The step α.
+    pub alpha: f64,
+    /// φ(α) = f(x + αd).
+    pub phi: f64,
+    /// φ'(α) = ∇f(x + αd)ᵀd.
+    pub dphi: f64,
 }
 
 impl Trial {
-    fn is_finite(&self) -> bool {
+    /// Whether f and ∇f were finite there.
+    pub fn is_finite(&self) -> bool {
         self.phi.is_finite() && self.dphi.is_finite()
+    }
+
+    /// Evaluates f and ∇f at x + αd (from x = `from.x`, d = `direction`): the trial and
+    /// its iterate.
+    pub fn at(f: &mut Counted<'_>, from: &Iterate, direction: &[f64], alpha: f64) -> (Trial, Iterate) {
+        let x = from.x.iter().zip(direction).map(|(x, d)| x + alpha * d).collect();
+        let next = Iterate::at(f, x);
+        let trial = if next.is_finite() {
+            Trial { alpha, phi: next.loss, dphi: dot(&next.grad, direction) }
+        } else {
+            Trial { alpha, phi: f64::INFINITY, dphi: f64::NAN }
+        };
+        (trial, next)
     }
 }
 
@@ -231,14 +313,8 @@ struct Run<'a, 'f> {
 impl Run<'_, '_> {
     fn eval(&mut self, alpha: f64) -> (Trial, Iterate) {
         self.trials += 1;
-        let x = self.from.x.iter().zip(self.direction).map(|(x, d)| x + alpha * d).collect();
-        let next = Iterate::at(self.f, x);
-        let trial = if next.is_finite() {
-            self.finite = true;
-            Trial { alpha, phi: next.loss, dphi: dot(&next.grad, self.direction) }
-        } else {
-            Trial { alpha, phi: f64::INFINITY, dphi: f64::NAN }
-        };
+        let (trial, next) = Trial::at(self.f, self.from, self.direction, alpha);
+        self.finite |= trial.is_finite();
         (trial, next)
     }
 
@@ -267,7 +343,7 @@ impl Run<'_, '_> {
                 hi = (trial, None);
             } else {
                 if self.curvature(&trial) {
-                    return Search::Wolfe { alpha: trial.alpha, next };
+                    return Search::Accepted { alpha: trial.alpha, next };
                 }
                 if trial.dphi * (hi.0.alpha - lo.0.alpha) >= 0.0 {
                     hi = lo;
@@ -392,7 +468,7 @@ pub(crate) mod tests {
         let d: Vec<f64> = from.grad.iter().map(|g| -g).collect();
         let dphi0 = dot(&from.grad, &d);
         match wolfe.search(&mut f, &from, &d, alpha0) {
-            Search::Wolfe { alpha, next } => {
+            Search::Accepted { alpha, next } => {
                 let expected: Vec<f64> = from.x.iter().zip(&d).map(|(x, d)| x + alpha * d).collect();
                 assert_eq!(next.x, expected);
                 let dphi = dot(&next.grad, &d);

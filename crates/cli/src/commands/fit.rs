@@ -2,7 +2,7 @@
 //! classified by the exact Hessian's spectrum.
 
 use saddle_solvers::analysis::Method as Analysis;
-use saddle_solvers::{Adam, Control, GradientDescent, Method, SolverKind};
+use saddle_solvers::{Adam, Bfgs, Control, GradientDescent, Lbfgs, Method, SolverKind};
 
 use crate::args::FitArgs;
 use serde_json::{Value, json};
@@ -101,7 +101,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
 }
 
 /// The solver (or chain) with the hyperparameters given on the command line;
-/// `--learning-rate` sets every gd and adam stage.
+/// `--learning-rate` sets every gd and adam stage, `--line-search` every bfgs and lbfgs
+/// stage.
 fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
     let kinds: Vec<SolverKind> = args.solver.stages.iter().map(|(k, _)| *k).collect();
     if let (Some(_), false) =
@@ -112,6 +113,15 @@ fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
             args.solver
         )));
     }
+    if let (Some(_), false) =
+        (args.line_search, kinds.iter().any(|k| matches!(k, SolverKind::Bfgs | SolverKind::Lbfgs)))
+    {
+        return Err(CliError::Invalid(format!(
+            "--line-search applies to bfgs and lbfgs, not to --solver {}",
+            args.solver
+        )));
+    }
+    let line_search = args.line_search.unwrap_or_default();
     let mut error = None;
     let mut make = |kind: SolverKind| -> Box<dyn Method> {
         match (kind, args.learning_rate) {
@@ -131,14 +141,12 @@ fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
                     }
                 }
             }
+            (SolverKind::Bfgs, _) => Box::new(Bfgs::default().with_line_search(line_search)),
+            (SolverKind::Lbfgs, _) => Box::new(Lbfgs::default().with_line_search(line_search)),
             (kind, _) => kind.with_defaults(),
         }
     };
-    let method: Box<dyn Method> =
-        match args.solver.single().filter(|_| args.solver.total_iterations().is_none()) {
-            Some(kind) => make(kind),
-            None => Box::new(args.solver.build(&mut make)),
-        };
+    let method = args.solver.method(&mut make);
     match error {
         Some(e) => Err(CliError::Invalid(e)),
         None => Ok(method),
