@@ -182,6 +182,8 @@ fn sweep_runs_solver_chains() {
         sweep(&["--solver", chain]).user_error(&[says]);
     }
     sweep(&["--solvers", "lm", "--solver", "adam:5,lm:5"]).user_error(&["--solvers"]);
+    // A stage whose dense matrix would not fit at some architecture, before any run.
+    sweep(&["--arch", "1,20000,1", "--solver", "adam:5,bfgs:5"]).user_error(&["--solver bfgs", "n = 60001"]);
     assert!(files_in(dir.path()).is_empty());
 }
 

@@ -160,7 +160,9 @@ pub struct RunResult {
 }
 
 /// Runs the plan's runs that belong to `shard`, in parallel, and returns their results in
-/// plan order; `progress` is called once per finished run (from any thread).
+/// plan order; `progress` is called once per finished run (from any thread). A solver
+/// whose dense matrices would exceed the limit at some architecture is an error before
+/// any run.
 pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Vec<RunResult>> {
     let runs: Vec<RunSpec> = plan.runs().into_iter().filter(|r| shard.contains(r.run)).collect();
     // Compile each architecture's programs once; every run starts from a copy.
@@ -169,6 +171,9 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
         .iter()
         .map(|arch| {
             let problem = plan.problem.with_network(arch.clone(), plan.act)?;
+            for (kind, _) in plan.solvers.iter().flat_map(|spec| &spec.stages) {
+                kind.check_size(problem.param_count(), plan.problem.points()).map_err(CliError::Invalid)?;
+            }
             let derivs = Derivatives::new(problem.source())?;
             let error = plan.problem.solution_error(arch, plan.act)?;
             Ok((problem, derivs, error))
