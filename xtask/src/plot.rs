@@ -271,17 +271,14 @@ fn fits(text: &str, style: &TextStyle, width: u32, what: &str) -> anyhow::Result
     Ok(())
 }
 
-/// Tick label: `1e-6` for powers of ten but 0.1, 1 and 10, `2.5e-7` for other tiny or huge
-/// values, at most four significant digits otherwise.
-pub fn fmt_tick(v: &f64) -> String {
-    let v = format!("{v:.3e}").parse::<f64>().unwrap_or(*v);
+/// Tick label of `v` on a `scale` axis: `2.5e-7` for tiny or huge values, at most four
+/// significant digits otherwise; on a logarithmic axis, `1e-6` for powers of ten but 0.1, 1
+/// and 10.
+fn tick(scale: Scale, v: f64) -> String {
+    let v = format!("{v:.3e}").parse::<f64>().unwrap_or(v);
     let exp = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
-    let power_of_ten = v.abs() == 10f64.powi(exp);
-    if (power_of_ten && !(-1..=1).contains(&exp)) || !(-3..5).contains(&exp) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
+    let decade = scale != Scale::Linear && v.abs() == 10f64.powi(exp) && !(-1..=1).contains(&exp);
+    if decade || !(-3..5).contains(&exp) { format!("{v:e}") } else { format!("{v}") }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,7 +350,12 @@ impl Ranged for Axis {
                 let ticks = RangedCoordf64::from(self.lo..self.hi).key_points(hint);
                 ticks.into_iter().map(|t| if t.abs() < tiny { 0.0 } else { t }).collect()
             }
-            Scale::Log10 => LogCoord::from((self.lo..self.hi).log_scale()).key_points(hint),
+            Scale::Log10 => {
+                // Over few decades plotters adds 2, 3, ..., 9 × 10^k: keep 1, 2 and 5.
+                let ticks = LogCoord::from((self.lo..self.hi).log_scale()).key_points(hint);
+                let mantissa = |t: f64| (t / 10f64.powf((t.log10() + 1e-6).floor()) * 1e6).round() / 1e6;
+                ticks.into_iter().filter(|&t| [1.0, 2.0, 5.0].contains(&mantissa(t))).collect()
+            }
             Scale::SymLog { linthresh } => {
                 let top = self.lo.abs().max(self.hi.abs()).log10().ceil() as i32;
                 let decades: Vec<i32> = (linthresh.log10().floor() as i32..=top).collect();
@@ -569,8 +571,8 @@ const COLOUR_BAR_WIDTH: u32 = 110;
 
 fn mesh<'a, DB: DrawingBackend + 'a, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    x_desc: &str,
-    y_desc: &str,
+    (x_desc, y_desc): (&str, &str),
+    (x_scale, y_scale): (Scale, Scale),
 ) -> anyhow::Result<()>
 where
     X: Ranged<FormatOption = DefaultFormatting, ValueType = f64>,
@@ -581,8 +583,8 @@ where
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .x_label_formatter(&fmt_tick)
-        .y_label_formatter(&fmt_tick)
+        .x_label_formatter(&|v| tick(x_scale, *v))
+        .y_label_formatter(&|v| tick(y_scale, *v))
         .label_style(font(TICK_SIZE))
         .axis_desc_style(font(AXIS_LABEL_SIZE))
         .bold_line_style(BLACK.mix(0.1))
@@ -605,7 +607,7 @@ where
     let x = Axis::fit(axes.x_scale, points().map(|p| p.0));
     let y = Axis::fit(axes.y_scale, points().map(|p| p.1));
     let mut chart = builder.build_cartesian_2d(x, y)?;
-    mesh(&mut chart, &axes.x_label, &axes.y_label)?;
+    mesh(&mut chart, (&axes.x_label, &axes.y_label), (axes.x_scale, axes.y_scale))?;
     if points().next().is_none() {
         no_data(&chart.plotting_area().strip_coord_spec())?;
     }
@@ -661,7 +663,7 @@ where
     chart
         .configure_mesh()
         .x_desc(bars.value_label.as_str())
-        .x_label_formatter(&fmt_tick)
+        .x_label_formatter(&|v| tick(Scale::Linear, *v))
         .y_label_formatter(&name)
         .y_labels(n.max(1))
         .disable_y_mesh()
@@ -718,7 +720,7 @@ where
         HeatColors::Categorical(_) => palette(v as usize),
     };
     let mut chart = builder.build_cartesian_2d(x.clone(), y.clone())?;
-    mesh(&mut chart, &heat.x_label, &heat.y_label)?;
+    mesh(&mut chart, (&heat.x_label, &heat.y_label), (Scale::Linear, Scale::Linear))?;
     let (dx, dy) = ((x.hi - x.lo) / nx as f64, (y.hi - y.lo) / ny.max(1) as f64);
     let mut cells = Vec::new();
     for (j, row) in heat.values.chunks(nx).enumerate() {
@@ -763,7 +765,7 @@ where
         .disable_x_axis()
         .disable_mesh()
         .y_desc(label)
-        .y_label_formatter(&fmt_tick)
+        .y_label_formatter(&|v| tick(Scale::Linear, *v))
         .label_style(font(TICK_SIZE))
         .axis_desc_style(font(AXIS_LABEL_SIZE))
         .axis_style(INK.mix(0.8))
@@ -919,13 +921,19 @@ mod tests {
         let labels: Vec<String> =
             [1e-6, 0.001, 0.2, 1.0, 10.0, 1e4, 1e5, -1e-3, 0.30000000000000004, 2.5e-7, 0.0, 2000.0]
                 .iter()
-                .map(fmt_tick)
+                .map(|&v| tick(Scale::Log10, v))
                 .collect();
         assert_eq!(
             labels,
             ["1e-6", "1e-3", "0.2", "1", "10", "1e4", "1e5", "-1e-3", "0.3", "2.5e-7", "0", "2000"]
         );
+        let linear: Vec<String> = [0.01, 0.02, 100.0, 1e4, 1e-4].map(|v| tick(Scale::Linear, v)).to_vec();
+        assert_eq!(linear, ["0.01", "0.02", "100", "10000", "1e-4"]);
         let axis = Axis { scale: Scale::SymLog { linthresh: 1.0 }, lo: -150.0, hi: 150.0 };
         assert_eq!(axis.key_points(12), [-100.0, -10.0, -1.0, 0.0, 1.0, 10.0, 100.0]);
+        // Every other decade over fourteen, 1 included despite the rounding on the way.
+        let log = Axis { scale: Scale::Log10, lo: 1e-10, hi: 1e4 }.key_points(8);
+        let labels: Vec<String> = log.iter().map(|&v| tick(Scale::Log10, v)).collect();
+        assert_eq!(labels, ["1e-10", "1e-8", "1e-6", "1e-4", "1e-2", "1", "1e2", "1e4"]);
     }
 }
