@@ -15,8 +15,8 @@ use saddle_cli::problem::{LossSource, Problem, ProblemDef, ProblemKind};
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::{ChainSpec, Classification, Control, SolverKind};
 
-use crate::plot::{Axes, Bars, Figure, HeatColors, Heatmap, Mark, Marker, Panel, Scale, Series, render};
-use crate::report::{Csv, Report, fmt_g};
+use crate::plot::{Axes, Bars, Figure, HeatColors, Heatmap, Mark, Panel, Scale, Series};
+use crate::report::{Report, Table, num, short};
 
 /// Settings shared by every figure.
 pub struct Settings {
@@ -33,7 +33,7 @@ impl Settings {
     }
 }
 
-/// A figure's generator: fills the report with files and tables.
+/// A figure's generator: stages its files and records its tables in the report.
 pub type Generator = fn(&Settings, &mut Report) -> anyhow::Result<()>;
 
 /// The experiments in order: (what runs, generator). Some experiments feed several
@@ -115,7 +115,7 @@ fn family_fits(problem: &Problem, theta0: &[f64], max_iter: usize) -> anyhow::Re
     FAMILY.iter().map(|&k| Ok((k, run(problem, &derivs, k, theta0.to_vec(), max_iter)?))).collect()
 }
 
-/// Runs a sweep plan with a progress bar, and writes its runs as JSON lines to `file` in the
+/// Runs a sweep plan with a progress bar, and stages its runs as JSON lines in `file` of the
 /// output directory (what `saddle sweep --out` would write).
 fn sweep_to_file(
     s: &Settings,
@@ -126,34 +126,51 @@ fn sweep_to_file(
     let progress = crate::progress(plan.runs().len() as u64, "  runs");
     let results = sweep::run(plan, Shard::ALL, &|| progress.inc(1))?;
     progress.finish_and_clear();
-    crate::report::write_file(&s.out.join(file), sweep::json_lines(&results).as_bytes(), report)?;
+    report.file(s.out.join(file), sweep::json_lines(&results).into_bytes());
     Ok(results)
 }
 
-fn per_iteration(label: &str, fit: &Fit, value: impl Fn(&saddle_solvers::Record) -> f64) -> Series {
-    Series {
-        label: label.to_string(),
-        points: fit.records.iter().map(|r| (r.iter as f64, value(r))).collect(),
-        mark: Mark::LinePoints,
-    }
-}
-
-fn axes(title: &str, x: &str, y: &str, x_scale: Scale, y_scale: Scale, series: Vec<Series>) -> Panel {
+fn axes(title: &str, x: &str, y: &str, (x_scale, y_scale): (Scale, Scale), series: Vec<Series>) -> Panel {
     Panel::Axes(Axes { title: title.into(), x_label: x.into(), y_label: y.into(), x_scale, y_scale, series })
 }
 
-fn save(
-    report: &mut Report,
-    settings: &Settings,
-    stem: &str,
-    title: &str,
-    panels: Vec<Panel>,
-    columns: usize,
-) -> anyhow::Result<()> {
-    let figure = Figure { title: title.into(), panels, columns };
-    let files = render(&figure, &settings.out, stem)?;
-    report.files.extend(files);
-    Ok(())
+fn figure(title: &str, panels: Vec<Panel>, columns: usize) -> Figure {
+    Figure { title: title.into(), panels, columns }
+}
+
+/// Loss and gradient norm at every iteration of each `(label, fit)`: the CSV of F1, F2 and
+/// F6, whose first column is `key`.
+fn traces(key: &str, fits: &[(String, &Fit)]) -> Table {
+    let mut t = Table::default();
+    for (label, f) in fits {
+        for r in &f.records {
+            t.row([
+                (key, label.clone()),
+                ("iter", r.iter.to_string()),
+                ("loss", num(r.loss)),
+                ("grad_norm", num(r.grad_norm)),
+            ]);
+        }
+    }
+    t
+}
+
+/// The loss and gradient-norm panels of `fits`, at iteration + `shift` (1 for a log axis).
+fn trace_panels(fits: &[(String, &Fit)], shift: usize, mark: Mark, scales: (Scale, Scale)) -> Vec<Panel> {
+    let x = if shift == 0 { "iteration" } else { "iteration + 1" };
+    let lines = |value: fn(&saddle_solvers::Record) -> f64| {
+        fits.iter()
+            .map(|(label, f)| Series {
+                label: label.clone(),
+                points: f.records.iter().map(|r| ((r.iter + shift) as f64, value(r))).collect(),
+                mark,
+            })
+            .collect()
+    };
+    vec![
+        axes("loss per iteration", x, "loss", scales, lines(|r| r.loss)),
+        axes("gradient norm per iteration", x, "‖∇L‖", scales, lines(|r| r.grad_norm)),
+    ]
 }
 
 /// F1 (claim 1): Newton on a Legendre basis (linear, convex) against Newton on a network,
@@ -166,79 +183,37 @@ fn f1(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let derivs = Derivatives::new(&problem)?;
     let net = run(&problem, &derivs, SolverKind::Newton, glorot_normal(&problem.arch, SEED), iters)?;
     let pinv = run(&problem, &derivs, SolverKind::NewtonPinv, glorot_normal(&problem.arch, SEED), iters)?;
-    let mut csv = Csv::new(&["model", "iter", "loss", "grad_norm"]);
-    for (model, f) in [("legendre_9", &linear), ("network_1_10_1", &net), ("network_1_10_1_pinv", &pinv)] {
-        for r in &f.records {
-            csv.row([model.to_string(), r.iter.to_string(), fmt_g(r.loss), fmt_g(r.grad_norm)]);
-        }
-    }
-    csv.write(&s.out.join("f1_linear_vs_network.csv"), report)?;
-    let panels = vec![
-        axes(
-            "Newton: loss per iteration",
-            "iteration",
-            "loss ½‖u − y‖²",
-            Scale::Linear,
-            Scale::Log10,
-            vec![
-                per_iteration("Legendre basis, degree 9 (10 coefficients)", &linear, |r| r.loss),
-                per_iteration(&format!("network {ARCH} tanh (31 parameters)"), &net, |r| r.loss),
-                per_iteration(&format!("network {ARCH}, newton-pinv"), &pinv, |r| r.loss),
-            ],
-        ),
-        axes(
-            "Newton: gradient norm per iteration",
-            "iteration",
-            "‖∇L‖",
-            Scale::Linear,
-            Scale::Log10,
-            vec![
-                per_iteration("Legendre basis", &linear, |r| r.grad_norm),
-                per_iteration(&format!("network {ARCH}"), &net, |r| r.grad_norm),
-                per_iteration(&format!("network {ARCH}, newton-pinv"), &pinv, |r| r.grad_norm),
-            ],
-        ),
+    let models: [(&str, String, &dyn LossSource, &Fit); 3] = [
+        ("legendre_9", "Legendre basis, degree 9 (10 coefficients)".into(), &basis, &linear),
+        ("network_1_10_1", format!("network {ARCH} tanh (31 parameters), newton"), &problem, &net),
+        ("network_1_10_1_pinv", format!("network {ARCH} tanh, newton-pinv"), &problem, &pinv),
     ];
-    save(
-        report,
-        s,
-        "f1_linear_vs_network",
-        "F1  Linear vs nonlinear discretization (target sin 2πx, 64 points)",
-        panels,
-        2,
-    )?;
-    report.table(
-        "f1",
-        &[
-            "model",
-            "params",
-            "status",
-            "iterations",
-            "final loss",
-            "‖∇L‖",
-            "classification",
-            "inertia [−,0,+]",
-        ],
-        [
-            ("Legendre degree 9, newton", &basis as &dyn LossSource, &linear),
-            (&*format!("network {ARCH}, seed {SEED}, newton"), &problem, &net),
-            (&*format!("network {ARCH}, seed {SEED}, newton-pinv"), &problem, &pinv),
-        ]
-        .iter()
-        .map(|(name, src, f)| {
-            vec![
-                name.to_string(),
-                src.param_count().to_string(),
-                f.outcome.status.name().to_string(),
-                f.outcome.iterations.to_string(),
-                fmt_short(f.endpoint.loss),
-                fmt_short(f.endpoint.grad_norm),
-                f.endpoint.curvature.classification.name().to_string(),
-                format!("{:?}", f.endpoint.curvature.inertia.as_array()),
-            ]
-        })
-        .collect(),
-    );
+    let keyed: Vec<(String, &Fit)> = models.iter().map(|m| (m.0.to_string(), m.3)).collect();
+    report.csv(&s.out, "f1_linear_vs_network.csv", &traces("model", &keyed));
+    let labelled: Vec<(String, &Fit)> = models.iter().map(|m| (m.1.clone(), m.3)).collect();
+    let panels = trace_panels(&labelled, 0, Mark::LinePoints, (Scale::Linear, Scale::Log10));
+    let title = "F1  Linear vs nonlinear discretization (target sin 2πx, 64 points)";
+    report.figure(&s.out, "f1_linear_vs_network", &figure(title, panels, 2))?;
+    let mut table = Table::default();
+    let names = [
+        "Legendre degree 9, newton".to_string(),
+        format!("network {ARCH}, seed {SEED}, newton"),
+        format!("network {ARCH}, seed {SEED}, newton-pinv"),
+    ];
+    for (name, (_, _, source, f)) in names.into_iter().zip(&models) {
+        let e = &f.endpoint;
+        table.row([
+            ("model", name),
+            ("params", source.param_count().to_string()),
+            ("status", f.outcome.status.name().to_string()),
+            ("iterations", f.outcome.iterations.to_string()),
+            ("final loss", short(e.loss)),
+            ("‖∇L‖", short(e.grad_norm)),
+            ("classification", e.curvature.classification.name().to_string()),
+            ("inertia [−,0,+]", format!("{:?}", e.curvature.inertia.as_array())),
+        ]);
+    }
+    report.table("f1", &table);
     Ok(())
 }
 
@@ -279,56 +254,45 @@ fn f2_f3_f4(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     )?;
 
     // F3: sorted eigenvalues at the end points.
-    let shown: Vec<&(SolverKind, Fit)> =
-        fits.iter().filter(|(k, _)| *k == SolverKind::Newton || SAFEGUARDED.contains(k)).collect();
-    let mut csv = Csv::new(&["solver", "k", "eigenvalue"]);
+    let mut csv = Table::default();
     let mut series = Vec::new();
-    for (k, f) in &shown {
+    for (k, f) in fits.iter().filter(|(k, _)| *k == SolverKind::Newton || SAFEGUARDED.contains(k)) {
         let eigs = f.endpoint.eigenvalues.clone().unwrap_or_default();
         for (i, l) in eigs.iter().enumerate() {
-            csv.row([k.name().to_string(), i.to_string(), fmt_g(*l)]);
+            csv.row([("solver", k.name().to_string()), ("k", i.to_string()), ("eigenvalue", num(*l))]);
         }
+        let e = &f.endpoint;
         series.push(Series {
-            label: format!(
-                "{} ({}, loss {})",
-                k.name(),
-                f.endpoint.curvature.classification.name(),
-                fmt_short(f.endpoint.loss)
-            ),
+            label: format!("{} ({}, loss {})", k.name(), e.curvature.classification.name(), short(e.loss)),
             points: eigs.iter().enumerate().map(|(i, &l)| (i as f64, l)).collect(),
             mark: Mark::LinePoints,
         });
     }
-    csv.write(&s.out.join("f3_spectra.csv"), report)?;
-    save(
-        report,
-        s,
-        "f3_spectra",
-        &format!("F3  Exact Hessian spectra at the end points (network {ARCH}, seed {SEED})"),
-        vec![axes(
-            "sorted eigenvalues",
-            "index k",
-            "λ_k (symmetric log)",
-            Scale::Linear,
-            Scale::SymLog { linthresh: 1e-6 },
-            series,
-        )],
-        1,
-    )?;
+    report.csv(&s.out, "f3_spectra.csv", &csv);
+    let panel = axes(
+        "sorted eigenvalues",
+        "index k",
+        "λ_k (symmetric log)",
+        (Scale::Linear, Scale::SymLog { linthresh: 1e-6 }),
+        series,
+    );
+    let title = format!("F3  Exact Hessian spectra at the end points\n(network {ARCH}, seed {SEED})");
+    report.figure(&s.out, "f3_spectra", &figure(&title, vec![panel], 1))?;
 
     // F4: the learned basis at Newton's end point beside a safeguarded solver's.
-    let newton = &fits[0].1;
-    let other = &fits.iter().find(|(k, _)| *k == SolverKind::SaddleFreeNewton).expect("in the family").1;
+    let fit_of = |kind: SolverKind| &fits.iter().find(|(k, _)| *k == kind).expect("in the family").1;
     basis_figure(
         s,
         report,
         &problem,
-        &[("newton", newton), ("saddle-free-newton", other)],
+        &[
+            ("newton", fit_of(SolverKind::Newton)),
+            ("saddle-free-newton", fit_of(SolverKind::SaddleFreeNewton)),
+        ],
         "f4_learned_basis",
         &format!("F4  Learned basis φ_k(x) = tanh(w_k x + b_k) at the end points (seed {SEED})"),
         "target y",
-    )?;
-    Ok(())
+    )
 }
 
 /// Loss and gradient norm per iteration of every solver (F2, and F6's first row), its CSV,
@@ -342,84 +306,31 @@ fn solver_figures(
     title: &str,
     table: &str,
 ) -> anyhow::Result<()> {
-    let mut csv = Csv::new(&["solver", "iter", "loss", "grad_norm"]);
-    for (k, f) in fits {
-        for r in &f.records {
-            csv.row([k.name().to_string(), r.iter.to_string(), fmt_g(r.loss), fmt_g(r.grad_norm)]);
-        }
-    }
-    csv.write(&s.out.join(format!("{stem}.csv")), report)?;
-    let lines = |value: fn(&saddle_solvers::Record) -> f64| -> Vec<Series> {
-        // Lines only (markers would hide eleven overlapping curves), at iteration + 1 so
-        // the start shows on the logarithmic axis.
-        fits.iter()
-            .map(|(k, f)| Series {
-                label: k.name().to_string(),
-                points: f.records.iter().map(|r| ((r.iter + 1) as f64, value(r))).collect(),
-                mark: Mark::Line,
-            })
-            .collect()
-    };
+    let named: Vec<(String, &Fit)> = fits.iter().map(|(k, f)| (k.name().to_string(), f)).collect();
+    report.csv(&s.out, &format!("{stem}.csv"), &traces("solver", &named));
+    // Lines only (markers would hide twelve overlapping curves), at iteration + 1 so the
+    // start shows on the logarithmic axis.
+    let panels = trace_panels(&named, 1, Mark::Line, (Scale::Log10, Scale::Log10));
     let what = format!("{} {} tanh, seed {seed}", problem.kind.name(), problem.arch);
-    save(
-        report,
-        s,
-        stem,
-        &format!("{title} ({what})"),
-        vec![
-            axes(
-                "loss per iteration",
-                "iteration + 1",
-                "loss",
-                Scale::Log10,
-                Scale::Log10,
-                lines(|r| r.loss),
-            ),
-            axes(
-                "gradient norm per iteration",
-                "iteration + 1",
-                "‖∇L‖",
-                Scale::Log10,
-                Scale::Log10,
-                lines(|r| r.grad_norm),
-            ),
-        ],
-        2,
-    )?;
-    report.table(
-        table,
-        &[
-            "solver",
-            "status",
-            "iterations",
-            "loss",
-            "‖∇L‖",
-            "class",
-            "inertia [−,0,+]",
-            "λmin",
-            "‖output weights‖",
-            "‖Lu‖/‖target‖",
-            "max |cos(φ_k, target)|",
-        ],
-        fits.iter()
-            .map(|(k, f)| {
-                let e = &f.endpoint;
-                vec![
-                    k.name().to_string(),
-                    f.outcome.status.name().to_string(),
-                    f.outcome.iterations.to_string(),
-                    fmt_short(e.loss),
-                    fmt_short(e.grad_norm),
-                    e.curvature.classification.name().to_string(),
-                    format!("{:?}", e.curvature.inertia.as_array()),
-                    fmt_short(e.curvature.min_eig),
-                    fmt_short(e.output_weight_norm),
-                    fmt_short(e.fit_ratio),
-                    fmt_short(e.max_target_cosine()),
-                ]
-            })
-            .collect(),
-    );
+    report.figure(&s.out, stem, &figure(&format!("{title} ({what})"), panels, 2))?;
+    let mut t = Table::default();
+    for (k, f) in fits {
+        let e = &f.endpoint;
+        t.row([
+            ("solver", k.name().to_string()),
+            ("status", f.outcome.status.name().to_string()),
+            ("iterations", f.outcome.iterations.to_string()),
+            ("loss", short(e.loss)),
+            ("‖∇L‖", short(e.grad_norm)),
+            ("class", e.curvature.classification.name().to_string()),
+            ("inertia [−,0,+]", format!("{:?}", e.curvature.inertia.as_array())),
+            ("λmin", short(e.curvature.min_eig)),
+            ("‖output weights‖", short(e.output_weight_norm)),
+            ("‖Lu‖/‖target‖", short(e.fit_ratio)),
+            ("max |cos(φ_k, target)|", short(e.max_target_cosine())),
+        ]);
+    }
+    report.table(table, &t);
     Ok(())
 }
 
@@ -434,104 +345,99 @@ fn basis_figure(
     title: &str,
     target_label: &str,
 ) -> anyhow::Result<()> {
-    let xs = &problem.data.inputs;
-    let target = &problem.data.targets;
-    let mut csv = Csv::new(&[
-        "solver",
-        "feature",
-        "x",
-        "value",
-        "target",
-        "cosine_with_target",
-        "cosine_with_centered_target",
-    ]);
+    let (xs, target) = (&problem.data.inputs, &problem.data.targets);
+    let mut csv = Table::default();
     let mut panels = Vec::new();
     for (label, f) in fits {
         let e = &f.endpoint;
         let k = e.feature_count();
-        let mut series: Vec<Series> = (0..k)
-            .map(|j| Series {
-                label: format!("φ_{} (cos {})", j + 1, fmt_short(e.target_cosines[j])),
-                points: xs.iter().enumerate().map(|(p, &x)| (x, e.features[p * k + j])).collect(),
-                mark: Mark::Line,
-            })
-            .collect();
+        let mut series = Vec::new();
         for j in 0..k {
+            let feature = |p: usize| e.features[p * k + j];
             for (p, &x) in xs.iter().enumerate() {
                 csv.row([
-                    label.to_string(),
-                    (j + 1).to_string(),
-                    fmt_g(x),
-                    fmt_g(e.features[p * k + j]),
-                    fmt_g(target[p]),
-                    fmt_g(e.target_cosines[j]),
-                    fmt_g(e.centered_target_cosines[j]),
+                    ("solver", label.to_string()),
+                    ("feature", (j + 1).to_string()),
+                    ("x", num(x)),
+                    ("value", num(feature(p))),
+                    ("target", num(target[p])),
+                    ("cosine_with_target", num(e.target_cosines[j])),
+                    ("cosine_with_centered_target", num(e.centered_target_cosines[j])),
                 ]);
             }
+            series.push(Series {
+                label: format!("φ_{} (cos {})", j + 1, short(e.target_cosines[j])),
+                points: xs.iter().enumerate().map(|(p, &x)| (x, feature(p))).collect(),
+                mark: Mark::Line,
+            });
         }
         series.push(Series {
             label: target_label.to_string(),
             points: xs.iter().zip(target).map(|(&x, &y)| (x, y)).collect(),
             mark: Mark::Points,
         });
-        panels.push(axes(
-            &format!("{label}: loss {}, {}", fmt_short(e.loss), e.curvature.classification.name()),
-            "x",
-            "feature value",
-            Scale::Linear,
-            Scale::Linear,
-            series,
-        ));
+        let linear = (Scale::Linear, Scale::Linear);
+        let what = format!("{label}: loss {}, {}", short(e.loss), e.curvature.classification.name());
+        panels.push(axes(&what, "x", "feature value", linear, series));
+        let cosines = |name: String, values: &[f64], max: f64| Series {
+            label: format!("{name}, max |·| = {}", short(max)),
+            points: values.iter().enumerate().map(|(j, &c)| ((j + 1) as f64, c)).collect(),
+            mark: Mark::Points,
+        };
         panels.push(axes(
             &format!("{label}: φ_k against {target_label}"),
             "feature k",
             "normalized inner product",
-            Scale::Linear,
-            Scale::Linear,
+            linear,
             vec![
-                Series {
-                    label: format!(
-                        "cos(φ_k, {target_label}), max |·| = {}",
-                        fmt_short(e.max_target_cosine())
-                    ),
-                    points: e.target_cosines.iter().enumerate().map(|(j, &c)| ((j + 1) as f64, c)).collect(),
-                    mark: Mark::Points,
-                },
-                Series {
-                    label: format!(
-                        "cos(φ_k, {target_label} − mean), max |·| = {}",
-                        fmt_short(e.max_centered_target_cosine())
-                    ),
-                    points: e
-                        .centered_target_cosines
-                        .iter()
-                        .enumerate()
-                        .map(|(j, &c)| ((j + 1) as f64, c))
-                        .collect(),
-                    mark: Mark::Points,
-                },
+                cosines(format!("cos(φ_k, {target_label})"), &e.target_cosines, e.max_target_cosine()),
+                cosines(
+                    format!("cos(φ_k, {target_label} − mean)"),
+                    &e.centered_target_cosines,
+                    e.max_centered_target_cosine(),
+                ),
             ],
         ));
     }
-    csv.write(&s.out.join(format!("{stem}.csv")), report)?;
-    save(report, s, stem, title, panels, 2)
+    report.csv(&s.out, &format!("{stem}.csv"), &csv);
+    report.figure(&s.out, stem, &figure(title, panels, 2))
 }
 
-fn fmt_short(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        format!("{v}")
-    } else if (1e-2..1e4).contains(&v.abs()) {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.2e}")
+/// How many of `n` runs of one solver (and architecture) end in each category: one row of
+/// F5's CSV (as shares), table (as counts) and bars (as shares), and of F6's table.
+struct Shares<'a> {
+    solver: &'a ChainSpec,
+    runs: usize,
+    counts: &'a [usize],
+}
+
+impl Shares<'_> {
+    fn cells(&self, as_shares: bool) -> impl Iterator<Item = (String, String)> + '_ {
+        let n = self.runs;
+        let head = [("solver".to_string(), self.solver.to_string()), ("runs".into(), n.to_string())];
+        head.into_iter().chain(Category::ALL.iter().zip(self.counts).map(move |(c, &count)| {
+            if as_shares {
+                (c.name().to_string(), num(count as f64 / n as f64))
+            } else {
+                (c.name().replace('_', " "), count.to_string())
+            }
+        }))
     }
 }
 
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 /// F5 and F7 (claims 2, 4, 5): every solver from many seeds at several widths and two
-/// depths; the share
-/// of runs per end category (F5) and, for exact Newton, loss against the index of the
-/// points reached (F7). The runs are written as JSON lines (`f5_runs.jsonl`), from which
-/// the shares can be recomputed.
+/// depths; the share of runs per end category (F5) and, for exact Newton, loss against the
+/// index of the points reached (F7). The runs are written as JSON lines (`f5_runs.jsonl`),
+/// from which the shares can be recomputed.
 fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let archs: Vec<&str> = s.pick(vec!["1,5,1", "1,10,1", "1,20,1", "1,10,10,1"], vec!["1,5,1"]);
     let plan = Plan {
@@ -547,165 +453,109 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         stationary_tol: 1e-6,
     };
     let results = sweep_to_file(s, report, &plan, "f5_runs.jsonl")?;
+    let n = plan.seeds.clone().count();
 
-    let mut csv =
-        Csv::new(&["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not_converged"]);
-    let mut panels = Vec::new();
-    let mut rows = Vec::new();
+    let (mut csv, mut table, mut panels) = (Table::default(), Table::default(), Vec::new());
     for a in &plan.archs {
         let of_arch: Vec<RunResult> = results.iter().filter(|r| r.arch == a.to_string()).cloned().collect();
         let shares = sweep::shares(&of_arch, &plan.solvers);
-        let n = plan.seeds.clone().count();
-        for (k, counts) in &shares {
-            csv.row(
-                [a.to_string(), k.to_string(), n.to_string()]
-                    .into_iter()
-                    .chain(counts.iter().map(|c| fmt_g(*c as f64 / n as f64))),
-            );
-            rows.push(
-                [a.to_string(), k.to_string(), n.to_string()]
-                    .into_iter()
-                    .chain(counts.iter().map(|c| c.to_string()))
-                    .collect(),
-            );
+        for (solver, counts) in &shares {
+            let row = Shares { solver, runs: n, counts };
+            csv.row([("arch".to_string(), a.to_string())].into_iter().chain(row.cells(true)));
+            table.row([("arch".to_string(), a.to_string())].into_iter().chain(row.cells(false)));
         }
         panels.push(Panel::Bars(Bars {
             title: format!("network {a} tanh, {n} seeds"),
-            y_label: "share of runs".into(),
+            value_label: "share of runs".into(),
             groups: shares.iter().map(|(k, _)| k.to_string()).collect(),
             stacks: Category::ALL
                 .iter()
-                .enumerate()
-                .map(|(c, cat)| {
+                .map(|c| {
                     (
-                        cat.name().to_string(),
-                        shares.iter().map(|(_, counts)| counts[c] as f64 / n as f64).collect(),
+                        c.name().to_string(),
+                        shares.iter().map(|(_, counts)| counts[c.index()] as f64 / n as f64).collect(),
                     )
                 })
                 .collect(),
         }));
     }
-    csv.write(&s.out.join("f5_shares.csv"), report)?;
+    report.csv(&s.out, "f5_shares.csv", &csv);
+    report.table("f5", &table);
     let columns = panels.len().min(2);
-    save(
-        report,
-        s,
-        "f5_shares",
-        "F5  Where runs end, per solver (sin 2πx, 64 points; stationary: ‖∇L‖ ≤ 1e-6; fitted: ‖r‖ ≤ 1e-3‖y‖)",
-        panels,
-        columns,
-    )?;
-    report.table(
-        "f5",
-        &["arch", "solver", "runs", "fitted", "minimum", "degenerate", "saddle", "not converged"],
-        rows,
-    );
+    let title = "F5  Where runs end, per solver (sin 2πx, 64 points;\nstationary: ‖∇L‖ ≤ 1e-6; fitted: ‖r‖ ≤ 1e-3‖y‖)";
+    report.figure(&s.out, "f5_shares", &figure(title, panels, columns))?;
 
     // F7: the end points of exact Newton (LBLᵀ, stops where H is singular) and of its
     // pseudo-inverse variant (continues there), loss against index, by category.
     let newtons = [SolverKind::Newton, SolverKind::NewtonPinv];
-    let ends: Vec<&RunResult> =
-        results.iter().filter(|r| newtons.iter().any(|k| k.name() == r.solver)).collect();
-    let mut csv = Csv::new(&[
-        "solver",
-        "arch",
-        "seed",
-        "loss",
-        "index",
-        "grad_norm",
-        "status",
-        "category",
-        "fit_ratio",
-        "max_target_cosine",
-    ]);
-    for r in &ends {
+    let ends =
+        |k: &SolverKind| -> Vec<&RunResult> { results.iter().filter(|r| r.solver == k.name()).collect() };
+    let mut csv = Table::default();
+    for r in results.iter().filter(|r| newtons.iter().any(|k| k.name() == r.solver)) {
         csv.row([
-            r.solver.to_string(),
-            r.arch.clone(),
-            r.seed.to_string(),
-            fmt_g(r.loss),
-            fmt_g(r.index),
-            fmt_g(r.grad_norm),
-            r.status.to_string(),
-            r.category.name().to_string(),
-            fmt_g(r.fit_ratio),
-            fmt_g(r.max_target_cosine),
+            ("solver", r.solver.to_string()),
+            ("arch", r.arch.clone()),
+            ("seed", r.seed.to_string()),
+            ("loss", num(r.loss)),
+            ("index", num(r.index)),
+            ("grad_norm", num(r.grad_norm)),
+            ("status", r.status.to_string()),
+            ("category", r.category.name().to_string()),
+            ("fit_ratio", num(r.fit_ratio)),
+            ("max_target_cosine", num(r.max_target_cosine)),
         ]);
     }
-    csv.write(&s.out.join("f7_loss_vs_index.csv"), report)?;
-    let panels = newtons
-        .iter()
-        .map(|k| {
-            let mine: Vec<&&RunResult> = ends.iter().filter(|r| r.solver == k.name()).collect();
-            let series = Category::ALL
-                .iter()
-                .map(|c| Series {
-                    label: format!("{} ({})", c.name(), mine.iter().filter(|r| r.category == *c).count()),
-                    points: mine.iter().filter(|r| r.category == *c).map(|r| (r.index, r.loss)).collect(),
-                    mark: Mark::Points,
-                })
-                .collect();
-            axes(
-                &format!("{}: {} runs over {}", k.name(), mine.len(), archs.join(" ")),
-                "index (fraction of negative eigenvalues)",
-                "loss",
-                Scale::Linear,
-                Scale::Log10,
-                series,
-            )
-        })
-        .collect();
-    save(report, s, "f7_loss_vs_index", "F7  Exact Newton's end points: loss against index", panels, 2)?;
-    let stationary =
-        |r: &RunResult| matches!(r.category, Category::Saddle | Category::Minimum | Category::Degenerate);
-    report.table(
-        "f7",
-        &[
-            "solver",
-            "runs",
-            "stationary",
-            "of which saddle / degenerate / minimum",
-            "fitted",
-            "ended with ‖u‖ < 0.1‖y‖",
-            "ended with every φ_k ⟂ y − ȳ (|cos| < 0.05)",
-            "median index of the stationary ends",
-            "median loss of the stationary ends",
-        ],
-        newtons
+    report.csv(&s.out, "f7_loss_vs_index.csv", &csv);
+    let mut table = Table::default();
+    let mut panels = Vec::new();
+    for k in &newtons {
+        let mine = ends(k);
+        let of = |c: Category| mine.iter().copied().filter(move |r| r.category == c);
+        let series = Category::ALL
             .iter()
-            .map(|k| {
-                let mine: Vec<&RunResult> = ends.iter().copied().filter(|r| r.solver == k.name()).collect();
-                let count = |c: Category| mine.iter().filter(|r| r.category == c).count();
-                let still: Vec<&RunResult> = mine.iter().copied().filter(|r| stationary(r)).collect();
-                vec![
-                    k.name().to_string(),
-                    mine.len().to_string(),
-                    still.len().to_string(),
-                    format!(
-                        "{} / {} / {}",
-                        count(Category::Saddle),
-                        count(Category::Degenerate),
-                        count(Category::Minimum)
-                    ),
-                    count(Category::Fitted).to_string(),
-                    mine.iter().filter(|r| r.fit_ratio < 0.1).count().to_string(),
-                    mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
-                    fmt_short(median(still.iter().map(|r| r.index).collect())),
-                    fmt_short(median(still.iter().map(|r| r.loss).collect())),
-                ]
+            .map(|&c| Series {
+                label: format!("{} ({})", c.name(), of(c).count()),
+                points: of(c).map(|r| (r.index, r.loss)).collect(),
+                mark: Mark::Points,
             })
-            .collect(),
-    );
-    Ok(())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return f64::NAN;
+            .collect();
+        let title = format!("{}: {} runs", k.name(), mine.len());
+        let scales = (Scale::Linear, Scale::Log10);
+        panels.push(axes(&title, "index (fraction of negative eigenvalues)", "loss", scales, series));
+        let still: Vec<&RunResult> = mine
+            .iter()
+            .copied()
+            .filter(|r| matches!(r.category, Category::Saddle | Category::Minimum | Category::Degenerate))
+            .collect();
+        let count = |c: Category| of(c).count();
+        table.row([
+            ("solver", k.name().to_string()),
+            ("runs", mine.len().to_string()),
+            ("stationary", still.len().to_string()),
+            (
+                "of which saddle / degenerate / minimum",
+                format!(
+                    "{} / {} / {}",
+                    count(Category::Saddle),
+                    count(Category::Degenerate),
+                    count(Category::Minimum)
+                ),
+            ),
+            ("fitted", count(Category::Fitted).to_string()),
+            ("ended with ‖u‖ < 0.1‖y‖", mine.iter().filter(|r| r.fit_ratio < 0.1).count().to_string()),
+            (
+                "ended with every φ_k ⟂ y − ȳ (|cos| < 0.05)",
+                mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
+            ),
+            ("median index of the stationary ends", short(median(still.iter().map(|r| r.index).collect()))),
+            ("median loss of the stationary ends", short(median(still.iter().map(|r| r.loss).collect()))),
+        ]);
     }
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let title =
+        format!("F7  Exact Newton's end points: loss against index ({n} seeds × {})", archs.join("  "));
+    report.figure(&s.out, "f7_loss_vs_index", &figure(&title, panels, 2))?;
+    report.table("f7", &table);
+    Ok(())
 }
 
 /// F6 (claim 3): the PINN −u'' = π² sin(πx) on 32 points, u = x(1−x)·N(x): every solver
@@ -714,15 +564,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let problem = network(ProblemKind::Pinn, "1,8,1")?;
     let fits = family_fits(&problem, &glorot_normal(&problem.arch, PINN_SEED), s.pick(500, 100))?;
-    solver_figures(
-        s,
-        report,
-        (&problem, PINN_SEED),
-        &fits,
-        "f6_pinn",
-        "F6  PINN −u'' = π² sin πx: every solver from the same start",
-        "f6",
-    )?;
+    let title = "F6  PINN −u'' = π² sin πx: every solver from the same start";
+    solver_figures(s, report, (&problem, PINN_SEED), &fits, "f6_pinn", title, "f6")?;
     let fit_of = |kind: SolverKind| &fits.iter().find(|(k, _)| *k == kind).expect("in the family").1;
     basis_figure(
         s,
@@ -760,39 +603,21 @@ fn f6(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     };
     let results = sweep_to_file(s, report, &plan, "f6_runs.jsonl")?;
     let n = plan.seeds.clone().count();
-    report.table(
-        "f6_shares",
-        &[
-            "solver",
-            "runs",
-            "fitted",
-            "minimum",
-            "degenerate",
-            "saddle",
-            "not converged",
-            "ended with every Lφ_k ⟂ f − f̄ (|cos| < 0.05)",
-            "mean constant (saturated) features",
-            "median final loss",
-        ],
-        sweep::shares(&results, &plan.solvers)
-            .into_iter()
-            .map(|(k, counts)| {
-                let mine: Vec<&RunResult> = results.iter().filter(|r| r.solver == k.to_string()).collect();
-                [k.to_string(), n.to_string()]
-                    .into_iter()
-                    .chain(counts.iter().map(|c| c.to_string()))
-                    .chain([
-                        mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
-                        fmt_short(
-                            mine.iter().map(|r| r.constant_features as f64).sum::<f64>()
-                                / mine.len().max(1) as f64,
-                        ),
-                        fmt_short(median(mine.iter().map(|r| r.loss).collect())),
-                    ])
-                    .collect()
-            })
-            .collect(),
-    );
+    let mut table = Table::default();
+    for (solver, counts) in sweep::shares(&results, &plan.solvers) {
+        let mine: Vec<&RunResult> = results.iter().filter(|r| r.solver == solver.to_string()).collect();
+        let constant =
+            mine.iter().map(|r| r.constant_features as f64).sum::<f64>() / mine.len().max(1) as f64;
+        table.row(Shares { solver: &solver, runs: n, counts: &counts }.cells(false).chain([
+            (
+                "ended with every Lφ_k ⟂ f − f̄ (|cos| < 0.05)".to_string(),
+                mine.iter().filter(|r| r.max_centered_target_cosine < 0.05).count().to_string(),
+            ),
+            ("mean constant (saturated) features".into(), short(constant)),
+            ("median final loss".into(), short(median(mine.iter().map(|r| r.loss).collect()))),
+        ]));
+    }
+    report.table("f6_shares", &table);
     Ok(())
 }
 
@@ -813,42 +638,47 @@ fn f8(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let newton_basins = landscape::basins(&newton, &points, tol, merge);
     let free_basins = landscape::basins(&free, &points, tol, merge);
 
-    let mut csv = Csv::new(&["c", "w", "loss", "newton_reaches", "saddle_free_newton_reaches"]); // point number, or "none"
+    // The point a start reaches (numbered from 1), or "none".
     let reach = |b: Option<usize>| b.map_or("none".to_string(), |k| (k + 1).to_string());
+    let mut csv = Table::default();
     for (i, p) in grid.points().iter().enumerate() {
-        csv.row([fmt_g(p[0]), fmt_g(p[1]), fmt_g(loss[i]), reach(newton_basins[i]), reach(free_basins[i])]);
-    }
-    csv.write(&s.out.join("f8_landscape.csv"), report)?;
-    let mut csv = Csv::new(&["point", "c", "w", "loss", "classification"]);
-    for (k, p) in points.iter().enumerate() {
         csv.row([
-            (k + 1).to_string(),
-            fmt_g(p.theta[0]),
-            fmt_g(p.theta[1]),
-            fmt_g(p.loss),
-            p.classification.name().to_string(),
+            ("c", num(p[0])),
+            ("w", num(p[1])),
+            ("loss", num(loss[i])),
+            ("newton_reaches", reach(newton_basins[i])),
+            ("saddle_free_newton_reaches", reach(free_basins[i])),
         ]);
     }
-    csv.write(&s.out.join("f8_stationary_points.csv"), report)?;
+    report.csv(&s.out, "f8_landscape.csv", &csv);
+    let (mut csv, mut table) = (Table::default(), Table::default());
+    for (k, p) in points.iter().enumerate() {
+        let class = p.classification.name().to_string();
+        let row = |f: fn(f64) -> String| {
+            [
+                ("point", (k + 1).to_string()),
+                ("c", f(p.theta[0])),
+                ("w", f(p.theta[1])),
+                ("loss", f(p.loss)),
+                ("classification", class.clone()),
+            ]
+        };
+        csv.row(row(num));
+        table.row(row(short));
+    }
+    report.csv(&s.out, "f8_stationary_points.csv", &csv);
+    report.table("f8_points", &table);
 
-    let markers: Vec<Marker> = points
-        .iter()
-        .map(|p| Marker { x: p.theta[0], y: p.theta[1], label: p.classification.name().to_string() })
-        .collect();
+    let markers: Vec<(f64, f64, String)> =
+        points.iter().map(|p| (p.theta[0], p.theta[1], p.classification.name().to_string())).collect();
     let labels: Vec<String> = points
         .iter()
         .enumerate()
         .map(|(k, p)| {
-            format!(
-                "{} {} ({}, {})",
-                k + 1,
-                p.classification.name(),
-                fmt_short(p.theta[0]),
-                fmt_short(p.theta[1])
-            )
+            format!("{} {} ({}, {})", k + 1, p.classification.name(), short(p.theta[0]), short(p.theta[1]))
         })
         .collect();
-    let basin_panel = |title: &str, basins: &[Option<usize>]| {
+    let heatmap = |title: &str, values: Vec<f64>, colors: HeatColors| {
         Panel::Heatmap(Heatmap {
             title: title.into(),
             x_label: "c (output weight)".into(),
@@ -856,80 +686,47 @@ fn f8(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             x_range: grid.c,
             y_range: grid.w,
             nx: grid.nc,
-            ny: grid.nw,
-            values: basins.iter().map(|b| b.map_or(f64::NAN, |k| k as f64)).collect(),
-            colors: HeatColors::Categorical { labels: labels.clone() },
+            values,
+            colors,
             markers: markers.clone(),
         })
     };
+    let basins = |b: &[Option<usize>]| b.iter().map(|b| b.map_or(f64::NAN, |k| k as f64)).collect();
     let panels = vec![
-        Panel::Heatmap(Heatmap {
-            title: "log10 loss and stationary points".into(),
-            x_label: "c (output weight)".into(),
-            y_label: "w (inner weight)".into(),
-            x_range: grid.c,
-            y_range: grid.w,
-            nx: grid.nc,
-            ny: grid.nw,
-            values: loss.iter().map(|l| l.log10()).collect(),
-            colors: HeatColors::Continuous { legend: "log10 loss".into() },
-            markers: markers.clone(),
-        }),
-        basin_panel("exact Newton: which point each start reaches", &newton_basins),
-        basin_panel("saddle-free Newton: which point each start reaches", &free_basins),
+        heatmap(
+            "log10 loss and stationary points",
+            loss.iter().map(|l| l.log10()).collect(),
+            HeatColors::Continuous("log10 loss".into()),
+        ),
+        heatmap(
+            "exact Newton: which point each start reaches",
+            basins(&newton_basins),
+            HeatColors::Categorical(labels.clone()),
+        ),
+        heatmap(
+            "saddle-free Newton: which point each start reaches",
+            basins(&free_basins),
+            HeatColors::Categorical(labels),
+        ),
     ];
-    save(
-        report,
-        s,
-        "f8_landscape",
-        "F8  u = c·tanh(w x) fitted to sin(2.5x) at 41 points: landscape and basins of attraction",
-        panels,
-        3,
-    )?;
+    let title = "F8  u = c·tanh(w x) fitted to sin(2.5x) at 41 points: landscape and basins of attraction";
+    report.figure(&s.out, "f8_landscape", &figure(title, panels, 3))?;
 
     let share = |basins: &[Option<usize>], keep: &dyn Fn(Option<usize>) -> bool| {
-        fmt_short(basins.iter().filter(|&&b| keep(b)).count() as f64 / basins.len() as f64)
+        short(basins.iter().filter(|&&b| keep(b)).count() as f64 / basins.len() as f64)
     };
     let class_of = |b: Option<usize>| b.map(|k| points[k].classification);
-    report.table(
-        "f8",
-        &[
-            "solver",
-            "starts",
-            "→ minimum",
-            "→ saddle",
-            "→ nowhere (not converged in 100 iterations or left the window)",
-        ],
-        [("newton", &newton_basins), ("saddle-free-newton", &free_basins)]
-            .iter()
-            .map(|(name, b)| {
-                vec![
-                    name.to_string(),
-                    b.len().to_string(),
-                    share(b, &|k| class_of(k) == Some(Classification::Minimum)),
-                    share(b, &|k| class_of(k) == Some(Classification::Saddle)),
-                    share(b, &|k| k.is_none()),
-                ]
-            })
-            .collect(),
-    );
-    report.table(
-        "f8_points",
-        &["point", "c", "w", "loss", "classification"],
-        points
-            .iter()
-            .enumerate()
-            .map(|(k, p)| {
-                vec![
-                    (k + 1).to_string(),
-                    fmt_short(p.theta[0]),
-                    fmt_short(p.theta[1]),
-                    fmt_short(p.loss),
-                    p.classification.name().to_string(),
-                ]
-            })
-            .collect(),
-    );
+    let mut table = Table::default();
+    for (name, b) in [("newton", &newton_basins), ("saddle-free-newton", &free_basins)] {
+        table.row([
+            ("solver", name.to_string()),
+            ("starts", b.len().to_string()),
+            ("→ minimum", share(b, &|k| class_of(k) == Some(Classification::Minimum))),
+            ("→ saddle", share(b, &|k| class_of(k) == Some(Classification::Saddle))),
+            ("→ nowhere (not converged in 100 iterations or left the window)", share(b, &|k| k.is_none())),
+        ]);
+    }
+    report.table("f8", &table);
     Ok(())
 }
 

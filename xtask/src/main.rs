@@ -74,11 +74,7 @@ fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
     }
     for stem in figures::STEMS {
         for path in figures::paths(&out, stem) {
-            anyhow::ensure!(
-                report.files.contains(&path),
-                "figure {stem}: {} was not written",
-                path.display()
-            );
+            anyhow::ensure!(report.paths.contains(&path), "figure {stem}: {} was not made", path.display());
         }
     }
     for name in figures::TABLES {
@@ -88,16 +84,14 @@ fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
         let doc =
             std::fs::read_to_string(&doc_path).map_err(|e| anyhow::anyhow!("{}: {e}", doc_path.display()))?;
         let filled = report::fill_tables(&doc, &report)?;
-        report::write_file(&doc_path, filled.as_bytes(), &mut report)?;
+        report.file(doc_path, filled.into_bytes());
     } else {
-        report::write_file(&out.join("tables.md"), report.tables_markdown().as_bytes(), &mut report)?;
+        let tables = report.tables_markdown();
+        report.file(out.join("tables.md"), tables.into_bytes());
     }
-    eprintln!(
-        "wrote {} files to {} in {:.1} s",
-        report.files.len(),
-        out.display(),
-        started.elapsed().as_secs_f64()
-    );
+    let files = report.paths.len();
+    report.commit()?;
+    eprintln!("wrote {} files to {} in {:.1} s", files, out.display(), started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -1,84 +1,118 @@
-//! What a figures run leaves behind besides the pictures: CSV files, the list of files
-//! written, and the Markdown tables that go into docs/REPRODUCTION.md.
+//! What a figures run leaves behind: every file staged in one all-or-nothing
+//! [`OutputFiles`], and the Markdown tables that go into docs/REPRODUCTION.md. A [`Table`]
+//! names each cell's column where the cell is made, and gives both its CSV and its Markdown.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use saddle_cli::io::OutputFiles;
 
-/// Files written and tables produced by a run.
+use crate::plot::{Figure, render};
+
+/// Rows of named cells. The first row sets the columns; every later row names the same
+/// columns in the same order, so a header cannot drift from its cells.
+#[derive(Default)]
+pub struct Table {
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Appends a row of `(column, cell)` pairs.
+    ///
+    /// # Panics
+    /// If the row names other columns than the first (a bug in the figure, not an input).
+    pub fn row<K: Into<String>>(&mut self, cells: impl IntoIterator<Item = (K, String)>) {
+        let (columns, cells): (Vec<String>, Vec<String>) =
+            cells.into_iter().map(|(k, v)| (k.into(), v)).unzip();
+        if self.rows.is_empty() {
+            self.columns = columns;
+        } else {
+            assert_eq!(columns, self.columns, "every row of a table names the same columns");
+        }
+        self.rows.push(cells);
+    }
+
+    /// The table as CSV.
+    pub fn csv(&self) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for row in std::iter::once(&self.columns).chain(&self.rows) {
+            writer.write_record(row).expect("writing to memory");
+        }
+        writer.into_inner().expect("writing to memory")
+    }
+
+    /// The table as Markdown (a `|` inside a cell, as in |cos|, is escaped).
+    pub fn markdown(&self) -> String {
+        let line = |cells: &[String]| {
+            format!("| {} |\n", cells.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "))
+        };
+        let rule = format!("|{}\n", "---|".repeat(self.columns.len()));
+        line(&self.columns) + &rule + &self.rows.iter().map(|r| line(r)).collect::<String>()
+    }
+}
+
+/// A number as CSV text: its shortest round-trip representation.
+pub fn num(v: f64) -> String {
+    format!("{v:?}")
+}
+
+/// A number for a Markdown table: three decimals, or three significant digits.
+pub fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        format!("{v}")
+    } else if (1e-2..1e4).contains(&v.abs()) {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
+/// Files staged and tables produced by a run; nothing is written before [`Report::commit`].
 #[derive(Default)]
 pub struct Report {
-    /// Every file written, in order.
-    pub files: Vec<PathBuf>,
+    files: OutputFiles,
+    /// Every file staged, in order.
+    pub paths: Vec<PathBuf>,
     /// Markdown tables by name (`f1`, `f5`, ...).
     pub tables: BTreeMap<String, String>,
 }
 
 impl Report {
-    /// Records the Markdown table `name` with a header row and rows of cells.
-    pub fn table(&mut self, name: &str, header: &[&str], rows: Vec<Vec<String>>) {
-        // A `|` inside a cell (as in |cos|) would split it: escape it.
-        let line = |cells: &mut dyn Iterator<Item = &str>| {
-            format!("| {} |\n", cells.map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "))
-        };
-        let mut md = line(&mut header.iter().copied());
-        md.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-        for row in &rows {
-            md.push_str(&line(&mut row.iter().map(String::as_str)));
-        }
-        self.tables.insert(name.to_string(), md);
+    /// Stages `bytes` for `path`.
+    pub fn file(&mut self, path: PathBuf, bytes: Vec<u8>) {
+        self.files.bytes(&path, bytes);
+        self.paths.push(path);
+    }
+
+    /// Stages `table` as the CSV file `dir/name`.
+    pub fn csv(&mut self, dir: &Path, name: &str, table: &Table) {
+        self.file(dir.join(name), table.csv());
+    }
+
+    /// Renders `figure` and stages it as `dir/stem.svg` and `dir/stem.png`.
+    pub fn figure(&mut self, dir: &Path, stem: &str, figure: &Figure) -> anyhow::Result<()> {
+        let (svg, png) = render(figure).with_context(|| format!("figure {stem}"))?;
+        self.file(dir.join(format!("{stem}.svg")), svg);
+        self.file(dir.join(format!("{stem}.png")), png);
+        Ok(())
+    }
+
+    /// Records `table` as the Markdown table `name`.
+    pub fn table(&mut self, name: &str, table: &Table) {
+        self.tables.insert(name.to_string(), table.markdown());
     }
 
     /// All tables, each under a heading, for a `tables.md` file.
     pub fn tables_markdown(&self) -> String {
         self.tables.iter().map(|(name, md)| format!("## {name}\n\n{md}\n")).collect()
     }
-}
 
-/// A CSV file being built: a header and rows of cells.
-pub struct Csv {
-    writer: csv::Writer<Vec<u8>>,
-}
-
-impl Csv {
-    /// A CSV with this header row.
-    pub fn new(header: &[&str]) -> Csv {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer.write_record(header).expect("writing to memory");
-        Csv { writer }
+    /// Writes every staged file, or none.
+    pub fn commit(self) -> anyhow::Result<()> {
+        Ok(self.files.commit()?)
     }
-
-    /// Appends one row.
-    pub fn row<I: IntoIterator<Item = String>>(&mut self, cells: I) {
-        self.writer.write_record(cells).expect("writing to memory");
-    }
-
-    /// Writes the file and records it.
-    pub fn write(self, path: &Path, report: &mut Report) -> anyhow::Result<()> {
-        let bytes = self.writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        write_file(path, &bytes, report)
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory (so a failed run
-/// never leaves a half-written file) and records it. The file gets the usual permissions
-/// (the umask's), like any file the user writes.
-pub fn write_file(path: &Path, bytes: &[u8], report: &mut Report) -> anyhow::Result<()> {
-    let name = path.file_name().with_context(|| format!("{}: not a file path", path.display()))?;
-    let tmp = path.with_file_name(format!(".{}.tmp", name.to_string_lossy()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(anyhow::anyhow!("{}: cannot write: {e}", path.display()));
-    }
-    report.files.push(path.to_path_buf());
-    Ok(())
-}
-
-/// A number as CSV text: shortest round-trip representation.
-pub fn fmt_g(v: f64) -> String {
-    format!("{v:?}")
 }
 
 /// The table names the `<!-- table:NAME -->` markers of `doc` ask for, in order.
@@ -118,9 +152,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_gives_csv_and_markdown_from_the_same_cells() {
+        let mut t = Table::default();
+        t.row([("a", "1".to_string()), ("b|c", "x, y".to_string())]);
+        t.row([("a", "2".to_string()), ("b|c", "|cos|".to_string())]);
+        assert_eq!(String::from_utf8(t.csv()).unwrap(), "a,b|c\n1,\"x, y\"\n2,|cos|\n");
+        assert_eq!(t.markdown(), "| a | b\\|c |\n|---|---|\n| 1 | x, y |\n| 2 | \\|cos\\| |\n");
+    }
+
+    #[test]
+    #[should_panic(expected = "same columns")]
+    fn a_row_with_other_columns_is_a_bug() {
+        let mut t = Table::default();
+        t.row([("a", "1".to_string())]);
+        t.row([("b", "1".to_string())]);
+    }
+
+    #[test]
+    fn numbers_are_formatted_for_csv_and_for_tables() {
+        assert_eq!([num(0.1), num(1e-7), num(-0.0), num(3.0)], ["0.1", "1e-7", "-0.0", "3.0"]);
+        assert_eq!(
+            [short(0.0), short(15.75), short(2.18e-7), short(-12345.0)],
+            ["0", "15.750", "2.18e-7", "-1.23e4"]
+        );
+    }
+
+    #[test]
     fn tables_are_replaced_between_markers() {
         let mut report = Report::default();
-        report.table("f1", &["a", "b"], vec![vec!["1".into(), "2".into()]]);
+        let mut t = Table::default();
+        t.row([("a", "1".to_string()), ("b", "2".to_string())]);
+        report.table("f1", &t);
         let doc = "intro\n<!-- table:f1 -->\nold\n<!-- /table -->\nend\n";
         let filled = fill_tables(doc, &report).unwrap();
         assert_eq!(

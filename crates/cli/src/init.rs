@@ -31,7 +31,7 @@ mod tests {
         let a = glorot_normal(&arch, 7);
         assert_eq!(a, glorot_normal(&arch, 7));
         assert_ne!(a, glorot_normal(&arch, 8));
-        assert_eq!(a.len(), arch.param_count());
+        assert_eq!(a.len(), 601, "W1 200, b1 200, W2 200, b2 1");
         // Biases are zero: b1 at 200..400 and b2 at 600.
         assert!(a[200..400].iter().all(|&b| b == 0.0) && a[600] == 0.0);
         // W1 entries have variance 2 / 201; the sample variance of 200 draws is within 30%.

@@ -353,8 +353,8 @@ fn write_npy(out: impl Write, data: &[f64], shape: &[u64]) -> io::Result<()> {
 enum Content {
     /// A `.npy` array of the given shape.
     Npy { data: Vec<f64>, shape: Vec<u64> },
-    /// Text written verbatim (JSON Lines, ...).
-    Text(String),
+    /// Bytes written verbatim (JSON Lines, CSV, images, ...).
+    Bytes(Vec<u8>),
 }
 
 /// A set of output files written all-or-nothing.
@@ -423,7 +423,12 @@ impl OutputFiles {
 
     /// Stages `text` to be written verbatim at `path` (JSON Lines, ...).
     pub fn text(&mut self, path: impl AsRef<Path>, text: String) -> &mut Self {
-        self.stage(path, Content::Text(text))
+        self.bytes(path, text.into_bytes())
+    }
+
+    /// Stages `bytes` to be written verbatim at `path` (CSV, PNG, SVG, ...).
+    pub fn bytes(&mut self, path: impl AsRef<Path>, bytes: Vec<u8>) -> &mut Self {
+        self.stage(path, Content::Bytes(bytes))
     }
 
     fn stage(&mut self, path: impl AsRef<Path>, content: Content) -> &mut Self {
@@ -506,7 +511,7 @@ fn write_file(path: &Path, content: &Content) -> io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
     match content {
         Content::Npy { data, shape } => write_npy(&mut out, data, shape)?,
-        Content::Text(text) => out.write_all(text.as_bytes())?,
+        Content::Bytes(bytes) => out.write_all(bytes)?,
     }
     out.flush()?;
     let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
@@ -881,17 +886,20 @@ mod tests {
         let g = dir.path().join("g.npy");
         let h = dir.path().join("h.npy");
         let run = dir.path().join("run.jsonl");
+        let png = dir.path().join("f.png");
         // An existing file is replaced.
         fs::write(&g, b"old").unwrap();
         let mut out = OutputFiles::new();
         out.vector(&g, &[1.0, 2.0])
             .matrix(&h, &[1.0, 0.0, 0.0, 1.0], 2, 2)
-            .text(&run, "{\"iter\":0}\n{\"iter\":1}\n".to_string());
+            .text(&run, "{\"iter\":0}\n{\"iter\":1}\n".to_string())
+            .bytes(&png, vec![0x89, b'P', 0, 0xff]);
         out.commit().unwrap();
         assert_eq!(read_npy_vector(&g, 2, "").unwrap(), vec![1.0, 2.0]);
         assert_eq!(read_npy_matrix(&h).unwrap(), (vec![1.0, 0.0, 0.0, 1.0], 2, 2));
         assert_eq!(fs::read_to_string(&run).unwrap(), "{\"iter\":0}\n{\"iter\":1}\n");
-        assert_eq!(files_in(dir.path()), vec!["g.npy", "h.npy", "run.jsonl"]);
+        assert_eq!(fs::read(&png).unwrap(), [0x89, b'P', 0, 0xff]);
+        assert_eq!(files_in(dir.path()), vec!["f.png", "g.npy", "h.npy", "run.jsonl"]);
     }
 
     #[test]
