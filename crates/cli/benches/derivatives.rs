@@ -13,13 +13,10 @@
 //! at one θ with a new v each call, as an iterative solver makes them: the programs reuse
 //! what depends on θ alone), `hessian` (dense, n × n),
 //! `newton_step` (gradient + Hessian + LBLᵀ factorization + solve H p = −g: one exact
-//! Newton step from scratch, as the solvers take it; `newton_step_one_core` with the
-//! sequential factorization below), `lblt_solve` (factorization and
-//! solve alone, on a precomputed Hessian, on the solvers' fixed two tasks),
-//! `lblt_solve_one_core` (the same with faer's sequential LBLᵀ, side by side), `eigen`
-//! (the full symmetric eigendecomposition, eigenvalues and eigenvectors, of a
-//! precomputed Hessian) and `eigenvalues` (eigenvalues only). The linear algebra is
-//! faer's; all but the factorization single-threaded as in the solvers. Every other timed
+//! Newton step from scratch), `lblt_solve` (factorization and solve alone, on a
+//! precomputed Hessian), `eigen` (the full symmetric eigendecomposition, eigenvalues and
+//! eigenvectors, of a precomputed Hessian) and `eigenvalues` (eigenvalues only). The
+//! linear algebra is faer's, single-threaded as in the solvers. Every other timed
 //! call alternates between two parameter vectors (and `hvp_same_theta` between two
 //! directions): a program reruns only what depends on inputs whose values changed, so
 //! one repeated θ would time a cached result.
@@ -43,16 +40,13 @@ use std::time::Duration;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, criterion_group, criterion_main, measurement::WallTime,
 };
-use faer::diag::Diag;
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::cholesky::lblt;
-use faer::{Col, Conj, Mat, MatRef, Par, Side};
+use faer::linalg::solvers::Solve;
+use faer::{Col, MatRef, Side};
 use saddle_cli::commands::bench::{BENCH_SEED, bench_data};
 use saddle_cli::derivatives::Derivatives;
 use saddle_cli::init::glorot_normal;
 use saddle_cli::problem::{Problem, ProblemKind};
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::FACTOR_PAR;
 
 /// Set to a non-empty value other than `0` to skip the largest (8577-parameter) size.
 const SMALL_ENV: &str = "SADDLE_BENCH_SMALL";
@@ -81,8 +75,6 @@ fn small_only() -> bool {
 }
 
 fn benches(c: &mut Criterion) {
-    // As `saddle` runs: faer sequential but for the factorization's fixed parallelism.
-    faer::set_global_parallelism(Par::Seq);
     for case in &CASES {
         if case.large && small_only() {
             eprintln!("{SMALL_ENV} is set: skipping {} [{}]", case.kind, case.arch);
@@ -137,13 +129,13 @@ impl State {
     }
 
     /// Gradient and Hessian at the next θ into `grad` and `scratch`, then the Newton
-    /// direction by `direction`.
-    fn newton_step(&mut self, direction: fn(&[f64], &[f64], usize) -> Col<f64>) -> Col<f64> {
+    /// direction.
+    fn newton_step(&mut self) -> Col<f64> {
         let (n, k) = (self.n, self.next());
         self.scratch.resize(n * n, 0.0);
         self.derivs.gradient(black_box(&self.thetas[k]), &mut self.grad).unwrap();
         self.derivs.hessian(black_box(&self.thetas[k]), &mut self.scratch).unwrap();
-        direction(&self.scratch, &self.grad, n)
+        newton_direction(&self.scratch, &self.grad, n)
     }
 
     /// The Hessian at the first θ (computed once; `grad` then holds the gradient there).
@@ -219,11 +211,7 @@ fn bench_case(c: &mut Criterion, case: &Case) {
     });
     group.bench_function("newton_step", |b| {
         let s = ensure(&mut state, case);
-        b.iter(|| s.newton_step(newton_direction));
-    });
-    group.bench_function("newton_step_one_core", |b| {
-        let s = ensure(&mut state, case);
-        b.iter(|| s.newton_step(newton_direction_one_core));
+        b.iter(|| s.newton_step());
     });
     group.bench_function("lblt_solve", |b| {
         let s = ensure(&mut state, case);
@@ -231,13 +219,6 @@ fn bench_case(c: &mut Criterion, case: &Case) {
         s.hessian();
         let (h, g) = (s.hessian.as_deref().unwrap(), &s.grad);
         b.iter(|| newton_direction(black_box(h), g, n));
-    });
-    group.bench_function("lblt_solve_one_core", |b| {
-        let s = ensure(&mut state, case);
-        let n = s.n;
-        s.hessian();
-        let (h, g) = (s.hessian.as_deref().unwrap(), &s.grad);
-        b.iter(|| newton_direction_one_core(black_box(h), g, n));
     });
     group.bench_function("eigen", |b| {
         let s = ensure(&mut state, case);
@@ -274,46 +255,11 @@ fn symmetric(h: &[f64], n: usize) -> MatRef<'_, f64> {
     MatRef::from_column_major_slice(h, n, n)
 }
 
-/// The Newton direction p solving H p = −g by LBLᵀ (Bunch-Kaufman, lower triangle) as
-/// the solvers' `Ldl` computes it: the factorization on `saddle_solvers::FACTOR_PAR`.
-/// (Timed without `Ldl`'s refusal of a numerically singular H, which one of the two θ
-/// of the largest size has.)
+/// The Newton direction p solving H p = −g by LBLᵀ (Bunch-Kaufman, lower triangle).
 fn newton_direction(hessian: &[f64], grad: &[f64], n: usize) -> Col<f64> {
-    newton_direction_on(hessian, grad, n, FACTOR_PAR)
-}
-
-/// [`newton_direction`] with the factorization on one core.
-fn newton_direction_one_core(hessian: &[f64], grad: &[f64], n: usize) -> Col<f64> {
-    newton_direction_on(hessian, grad, n, Par::Seq)
-}
-
-fn newton_direction_on(hessian: &[f64], grad: &[f64], n: usize, par: Par) -> Col<f64> {
-    let mut factors = Mat::from_fn(n, n, |i, j| if i >= j { hessian[i * n + j] } else { 0.0 });
-    let mut subdiag = Diag::<f64>::zeros(n);
-    let (mut forward, mut inverse) = (vec![0usize; n], vec![0usize; n]);
-    let params = Default::default();
-    let mut buffer = MemBuffer::new(lblt::factor::cholesky_in_place_scratch::<usize, f64>(n, par, params));
-    let (_, perm) = lblt::factor::cholesky_in_place(
-        factors.as_mut(),
-        subdiag.as_mut(),
-        &mut forward,
-        &mut inverse,
-        par,
-        MemStack::new(&mut buffer),
-        params,
-    );
+    let lblt = symmetric(hessian, n).lblt(Side::Lower);
     let mut p = Col::from_fn(n, |i| -grad[i]);
-    let mut buffer = MemBuffer::new(lblt::solve::solve_in_place_scratch::<usize, f64>(n, 1, Par::Seq));
-    lblt::solve::solve_in_place_with_conj(
-        factors.as_ref(),
-        factors.diagonal(),
-        subdiag.as_ref(),
-        Conj::No,
-        perm,
-        p.as_mat_mut(),
-        Par::Seq,
-        MemStack::new(&mut buffer),
-    );
+    lblt.solve_in_place(&mut p);
     p
 }
 

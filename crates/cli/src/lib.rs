@@ -19,10 +19,6 @@ use clap::Parser;
 
 /// Runs the command line on `argv` and returns the JSON object to print.
 pub fn run(cli: &Cli) -> error::Result<serde_json::Value> {
-    // faer's own default is every core (`rayon::current_num_threads()`), which would make
-    // its products and decompositions depend on the machine: they run sequentially, and
-    // the LBLᵀ factorization alone on its fixed `saddle_solvers::FACTOR_PAR`.
-    faer::set_global_parallelism(faer::Par::Seq);
     match &cli.command {
         Command::Derivs(args) => commands::derivs::run(args),
         Command::Fit(args) => commands::fit::run(args),

@@ -3,17 +3,9 @@
 //! the inertia, and the symmetric eigendecomposition. Only the lower triangle of a
 //! symmetric matrix is read. Also the damping control the damped solvers share (the gain
 //! ratio, Nielsen's update, the check of their settings).
-//!
-//! Parallelism is always an explicit, fixed argument here, never faer's global setting
-//! or the machine's core count: the factorization runs on [`FACTOR_PAR`], everything
-//! else sequentially, so the numbers do not depend on the thread count.
 
-use faer::diag::Diag;
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::cholesky::lblt;
-use faer::linalg::matmul::matmul;
-use faer::perm::Perm;
-use faer::{Accum, Col, ColRef, Conj, Mat, MatRef, Par, Side};
+use faer::linalg::solvers::{Lblt, Solve};
+use faer::{Col, ColRef, Mat, MatRef, Side};
 
 use crate::analysis::Inertia;
 use crate::objective::Counted;
@@ -60,18 +52,9 @@ pub(crate) fn max_abs(a: MatRef<'_, f64>) -> f64 {
 
 /// A·v for the symmetric `a` (read in full).
 pub(crate) fn matvec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
-    let mut y = Col::<f64>::zeros(a.nrows());
-    matmul(y.as_mut(), Accum::Replace, a, ColRef::from_slice(v), 1.0, Par::Seq);
+    let y: Col<f64> = a * ColRef::from_slice(v);
     y.iter().copied().collect()
 }
-
-/// Tasks the LBLᵀ factorization is split into. Fixed, not the machine's core count:
-/// faer splits the work (the columns of each rank-1 and rank-2 update, the tiles of
-/// each blocked update) by this number alone, and each piece is computed by the same
-/// operations whichever rayon thread runs it, so the factors are the same bits with
-/// any `RAYON_NUM_THREADS` (tested here and by `tests/fit_cli.rs`). Two tasks use both
-/// cores of a small machine; with one thread they run one after the other.
-pub const FACTOR_PAR: Par = Par::Rayon(std::num::NonZeroUsize::new(2).unwrap());
 
 /// Default acceptance threshold η on the gain ratio of the damped solvers.
 pub(crate) const DEFAULT_GAIN_ETA: f64 = 1e-4;
@@ -114,52 +97,25 @@ pub(crate) fn nielsen_reject(damping: &mut f64, nu: &mut f64, floor: f64) {
     *nu *= 2.0;
 }
 
-/// The LBLᵀ (Bunch-Kaufman) factorization P A Pᵀ = L B Lᵀ of a symmetric matrix, with
-/// its inertia (by Sylvester's law, the inertia of the block-diagonal B).
-pub struct Ldl {
-    /// faer's in-place layout: L strictly below the diagonal (unit diagonal implied),
-    /// B's diagonal on it.
-    factors: Mat<f64>,
-    /// B's subdiagonal: nonzero at the first index of each 2 × 2 pivot block.
-    subdiag: Diag<f64>,
-    /// The symmetric permutation P.
-    perm: Perm<usize>,
+/// The LBLᵀ factorization of a symmetric matrix, with its inertia (by Sylvester's law,
+/// the inertia of the block-diagonal B).
+pub(crate) struct Ldl {
+    lblt: Lblt<f64>,
     /// Negative, zero and positive pivot eigenvalue counts (zero: see [`PIVOT_RTOL`]).
     inertia: Inertia,
 }
 
 impl Ldl {
-    /// Factorizes the symmetric `a` (lower triangle read) on [`FACTOR_PAR`]; `None` if
-    /// `a` has a non-finite entry.
-    pub fn new(a: MatRef<'_, f64>) -> Option<Ldl> {
-        Ldl::with_par(a, FACTOR_PAR)
-    }
-
-    /// [`Ldl::new`] split into the tasks of `par`.
-    fn with_par(a: MatRef<'_, f64>, par: Par) -> Option<Ldl> {
+    /// Factorizes the symmetric `a`; `None` if `a` has a non-finite entry.
+    pub(crate) fn new(a: MatRef<'_, f64>) -> Option<Ldl> {
         if !is_finite(a) {
             return None;
         }
         let n = a.nrows();
         let tol = PIVOT_RTOL * n as f64 * max_abs(a);
-        let mut factors = Mat::from_fn(n, n, |i, j| if i >= j { a[(i, j)] } else { 0.0 });
-        let mut subdiag = Diag::<f64>::zeros(n);
-        let (mut forward, mut inverse) = (vec![0usize; n], vec![0usize; n]);
-        let params = Default::default();
-        let mut buffer =
-            MemBuffer::new(lblt::factor::cholesky_in_place_scratch::<usize, f64>(n, par, params));
-        lblt::factor::cholesky_in_place(
-            factors.as_mut(),
-            subdiag.as_mut(),
-            &mut forward,
-            &mut inverse,
-            par,
-            MemStack::new(&mut buffer),
-            params,
-        );
-        let perm = Perm::new_checked(forward.into_boxed_slice(), inverse.into_boxed_slice(), n);
-        let d = factors.diagonal().column_vector();
-        let s = subdiag.column_vector();
+        let lblt = a.lblt(Side::Lower);
+        let d = lblt.B_diag().column_vector();
+        let s = lblt.B_subdiag().column_vector();
         let mut inertia = Inertia::default();
         let mut count = |e: f64| {
             if e.is_nan() || e.abs() <= tol {
@@ -188,39 +144,27 @@ impl Ldl {
                 k += 1;
             }
         }
-        Some(Ldl { factors, subdiag, perm, inertia })
+        Some(Ldl { lblt, inertia })
     }
 
     /// Negative, zero and positive eigenvalue counts of the factorized matrix.
-    pub fn inertia(&self) -> Inertia {
+    pub(crate) fn inertia(&self) -> Inertia {
         self.inertia
     }
 
     /// Whether every pivot is positive, i.e. the matrix is positive definite.
-    pub fn is_positive_definite(&self) -> bool {
+    pub(crate) fn is_positive_definite(&self) -> bool {
         self.inertia.negative == 0 && self.inertia.zero == 0
     }
 
-    /// The solution of A·x = `rhs` (permutation, two triangular solves and the 1 × 1
-    /// and 2 × 2 pivot blocks, sequentially); `None` if A is singular (a zero pivot) or
-    /// the solution is not finite.
-    pub fn solve(&self, rhs: &[f64]) -> Option<Vec<f64>> {
+    /// The solution of A·x = `rhs`; `None` if A is singular (a zero pivot) or the
+    /// solution is not finite.
+    pub(crate) fn solve(&self, rhs: &[f64]) -> Option<Vec<f64>> {
         if self.inertia.zero > 0 {
             return None;
         }
-        let n = rhs.len();
-        let mut x = Col::from_fn(n, |i| rhs[i]);
-        let mut buffer = MemBuffer::new(lblt::solve::solve_in_place_scratch::<usize, f64>(n, 1, Par::Seq));
-        lblt::solve::solve_in_place_with_conj(
-            self.factors.as_ref(),
-            self.factors.diagonal(),
-            self.subdiag.as_ref(),
-            Conj::No,
-            self.perm.as_ref(),
-            x.as_mat_mut(),
-            Par::Seq,
-            MemStack::new(&mut buffer),
-        );
+        let mut x = Col::from_fn(rhs.len(), |i| rhs[i]);
+        self.lblt.solve_in_place(&mut x);
         let x: Vec<f64> = x.iter().copied().collect();
         x.iter().all(|v| v.is_finite()).then_some(x)
     }
@@ -248,8 +192,7 @@ impl Eigen {
 
     /// Qᵀv: the coordinates of `v` in the eigenbasis.
     pub(crate) fn qt_mul(&self, v: &[f64]) -> Vec<f64> {
-        let mut y = Col::<f64>::zeros(self.vectors.ncols());
-        matmul(y.as_mut(), Accum::Replace, self.vectors.transpose(), ColRef::from_slice(v), 1.0, Par::Seq);
+        let y: Col<f64> = self.vectors.transpose() * ColRef::from_slice(v);
         y.iter().copied().collect()
     }
 
@@ -399,42 +342,6 @@ mod tests {
         assert_eq!(ldl.solve(&[1.0, 0.0, 0.0]), None);
         let bad = faer::mat![[f64::NAN, 0.0], [0.0, 1.0]];
         assert!(Ldl::new(bad.as_ref()).is_none());
-    }
-
-    #[test]
-    fn parallel_lblt_solves_like_the_sequential_one_whatever_the_thread_count() {
-        // A random symmetric 400 × 400 matrix: indefinite (2 × 2 pivots), six panels of 64.
-        let n = 400;
-        let mut rng = crate::lanczos::SplitMix64::new(3);
-        let mut a = Mat::<f64>::zeros(n, n);
-        for j in 0..n {
-            for i in j..n {
-                a[(i, j)] = rng.uniform();
-                a[(j, i)] = a[(i, j)];
-            }
-        }
-        let b: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
-        let ldl = Ldl::new(a.as_ref()).unwrap();
-        let [negative, zero, positive] = ldl.inertia().as_array();
-        assert!(negative > 150 && positive > 150 && zero == 0, "{:?}", ldl.inertia());
-        let x = ldl.solve(&b).unwrap();
-        // Against faer's sequential LBLᵀ, and against the residual.
-        let sequential = Ldl::with_par(a.as_ref(), Par::Seq).unwrap();
-        assert_eq!(sequential.inertia(), ldl.inertia());
-        let x_seq = sequential.solve(&b).unwrap();
-        let distance = x.iter().zip(&x_seq).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
-        let size = x_seq.iter().map(|p| p * p).sum::<f64>().sqrt();
-        assert!(distance <= 1e-10 * size, "{distance} vs {size}");
-        let ax = matvec(a.as_ref(), &x);
-        let residual = ax.iter().zip(&b).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
-        assert!(residual <= 1e-10 * max_abs(a.as_ref()) * n as f64 * size, "{residual}");
-        // The same bits on one thread and on two.
-        let on = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            pool.install(|| Ldl::new(a.as_ref()).unwrap().solve(&b).unwrap())
-        };
-        assert_eq!(on(1), x);
-        assert_eq!(on(2), x);
     }
 
     #[test]

@@ -43,7 +43,6 @@ pub use analysis::{Classification, Curvature, Inertia};
 pub use bfgs::Bfgs;
 pub use chain::{Chain, ChainSpec};
 pub use damped_newton::DampedNewton;
-pub use dense::{FACTOR_PAR, Ldl};
 pub use driver::{
     Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,
