@@ -11,9 +11,10 @@
 //! line search then has to shrink to nothing. The cutoff is [`Engd::with_rcond`].
 //!
 //! The line search evaluates f(x + ηp) for η ∈ {0.5ᵏ : k = 0, …, K} (K = 30 in the paper)
-//! and takes the η with the smallest f. Unlike the paper's loop, which always moves, the
-//! step is taken only if that f is below f(x); otherwise the iteration returns the current
-//! point with a zero trial step and the run ends with `step_too_small`.
+//! and moves to the η with the smallest f, as the paper's loop does, even when that f is
+//! above f(x): the grid's smallest steps are 2⁻³⁰ of the natural step, so a rise is tiny,
+//! and the next linearization usually recovers. Only when no trial is finite does the
+//! iteration stay put (a zero trial step: the run ends with `step_too_small`).
 
 use faer::Mat;
 
@@ -118,7 +119,7 @@ impl Method for Engd {
             }
         }
         match best {
-            Some((eta, loss, trial, r)) if loss < lin.at.loss => {
+            Some((eta, _, trial, r)) => {
                 let trial_norm = distance(&trial, x);
                 let next = match Linearization::accept(f, trial, r) {
                     Ok(next) => next,
@@ -134,7 +135,7 @@ impl Method for Engd {
                     trust_radius: None,
                 }
             }
-            _ => {
+            None => {
                 self.cache = Some(lin);
                 Step::Next {
                     next: current.clone(),
