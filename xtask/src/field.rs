@@ -187,7 +187,7 @@ pub fn category(fit: &Fit) -> Category {
 fn sampled(iter: usize) -> bool {
     iter <= 10 || {
         let step = 10usize.pow((iter as f64).log10().floor() as u32 - 1).max(1);
-        iter % step == 0
+        iter.is_multiple_of(step)
     }
 }
 

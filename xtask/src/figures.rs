@@ -28,7 +28,7 @@ pub struct Settings {
 
 impl Settings {
     /// `full` normally, `quick` with --quick.
-    fn pick<T>(&self, full: T, quick: T) -> T {
+    pub fn pick<T>(&self, full: T, quick: T) -> T {
         if self.quick { quick } else { full }
     }
 }
@@ -38,16 +38,18 @@ pub type Generator = fn(&Settings, &mut Report) -> anyhow::Result<()>;
 
 /// The experiments in order: (what runs, generator). Some experiments feed several
 /// figures (F2–F4 share their runs, as do F5 and F7).
-pub const STEPS: [(&str, Generator); 5] = [
+pub const STEPS: [(&str, Generator); 7] = [
     ("F1 linear vs nonlinear discretization", f1),
     ("F2-F4 solver comparison, spectra, learned basis", f2_f3_f4),
     ("F5, F7 end points over seeds, widths and depths", f5_f7),
     ("F6 the PINN counterpart", f6),
     ("F8 two-parameter landscape and basins", f8),
+    ("F9 ENGD's 2-D Poisson: the field's solvers over seeds", crate::field::f9),
+    ("F10 Rathore et al.'s problems and where L-BFGS stalls", crate::field::f10),
 ];
 
 /// The figure stems every full or quick run writes (each as .svg, .png and .csv).
-pub const STEMS: [&str; 9] = [
+pub const STEMS: [&str; 11] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -57,10 +59,13 @@ pub const STEMS: [&str; 9] = [
     "f6_pinn_basis",
     "f7_loss_vs_index",
     "f8_landscape",
+    "f9_poisson2d",
+    "f10_field",
 ];
 
 /// Every table the figures produce (the names docs/REPRODUCTION.md may use).
-pub const TABLES: [&str; 8] = ["f1", "f2", "f5", "f6", "f6_shares", "f7", "f8", "f8_points"];
+pub const TABLES: [&str; 12] =
+    ["f1", "f2", "f5", "f5_trivial", "f6", "f6_shares", "f7", "f8", "f8_points", "f9", "f10", "f10_stall"];
 
 /// The seed of the single-start regression figures (F1–F4): the one the README's main
 /// command uses. Exact Newton's end point depends on the start and, being unstable, on
@@ -130,11 +135,11 @@ fn sweep_to_file(
     Ok(results)
 }
 
-fn axes(title: &str, x: &str, y: &str, (x_scale, y_scale): (Scale, Scale), series: Vec<Series>) -> Panel {
+pub fn axes(title: &str, x: &str, y: &str, (x_scale, y_scale): (Scale, Scale), series: Vec<Series>) -> Panel {
     Panel::Axes(Axes { title: title.into(), x_label: x.into(), y_label: y.into(), x_scale, y_scale, series })
 }
 
-fn figure(title: &str, panels: Vec<Panel>, columns: usize) -> Figure {
+pub fn figure(title: &str, panels: Vec<Panel>, columns: usize) -> Figure {
     Figure { title: title.into(), panels, columns }
 }
 
@@ -425,7 +430,7 @@ impl Shares<'_> {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.retain(|x| x.is_finite());
     if v.is_empty() {
         return f64::NAN;
@@ -453,6 +458,7 @@ fn f5_f7(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         stationary_tol: 1e-6,
     };
     let results = sweep_to_file(s, report, &plan, "f5_runs.jsonl")?;
+    crate::field::trivial_shares(report, &plan, &results);
     let n = plan.seeds.clone().count();
 
     let (mut csv, mut table, mut panels) = (Table::default(), Table::default(), Vec::new());

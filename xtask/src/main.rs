@@ -2,6 +2,7 @@
 //! regenerates every figure of the study (docs/figures/) and the tables of
 //! docs/REPRODUCTION.md.
 
+mod field;
 mod figures;
 mod plot;
 mod report;

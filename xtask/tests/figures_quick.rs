@@ -1,11 +1,12 @@
 //! `cargo xtask figures --quick` end to end: every figure and CSV is produced, the CSVs
-//! hold finite numbers, and F5's shares can be recomputed from its JSON lines.
+//! hold finite numbers, F5's shares can be recomputed from its JSON lines, and F9 and F10
+//! hold every solver and stage of the field's problems.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const STEMS: [&str; 9] = [
+const STEMS: [&str; 11] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -15,6 +16,8 @@ const STEMS: [&str; 9] = [
     "f6_pinn_basis",
     "f7_loss_vs_index",
     "f8_landscape",
+    "f9_poisson2d",
+    "f10_field",
 ];
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -93,6 +96,22 @@ fn quick_figures_are_complete_finite_and_consistent() {
                 counts.get(&(key.0.clone(), key.1.clone(), category.clone())).copied().unwrap_or(0);
             let share: f64 = row[col].parse().unwrap();
             assert!((share - expected as f64 / runs[&key] as f64).abs() < 1e-15, "{key:?} {category}");
+        }
+    }
+
+    // F9: one end per solver of ENGD's setting (one seed when quick); F10: every stage of
+    // each of Rathore et al.'s problems.
+    let (header, rows) = read_csv(&out.path().join("f9_poisson2d.csv"));
+    assert_eq!(header[0], "solver");
+    let solvers: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        solvers,
+        ["engd", "lm", "gauss-newton", "ssbroyden", "bfgs", "newton", "newton-pinv", "saddle-free-newton"]
+    );
+    let (_, rows) = read_csv(&out.path().join("f10_field.csv"));
+    for problem in ["convection", "reaction", "wave"] {
+        for stage in ["adam", "lbfgs", "nncg", "newton", "newton-pinv"] {
+            assert!(rows.iter().any(|r| r[0] == problem && r[1] == stage), "f10: no {problem} {stage}");
         }
     }
 }
