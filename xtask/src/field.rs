@@ -7,7 +7,8 @@ use saddle_cli::derivatives::Derivatives;
 use saddle_cli::experiments::sweep::{Plan, RunResult};
 use saddle_cli::experiments::{Category, Fit, fit};
 use saddle_cli::init::glorot_normal;
-use saddle_cli::problem::{NetworkProblem, ProblemDef};
+use saddle_cli::problem::NetworkProblem;
+use saddle_cli::problem_file::SolutionError;
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::{Adam, Control, Method, SolverKind};
 
@@ -25,12 +26,12 @@ pub struct History {
 
 /// A problem file of examples/problems with a network.
 pub struct FieldProblem {
-    /// The file's definition.
-    pub def: ProblemDef,
-    /// With its network.
+    /// The file's problem with its network.
     pub network: NetworkProblem,
     /// Its compiled derivatives, cloned for every run.
     derivs: Derivatives,
+    /// Its compiled error against the exact solution, cloned for every run.
+    error: Option<SolutionError>,
 }
 
 impl FieldProblem {
@@ -46,7 +47,8 @@ impl FieldProblem {
         let arch: Arch = arch.parse().map_err(|e| anyhow::anyhow!("{arch}: {e}"))?;
         let network = def.with_network(arch, Activation::Tanh)?;
         let derivs = Derivatives::new(network.source())?;
-        Ok(FieldProblem { def, network, derivs })
+        let error = def.solution_error(network.arch(), network.act())?;
+        Ok(FieldProblem { network, derivs, error })
     }
 
     /// Glorot-normal θ₀ from `seed`.
@@ -58,7 +60,7 @@ impl FieldProblem {
     pub fn run(&self, method: &mut dyn Method, theta0: Vec<f64>, max_iter: usize) -> anyhow::Result<History> {
         let source = self.network.source();
         let derivs = self.derivs.clone();
-        let mut error = self.def.solution_error(self.network.arch(), self.network.act())?;
+        let mut error = self.error.clone();
         let control = Control { max_iter, gtol: 1e-10, ..Control::default() };
         let mut points = Vec::new();
         let fit = fit(source, derivs, method, theta0, &control, error.as_mut(), &mut |r, e| {
@@ -162,19 +164,16 @@ pub fn rathore_stages(name: &'static str, arch: &str, budget: Budget) -> anyhow:
     let after_adam = adam.fit.outcome.last.x.clone();
     let lbfgs = problem.run(SolverKind::Lbfgs.with_defaults().as_mut(), after_adam, budget.lbfgs)?;
     let stall = lbfgs.fit.outcome.last.x.clone();
-    let from_stall = [
-        (SolverKind::Nncg, budget.nncg),
-        (SolverKind::Newton, budget.newton),
-        (SolverKind::NewtonPinv, budget.newton),
-    ];
-    let mut ends: Vec<History> = from_stall
-        .iter()
-        .map(|&(kind, iters)| problem.run(kind.with_defaults().as_mut(), stall.clone(), iters))
-        .collect::<anyhow::Result<_>>()?;
-    let newton_pinv = ends.pop().expect("three");
-    let newton = ends.pop().expect("three");
-    let nncg = ends.pop().expect("three");
-    Ok(Stages { name, adam, lbfgs, nncg, newton, newton_pinv })
+    let from_stall =
+        |kind: SolverKind, iters| problem.run(kind.with_defaults().as_mut(), stall.clone(), iters);
+    Ok(Stages {
+        name,
+        nncg: from_stall(SolverKind::Nncg, budget.nncg)?,
+        newton: from_stall(SolverKind::Newton, budget.newton)?,
+        newton_pinv: from_stall(SolverKind::NewtonPinv, budget.newton)?,
+        adam,
+        lbfgs,
+    })
 }
 
 /// The category of a fit's end at the study's stationary tolerance.
