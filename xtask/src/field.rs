@@ -12,6 +12,7 @@ use saddle_cli::problem_file::SolutionError;
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::{Adam, Control, Method, SolverKind};
 
+use crate::curvature::{split_of, split_table};
 use crate::figures::{Settings, axes, figure, median};
 use crate::plot::{Mark, Scale, Series};
 use crate::report::{Report, Table, num, short};
@@ -49,6 +50,11 @@ impl FieldProblem {
         let derivs = Derivatives::new(network.source())?;
         let error = def.solution_error(network.arch(), network.act())?;
         Ok(FieldProblem { network, derivs, error })
+    }
+
+    /// Its compiled derivatives.
+    pub fn derivatives(&self) -> &Derivatives {
+        &self.derivs
     }
 
     /// Glorot-normal θ₀ from `seed`.
@@ -90,6 +96,8 @@ pub struct PoissonRun {
     pub seed: u64,
     /// Its history and end.
     pub history: History,
+    /// The spectra of H, G and H − G at its end.
+    pub split: saddle_cli::experiments::curvature::Split,
 }
 
 /// Every solver of [`POISSON_SOLVERS`] from the same `seeds` on ENGD's 2-D Poisson with a
@@ -106,8 +114,9 @@ pub fn poisson_runs(
         for seed in 0..seeds {
             let mut method = solver.with_defaults();
             let history = problem.run(method.as_mut(), problem.start(seed), max_iter)?;
+            let split = split_of(&problem.derivs, &history.fit)?;
             progress();
-            runs.push(PoissonRun { solver, seed, history });
+            runs.push(PoissonRun { solver, seed, history, split });
         }
     }
     Ok(runs)
@@ -277,6 +286,9 @@ pub fn f9(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         });
     }
     report.table("f9", &table);
+    let splits =
+        runs.iter().map(|r| (r.solver, r.split.clone(), category(&r.history.fit))).collect::<Vec<_>>();
+    report.table("f9_split", &split_table(&splits));
     report.figure(
         &s.out,
         "f9_poisson2d",

@@ -1,6 +1,6 @@
-//! The study's figures F1–F8: each runs its experiment through `saddle_cli::experiments`,
-//! writes the CSV of what it plots, renders SVG and PNG, and contributes the tables of
-//! docs/REPRODUCTION.md.
+//! The study's figures (F9 and F10 in `field`, F11 in `curvature`): each runs its
+//! experiment through `saddle_cli::experiments`, writes the CSV of what it plots, renders
+//! SVG and PNG, and contributes the tables of docs/REPRODUCTION.md.
 
 use std::path::{Path, PathBuf};
 
@@ -36,20 +36,21 @@ impl Settings {
 /// A figure's generator: stages its files and records its tables in the report.
 pub type Generator = fn(&Settings, &mut Report) -> anyhow::Result<()>;
 
-/// The experiments in order: (what runs, generator). Some experiments feed several
-/// figures (F2–F4 share their runs, as do F5 and F7).
-pub const STEPS: [(&str, Generator); 7] = [
-    ("F1 linear vs nonlinear discretization", f1),
-    ("F2-F4 solver comparison, spectra, learned basis", f2_f3_f4),
-    ("F5, F7 end points over seeds, widths and depths", f5_f7),
-    ("F6 the PINN counterpart", f6),
-    ("F8 two-parameter landscape and basins", f8),
-    ("F9 ENGD's 2-D Poisson: the field's solvers over seeds", crate::field::f9),
-    ("F10 Rathore et al.'s problems and where L-BFGS stalls", crate::field::f10),
+/// The experiments in order: (figures, what runs, generator). Some experiments feed
+/// several figures (F2–F4 share their runs, as do F5 and F7).
+pub const STEPS: [(&str, &str, Generator); 8] = [
+    ("F1", "linear vs nonlinear discretization", f1),
+    ("F2-F4", "solver comparison, spectra, learned basis", f2_f3_f4),
+    ("F5,F7", "end points over seeds, widths and depths", f5_f7),
+    ("F6", "the PINN counterpart", f6),
+    ("F8", "two-parameter landscape and basins", f8),
+    ("F9", "ENGD's 2-D Poisson: the field's solvers over seeds", crate::field::f9),
+    ("F10", "Rathore et al.'s problems and where L-BFGS stalls", crate::field::f10),
+    ("F11", "where the curvature at the end points comes from", crate::curvature::f11),
 ];
 
 /// The figure stems every full or quick run writes (each as .svg, .png and .csv).
-pub const STEMS: [&str; 11] = [
+pub const STEMS: [&str; 12] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -61,11 +62,27 @@ pub const STEMS: [&str; 11] = [
     "f8_landscape",
     "f9_poisson2d",
     "f10_field",
+    "f11_curvature",
 ];
 
 /// Every table the figures produce (the names docs/REPRODUCTION.md may use).
-pub const TABLES: [&str; 12] =
-    ["f1", "f2", "f5", "f5_trivial", "f6", "f6_shares", "f7", "f8", "f8_points", "f9", "f10", "f10_stall"];
+pub const TABLES: [&str; 15] = [
+    "f1",
+    "f2",
+    "f5",
+    "f5_trivial",
+    "f6",
+    "f6_shares",
+    "f7",
+    "f8",
+    "f8_points",
+    "f9",
+    "f9_split",
+    "f10",
+    "f10_stall",
+    "f11",
+    "f11_density",
+];
 
 /// The seed of the single-start regression figures (F1–F4): the one the README's main
 /// command uses. Exact Newton's end point depends on the start and, being unstable, on
@@ -96,13 +113,13 @@ fn study_data(kind: ProblemKind) -> anyhow::Result<Dataset> {
     Ok(read_data_csv(&crate::root().join(file))?)
 }
 
-fn network(kind: ProblemKind, arch_text: &str) -> anyhow::Result<Problem> {
+pub fn network(kind: ProblemKind, arch_text: &str) -> anyhow::Result<Problem> {
     Ok(Problem::new(kind, arch(arch_text), Activation::Tanh, study_data(kind)?)?)
 }
 
 /// One run of `solver` (default settings, ‖∇L‖ ≤ 1e-10) from θ₀ with `source`'s compiled
 /// `derivs`.
-fn run(
+pub fn run(
     source: &dyn LossSource,
     derivs: &Derivatives,
     solver: SolverKind,

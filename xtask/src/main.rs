@@ -2,6 +2,7 @@
 //! regenerates every figure of the study (docs/figures/) and the tables of
 //! docs/REPRODUCTION.md.
 
+mod curvature;
 mod field;
 mod figures;
 mod plot;
@@ -33,6 +34,11 @@ enum Task {
         /// Write into this directory instead of docs/figures (tables go to OUT/tables.md).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Run only these experiments (F1, F2-F4, F5,F7, F6, F8, F9, F10, F11; repeat the
+        /// flag for several); the tables of the others keep their text in
+        /// docs/REPRODUCTION.md.
+        #[arg(long, value_name = "FIGURES")]
+        only: Vec<String>,
     },
 }
 
@@ -44,7 +50,13 @@ fn root() -> PathBuf {
 /// A progress bar on stderr when it is a terminal (the command line's).
 pub use saddle_cli::commands::progress_bar as progress;
 
-fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
+fn run_figures(quick: bool, out: Option<PathBuf>, only: Vec<String>) -> anyhow::Result<()> {
+    let ids: Vec<&str> = figures::STEPS.iter().map(|s| s.0).collect();
+    if let Some(unknown) = only.iter().find(|o| !ids.contains(&o.as_str())) {
+        anyhow::bail!("--only {unknown}: no such experiment (known: {})", ids.join(", "));
+    }
+    let steps: Vec<_> =
+        figures::STEPS.iter().filter(|s| only.is_empty() || only.contains(&s.0.to_string())).collect();
     let default_out = root().join("docs/figures");
     let into_docs = out.is_none() && !quick;
     let out = out.unwrap_or(default_out);
@@ -67,24 +79,30 @@ fn run_figures(quick: bool, out: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = figures::Settings { quick, out: out.clone() };
     let mut report = report::Report::default();
     let started = Instant::now();
-    for (i, (what, generate)) in figures::STEPS.iter().enumerate() {
+    for (i, (id, what, generate)) in steps.iter().enumerate() {
         let t = Instant::now();
-        eprintln!("[{}/{}] {what}{} ...", i + 1, figures::STEPS.len(), if quick { " (quick)" } else { "" });
+        eprintln!("[{}/{}] {id} {what}{} ...", i + 1, steps.len(), if quick { " (quick)" } else { "" });
         generate(&settings, &mut report)?;
         eprintln!("      done in {:.1} s", t.elapsed().as_secs_f64());
     }
-    for stem in figures::STEMS {
-        for path in figures::paths(&out, stem) {
-            anyhow::ensure!(report.paths.contains(&path), "figure {stem}: {} was not made", path.display());
+    if only.is_empty() {
+        for stem in figures::STEMS {
+            for path in figures::paths(&out, stem) {
+                anyhow::ensure!(
+                    report.paths.contains(&path),
+                    "figure {stem}: {} was not made",
+                    path.display()
+                );
+            }
         }
-    }
-    for name in figures::TABLES {
-        anyhow::ensure!(report.tables.contains_key(name), "table {name} was not produced");
+        for name in figures::TABLES {
+            anyhow::ensure!(report.tables.contains_key(name), "table {name} was not produced");
+        }
     }
     if into_docs {
         let doc =
             std::fs::read_to_string(&doc_path).map_err(|e| anyhow::anyhow!("{}: {e}", doc_path.display()))?;
-        let filled = report::fill_tables(&doc, &report)?;
+        let filled = report::fill_tables(&doc, &report, &figures::TABLES)?;
         report.file(doc_path, filled.into_bytes());
     } else {
         let tables = report.tables_markdown();
@@ -106,7 +124,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.task {
-        Task::Figures { quick, out } => run_figures(quick, out),
+        Task::Figures { quick, out, only } => run_figures(quick, out, only),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -124,8 +124,9 @@ pub fn marker_names(doc: &str) -> Vec<String> {
 }
 
 /// Replaces the body of every `<!-- table:NAME -->` … `<!-- /table -->` block of `doc` with
-/// the report's table `NAME`; a block naming an unknown table is an error.
-pub fn fill_tables(doc: &str, report: &Report) -> anyhow::Result<String> {
+/// the report's table `NAME`, keeping the blocks of `known` tables the report does not hold
+/// (figures not run this time); a block naming a table not `known` is an error.
+pub fn fill_tables(doc: &str, report: &Report, known: &[&str]) -> anyhow::Result<String> {
     let mut out = String::new();
     let mut rest = doc;
     while let Some(start) = rest.find("<!-- table:") {
@@ -135,12 +136,17 @@ pub fn fill_tables(doc: &str, report: &Report) -> anyhow::Result<String> {
             + rest[open_end..]
                 .find("<!-- /table -->")
                 .with_context(|| format!("table {name}: no <!-- /table -->"))?;
-        let Some(table) = report.tables.get(name) else {
+        if !known.contains(&name) {
             bail!("docs/REPRODUCTION.md names table '{name}', which no figure produces")
-        };
-        out.push_str(&rest[..open_end]);
-        out.push('\n');
-        out.push_str(table);
+        }
+        match report.tables.get(name) {
+            Some(table) => {
+                out.push_str(&rest[..open_end]);
+                out.push('\n');
+                out.push_str(table);
+            }
+            None => out.push_str(&rest[..close]),
+        }
         rest = &rest[close..];
     }
     out.push_str(rest);
@@ -184,13 +190,17 @@ mod tests {
         t.row([("a", "1".to_string()), ("b", "2".to_string())]);
         report.table("f1", &t);
         let doc = "intro\n<!-- table:f1 -->\nold\n<!-- /table -->\nend\n";
-        let filled = fill_tables(doc, &report).unwrap();
+        let known = ["f1", "f2"];
+        let filled = fill_tables(doc, &report, &known).unwrap();
         assert_eq!(
             filled,
             "intro\n<!-- table:f1 -->\n| a | b |\n|---|---|\n| 1 | 2 |\n<!-- /table -->\nend\n"
         );
-        assert_eq!(fill_tables(&filled, &report).unwrap(), filled);
-        assert!(fill_tables("<!-- table:zz -->\n<!-- /table -->", &report).is_err());
+        assert_eq!(fill_tables(&filled, &report, &known).unwrap(), filled);
+        assert!(fill_tables("<!-- table:zz -->\n<!-- /table -->", &report, &known).is_err());
+        // A known table this report does not hold keeps its block as it is.
+        let kept = "a\n<!-- table:f2 -->\nold\n<!-- /table -->\nb\n";
+        assert_eq!(fill_tables(kept, &report, &known).unwrap(), kept);
         assert_eq!(marker_names(doc), ["f1"]);
     }
 }

@@ -1,12 +1,12 @@
 //! `cargo xtask figures --quick` end to end: every figure and CSV is produced, the CSVs
-//! hold finite numbers, F5's shares can be recomputed from its JSON lines, and F9 and F10
-//! hold every solver and stage of the field's problems.
+//! hold finite numbers, F5's shares can be recomputed from its JSON lines, F9 and F10
+//! hold every solver and stage of the field's problems, and F11's split adds up.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const STEMS: [&str; 11] = [
+const STEMS: [&str; 12] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -18,6 +18,7 @@ const STEMS: [&str; 11] = [
     "f8_landscape",
     "f9_poisson2d",
     "f10_field",
+    "f11_curvature",
 ];
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -114,6 +115,51 @@ fn quick_figures_are_complete_finite_and_consistent() {
             assert!(rows.iter().any(|r| r[0] == problem && r[1] == stage), "f10: no {problem} {stage}");
         }
     }
+
+    // F11: at each of the four single ends, G's eigenvalues are ≥ 0 to rounding, and the
+    // traces of H, G and H − G (three dense spectra computed apart) add up.
+    let (header, rows) = read_csv(&out.path().join("f11_curvature.csv"));
+    assert_eq!(header, ["end", "operator", "quantity", "x", "y"]);
+    let eigenvalues = |end: &str, op: &str| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r[0] == end && r[1] == op && r[2] == "eigenvalue")
+            .map(|r| r[4].parse().unwrap())
+            .collect()
+    };
+    let mut ends: Vec<&str> = rows.iter().filter(|r| r[2] == "eigenvalue").map(|r| r[0].as_str()).collect();
+    ends.dedup();
+    assert_eq!(ends.len(), 4, "{ends:?}");
+    for end in ends {
+        let [h, g, r] = ["H", "G = JᵀJ", "H − G"].map(|op| eigenvalues(end, op));
+        assert!(h.len() > 1 && h.len() == g.len() && g.len() == r.len(), "{end}");
+        let scale = h.iter().chain(&g).fold(0.0f64, |m, l| m.max(l.abs()));
+        assert!(g.iter().all(|&l| l >= -1e-12 * scale), "{end}: G has a negative eigenvalue");
+        let trace = |v: &[f64]| v.iter().sum::<f64>();
+        assert!((trace(&h) - trace(&g) - trace(&r)).abs() <= 1e-10 * scale * h.len() as f64, "{end}");
+    }
+    // The SLQ counts of eigenvalues ≤ λ at the larger network's ends rise from 0 to n = 97.
+    for op in ["H", "G = JᵀJ", "H − G"] {
+        let f: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[1] == op && r[2] == "count_below")
+            .map(|r| r[4].parse().unwrap())
+            .collect();
+        assert!(f.len() > 2 && f.windows(2).all(|w| w[0] <= w[1] + 1e-9 || w[1] == 0.0), "f11: F of {op}");
+        assert!((f.last().unwrap() - 97.0).abs() < 1e-9, "f11: F of {op} ends at {}", f.last().unwrap());
+    }
+}
+
+#[test]
+fn an_unknown_experiment_is_one_error_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["figures", "--quick", "--only", "F12", "--out", "unused"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
+    assert!(stderr.contains("--only F12") && stderr.contains("F11"), "{stderr}");
+    assert!(!std::path::Path::new("unused").exists());
 }
 
 #[test]

@@ -155,6 +155,27 @@ impl Slq {
         (n * fraction, stderr.map(|s| n * s))
     }
 
+    /// The estimated spectral distribution F(λ) = (1/n)·#{i : λᵢ ≤ λ}: every probe's nodes
+    /// in ascending order, each with the running sum of the weights so far over the
+    /// number of probes, so F rises in steps from 0 to 1 (each probe's weights sum to 1).
+    pub fn distribution(&self) -> Vec<(f64, f64)> {
+        let m = self.probes.len() as f64;
+        let mut nodes: Vec<(f64, f64)> = self
+            .probes
+            .iter()
+            .flat_map(|r| r.values.iter().zip(&r.weights).map(move |(&t, &w)| (t, w / m)))
+            .collect();
+        nodes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut total = 0.0;
+        nodes
+            .into_iter()
+            .map(|(t, w)| {
+                total += w;
+                (t, total)
+            })
+            .collect()
+    }
+
     /// max|θ| over every node.
     fn scale(&self) -> f64 {
         self.probes.iter().flat_map(|r| &r.values).fold(0.0f64, |m, t| m.max(t.abs()))
@@ -297,6 +318,25 @@ mod tests {
         assert!((trapezoid(&curve, |x, y| x * x * y) - (e2 + sigma * sigma)).abs() < 1e-6 * m2);
         // The same probes give the same numbers.
         assert_eq!(s, slq(n, &mut apply, 30, 20, &mut rademacher(7)));
+    }
+
+    #[test]
+    fn the_distribution_of_a_diagonal_operator_counts_its_eigenvalues() {
+        // On a diagonal operator zᵢ² = 1 makes every probe's quadrature of the indicator
+        // exact once the Krylov space is the whole space: F(λ_k) = (k + 1)/n.
+        let d = [-3.0, -1.0, 0.5, 2.0, 7.0];
+        let n = d.len();
+        let mut apply =
+            |v: &[f64], out: &mut [f64]| out.iter_mut().zip(v).zip(&d).for_each(|((o, v), l)| *o = l * v);
+        let s = slq(n, &mut apply, 4, n, &mut rademacher(3));
+        let f = s.distribution();
+        assert_eq!(f.len(), 4 * n);
+        assert!(f.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+        for (k, &l) in d.iter().enumerate() {
+            let at = f.iter().filter(|p| p.0 <= l + 1e-9).map(|p| p.1).fold(0.0, f64::max);
+            assert!((at - (k + 1) as f64 / n as f64).abs() < 1e-12, "F({l}) = {at}");
+        }
+        assert!((f.last().unwrap().1 - 1.0).abs() < 1e-12);
     }
 
     #[test]

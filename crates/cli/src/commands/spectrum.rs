@@ -5,9 +5,6 @@
 
 use std::cell::RefCell;
 
-use faer::Mat;
-use rand::{RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use saddle_solvers::analysis::{self, DENSE_SPECTRUM_LIMIT, ZERO_TOLERANCE, inertia};
 use saddle_solvers::lanczos::extremes_restarted;
 use saddle_solvers::spectrum::{hutch_pp, slq, smoothed_density};
@@ -17,6 +14,7 @@ use serde_json::{Value, json};
 use crate::args::{SpectrumArgs, SpectrumMethod, SpectrumOperator};
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
+use crate::experiments::curvature::{dense_operator, operator_product, rademacher_stream};
 use crate::io::{OutputFiles, read_finite_npy_vector};
 
 /// Random probes of Hutch++ and of the density when `--probes` is not given.
@@ -128,27 +126,6 @@ fn dense_matrices(op: SpectrumOperator, n: usize, m: usize) -> Vec<DenseMatrix> 
     }
 }
 
-/// The operator's dense matrix at θ (n × n).
-fn dense_operator(op: SpectrumOperator, derivs: &mut Derivatives, theta: &[f64]) -> Result<Mat<f64>> {
-    let (n, m) = (derivs.param_count(), derivs.residual_count());
-    let hessian = |derivs: &mut Derivatives| -> Result<Mat<f64>> {
-        let mut h = vec![0.0; n * n];
-        derivs.hessian(theta, &mut h)?;
-        Ok(Mat::from_fn(n, n, |i, j| h[i * n + j]))
-    };
-    let gauss_newton = |derivs: &mut Derivatives| -> Result<Mat<f64>> {
-        let mut j = vec![0.0; m * n];
-        derivs.jacobian(theta, &mut j)?;
-        let j = Mat::from_fn(m, n, |r, c| j[r * n + c]);
-        Ok(j.transpose() * &j)
-    };
-    Ok(match op {
-        SpectrumOperator::Hessian => hessian(derivs)?,
-        SpectrumOperator::GaussNewton => gauss_newton(derivs)?,
-        SpectrumOperator::Residual => hessian(derivs)? - gauss_newton(derivs)?,
-    })
-}
-
 /// Every number from the dense matrix's eigenvalues.
 fn dense_spectrum(
     args: &SpectrumArgs,
@@ -198,29 +175,14 @@ fn matrix_free_spectrum(
     let failure: RefCell<Option<CliError>> = RefCell::new(None);
     let products = RefCell::new(0usize);
     let shared = RefCell::new(&mut *derivs);
-    let mut apply = |v: &[f64], hv: &mut [f64]| {
+    let mut apply = |v: &[f64], av: &mut [f64]| {
         *products.borrow_mut() += 1;
-        let mut d = shared.borrow_mut();
-        let result = match op {
-            SpectrumOperator::Hessian => d.hvp(theta, v, hv),
-            SpectrumOperator::GaussNewton => d.gauss_newton_product(theta, v, hv),
-            SpectrumOperator::Residual => {
-                let mut gv = vec![0.0; v.len()];
-                d.hvp(theta, v, hv).and_then(|()| d.gauss_newton_product(theta, v, &mut gv)).map(|()| {
-                    hv.iter_mut().zip(&gv).for_each(|(h, g)| *h -= g);
-                })
-            }
-        };
-        if let Err(e) = result {
-            hv.fill(f64::NAN);
+        if let Err(e) = operator_product(op, &mut shared.borrow_mut(), theta, v, av) {
+            av.fill(f64::NAN);
             failure.borrow_mut().get_or_insert(e);
         }
     };
-    let stream = |k: u64| {
-        let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-        rng.set_stream(k);
-        move |v: &mut [f64]| fill_rademacher(&mut rng, v)
-    };
+    let stream = |k: u64| rademacher_stream(args.seed, k);
 
     let lanczos = if args.top + args.bottom > 0 {
         let mut start = vec![0.0; n];
@@ -300,16 +262,6 @@ fn matrix_free_spectrum(
         "density": density_json,
         "products": products.into_inner(),
     }))
-}
-
-/// ±1 entries from the generator's bits.
-fn fill_rademacher(rng: &mut ChaCha8Rng, v: &mut [f64]) {
-    for chunk in v.chunks_mut(64) {
-        let bits = rng.next_u64();
-        for (k, x) in chunk.iter_mut().enumerate() {
-            *x = if bits >> k & 1 == 0 { 1.0 } else { -1.0 };
-        }
-    }
 }
 
 /// The operator is not finite at θ.

@@ -1,7 +1,8 @@
 //! The study's experiments as library code, shared by `saddle compare`, `saddle sweep` and
 //! `cargo xtask figures`: the data sets, one fit with its end-point diagnostics, multi-seed
-//! sweeps and the two-parameter landscape.
+//! sweeps, the two-parameter landscape and the Gauss-Newton/residual split of the curvature.
 
+pub mod curvature;
 pub mod diagnostics;
 pub mod landscape;
 pub mod sweep;

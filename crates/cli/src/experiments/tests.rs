@@ -182,3 +182,52 @@ fn the_two_parameter_landscape_has_a_saddle_newton_finds_and_saddle_free_newton_
     assert!(on_saddle(&newton) > 0);
     assert_eq!(on_saddle(&free), 0);
 }
+
+/// At the hand-built trivial saddle the output weights are zero, so the Jacobian has no
+/// inner-weight columns and G = JᵀJ only sees v, b2: the four negative eigenvalues of H
+/// come from the residual part, whose only blocks couple v_k with w_k (eigenvalues ±|c_k|).
+#[test]
+fn at_the_trivial_saddle_the_negative_curvature_is_the_residual_part() {
+    use super::curvature::Split;
+    let data = even_target(33);
+    let mean = data.targets.iter().sum::<f64>() / 33.0;
+    let problem =
+        Problem::new(ProblemKind::Regression, "1,4,1".parse().unwrap(), Activation::Tanh, data).unwrap();
+    let theta = vec![0.5, -1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, mean];
+    let mut derivs = Derivatives::new(&problem).unwrap();
+    let split = Split::at(&mut derivs, &theta, 0.0).unwrap();
+    let [h, g, r] = &split.spectra;
+    assert_eq!([split.negatives(0), split.negatives(1), split.negatives(2)], [4, 0, 4]);
+    // G's rank is at most 5 (four features and the constant): eight zero eigenvalues.
+    assert!(g[..8].iter().all(|l| l.abs() <= 1e-12 * g[12]), "{g:?}");
+    // The residual part's spectrum is symmetric about zero.
+    for k in 0..13 {
+        assert!((r[k] + r[12 - k]).abs() <= 1e-12 * r[12], "{r:?}");
+    }
+    let trace = |v: &[f64]| v.iter().sum::<f64>();
+    assert!((trace(h) - trace(g) - trace(r)).abs() <= 1e-12 * h[12]);
+}
+
+/// Where the residual vanishes (targets made by the network itself) H = G: the residual
+/// part is zero and the spectra agree.
+#[test]
+fn where_the_residual_vanishes_the_hessian_is_its_gauss_newton_part() {
+    use super::curvature::Split;
+    let arch: Arch = "1,3,1".parse().unwrap();
+    let xs: Vec<f64> = (0..9).map(|i| i as f64 / 8.0).collect();
+    let zero = one_input(xs.clone(), |_| 0.0);
+    let theta: Vec<f64> = (0..10).map(|i| 0.3 * (i as f64 + 1.0).sin()).collect();
+    let mut u = vec![0.0; 9];
+    let problem = Problem::new(ProblemKind::Regression, arch.clone(), Activation::Tanh, zero).unwrap();
+    Derivatives::new(&problem).unwrap().residuals(&theta, &mut u).unwrap();
+    let fitted = Dataset { targets: u, ..one_input(xs, |_| 0.0) };
+    let problem = Problem::new(ProblemKind::Regression, arch, Activation::Tanh, fitted).unwrap();
+    let split = Split::at(&mut Derivatives::new(&problem).unwrap(), &theta, 0.0).unwrap();
+    let [h, g, r] = &split.spectra;
+    let scale = split.hessian_norm();
+    assert!(scale > 0.1);
+    assert!(r.iter().all(|l| l.abs() <= 1e-14 * scale), "{r:?}");
+    for (a, b) in h.iter().zip(g) {
+        assert!((a - b).abs() <= 1e-13 * scale, "{h:?} vs {g:?}");
+    }
+}
