@@ -381,7 +381,7 @@ def saddle_runs(saddle, base, density_csv, probes, steps, n, log):
 
 
 def zscore(a, sa, b, sb):
-    err = np.hypot(sa or 0.0, sb or 0.0)
+    err = float(np.hypot(sa or 0.0, sb or 0.0))
     return abs(a - b) / err if err > 0 else (0.0 if a == b else float("inf"))
 
 
@@ -517,18 +517,20 @@ def main():
                                / np.abs(np.array(s_top["top"]))))
             checks["top5"] = {"max_rel_diff": rel, "saddle_converged": s_top["lanczos"]["converged"],
                               "jax_converged": j5["converged"],
-                              "ok": (rel <= EIGEN_MATCH) if both else None}
+                              "ok": bool(rel <= EIGEN_MATCH) if both else None}
             print(f"\ncross-check top 5: max relative difference {rel:.1e} "
                   + (("ok" if rel <= EIGEN_MATCH else f"MISMATCH (> {EIGEN_MATCH:g})") if both
                      else f"(not both converged: saddle {s_top['lanczos']['converged']}, "
-                          f"JAX {j5['converged']})"))
+                          f"JAX {j5['converged']}; JAX's largest bound "
+                          f"{max(j5['top_bounds']) / max(abs(v) for v in j5['top']):.1e} "
+                          f"max|λ|, tolerance {TOLERANCE:g})"))
             print("  saddle " + ", ".join(f"{v:.12g}" for v in s_top["top"]))
             print("  JAX    " + ", ".join(f"{v:.12g}" for v in j5["top"]))
         jt = jax_best.get("trace", {})
         if "estimate" in jt:
             st = s_out["trace"]["trace"]
             z = zscore(st["estimate"], st["stderr"], jt["estimate"], jt["stderr"])
-            checks["trace"] = {"z": z, "ok": z <= SIGMAS}
+            checks["trace"] = {"z": float(z), "ok": bool(z <= SIGMAS)}
             print(f"cross-check trace: saddle {st['estimate']:.6g} ± {st['stderr']:.2g}, JAX "
                   f"{jt['estimate']:.6g} ± {jt['stderr']:.2g}: {z:.2f} combined standard errors "
                   + ("ok" if z <= SIGMAS else f"MISMATCH (> {SIGMAS:g})"))
@@ -537,7 +539,7 @@ def main():
             sd = s_out["density"]["density"]
             zs = [zscore(sd["moments"][k], sd["moments_stderr"][k], jd["moments"][k],
                          jd["moments_stderr"][k]) for k in range(2)]
-            checks["density"] = {"z": zs, "ok": max(zs) <= SIGMAS}
+            checks["density"] = {"z": [float(z) for z in zs], "ok": bool(max(zs) <= SIGMAS)}
             print("cross-check density moments: " + "; ".join(
                 f"m{k + 1} saddle {sd['moments'][k]:.6g} ± {sd['moments_stderr'][k]:.2g}, JAX "
                 f"{jd['moments'][k]:.6g} ± {jd['moments_stderr'][k]:.2g} ({zs[k]:.2f} σ)"
