@@ -8,7 +8,7 @@ writes the data and theta to a temporary directory and, never concurrently,
    eigenvalues alone (``--top 5 --bottom 0``), the trace alone (``--trace``), the
    density alone (``--density D.csv``) and all three in one process. Where the dense
    Hessian fits in 1 GiB (n <= 11 585), saddle follows the matrix-free estimates with
-   the exact negative count (dense Hessian and LBLT: 18-23 s at n = 8577), which is
+   the exact negative count (dense Hessian and LBLT: 18-32 s at n = 8577), which is
    none of the three; there the time runs from launch to the n x n allocation that
    starts it, found with ``strace -f -ttt -e trace=mmap`` (the whole process is shown
    too). Elsewhere it is the process's wall time. Either includes starting the
@@ -45,8 +45,8 @@ the sides alternate K times and each keeps its fastest time per quantity.
 
 Usage (from the repository root; saddle built with ``cargo build --release``):
 
-    python bench/compare_jax_spectrum.py --sizes large      # n = 8577: ~5 min
-    python bench/compare_jax_spectrum.py --sizes 1m         # n = 1 004 001: ~15 min
+    python bench/compare_jax_spectrum.py --sizes large      # n = 8577: ~2 min a round
+    python bench/compare_jax_spectrum.py --sizes 1m         # n = 1 004 001: ~6 min a round
 
 Never needed to build or test saddle; see bench/README.md.
 """
