@@ -44,6 +44,39 @@ fn bench_prints_medians_of_every_operation() {
     }
 }
 
+/// n = 12 441: the dense Hessian would take 1.2 GB, past the 1 GiB limit, so it is
+/// neither built nor timed (`hessian_s` null) while the loss, gradient and HVPs are.
+#[test]
+fn bench_skips_a_hessian_past_the_dense_limit() {
+    let out = run([
+        "bench",
+        "--problem",
+        "regression",
+        "--arch",
+        "1,120,100,1",
+        "--act",
+        "tanh",
+        "--points",
+        "4",
+        "--budget",
+        "0.001",
+        "--json",
+    ])
+    .success_json();
+    assert_eq!(out["params"], 12_441);
+    assert!(out["hessian_s"].is_null(), "{out:?}");
+    assert!(out["product_flops"].get("hessian").is_none(), "{out:?}");
+    for key in ["loss_s", "grad_s", "hvp_s", "hvp_same_theta_s"] {
+        let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
+        assert!(t > 0.0 && t < 10.0, "{key} = {t}");
+    }
+    if cfg!(target_os = "linux") {
+        // Far below the 1.2 GB an n × n buffer would take.
+        let rss = out["peak_rss_bytes"].as_u64().expect("peak_rss_bytes on Linux");
+        assert!(rss < 300 << 20, "peak memory {rss}");
+    }
+}
+
 #[test]
 fn bad_arguments_are_one_line_errors() {
     let base = ["bench", "--problem", "regression", "--arch", "1,3,1", "--act", "tanh"];

@@ -376,34 +376,36 @@ impl Derivatives {
         self.residual_vjp(theta, &jv, out)
     }
 
-    /// The work of one loss, gradient, HVP, HVP at the previous θ (only what depends on
-    /// v) and full Hessian, as counted by [`Program::cost`] (the Hessian: each block's
-    /// first column recomputes everything, the others only what depends on the basis).
-    /// Compiles those programs if they are not yet.
-    pub fn costs(&mut self) -> Result<[(&'static str, Cost); 5]> {
+    /// The work of one loss, gradient, HVP and HVP at the previous θ (only what depends on
+    /// v), as counted by [`Program::cost`]. Compiles those programs if they are not yet.
+    pub fn costs(&mut self) -> Result<[(&'static str, Cost); 4]> {
         let source = &self.source;
         let (value, gradient, hvp) = (
-            self.value.get(|| source.compile_shards(&|_, _| Ok(())))?.clone(),
-            self.gradient.get(|| source.compile_shards(&gradient_graph))?.clone(),
-            self.hvp.get(|| source.compile_shards(&hvp_graph))?.clone(),
+            self.value.get(|| source.compile_shards(&|_, _| Ok(())))?,
+            self.gradient.get(|| source.compile_shards(&gradient_graph))?,
+            self.hvp.get(|| source.compile_shards(&hvp_graph))?,
         );
-        let chunk = self.chunk;
-        let hessian = self.hessian.get(|| source.compile_blocks(chunk, &hessian_block))?;
         let part = |programs: &[Program], changed: &[&str]| {
             programs.iter().fold(Cost::default(), |c, p| c + p.cost(changed))
         };
         let whole = |programs: &[Program]| part(programs, &[]);
-        let hessian = hessian.iter().fold(Cost::default(), |c, bc| {
+        Ok([
+            ("loss", whole(value)),
+            ("grad", whole(gradient)),
+            ("hvp", whole(hvp)),
+            ("hvp_same_theta", part(hvp, &["v"])),
+        ])
+    }
+
+    /// The work of one full Hessian (each block's first column recomputes everything, the
+    /// others only what depends on the basis). Compiles its programs if they are not yet.
+    pub fn hessian_cost(&mut self) -> Result<Cost> {
+        let (source, chunk) = (&self.source, self.chunk);
+        let hessian = self.hessian.get(|| source.compile_blocks(chunk, &hessian_block))?;
+        Ok(hessian.iter().fold(Cost::default(), |c, bc| {
             let runs = bc.block.len().div_ceil(bc.chunk) as u64;
             c + bc.program.cost(&[]) + bc.program.cost(&["basis"]) * (runs - 1)
-        });
-        Ok([
-            ("loss", whole(&value)),
-            ("grad", whole(&gradient)),
-            ("hvp", whole(&hvp)),
-            ("hvp_same_theta", part(&hvp, &["v"])),
-            ("hessian", hessian),
-        ])
+        }))
     }
 
     /// The number of data shards the loss, gradient and HVP are evaluated in.

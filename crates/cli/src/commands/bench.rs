@@ -32,7 +32,8 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 }
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
-/// seconds, each call at a new θ), `hvp_same_theta_s` (HVPs at one θ with a new v each
+/// seconds, each call at a new θ; `hessian_s` null when the dense Hessian would pass
+/// [`saddle_solvers::DENSE_BYTES_LIMIT`], where it is neither built nor timed), `hvp_same_theta_s` (HVPs at one θ with a new v each
 /// call: the primal part is reused) with `params`, `peak_rss_bytes` (the process's peak
 /// resident memory, Linux only, else null), the work of each operation (`product_flops`:
 /// floating-point operations of its matrix products; `other_values`: values written by
@@ -62,7 +63,6 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
             )));
         }
     };
-    crate::derivatives::check_dense_hessian("saddle bench (it times the Hessian)", m.arch.param_count())?;
     let problem = def.with_network(m.arch.clone(), m.act)?;
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
@@ -75,14 +75,22 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
-    let mut hessian = vec![0.0; n * n];
     let budget = args.budget;
     let loss_s = median_seconds(budget, |k| derivs.loss(&thetas[k % 2]).map(drop))?;
     let grad_s = median_seconds(budget, |k| derivs.gradient(&thetas[k % 2], &mut grad).map(drop))?;
     let hvp_s = median_seconds(budget, |k| derivs.hvp(&thetas[k % 2], &vs[0], &mut hv))?;
     let hvp_same_theta_s = median_seconds(budget, |k| derivs.hvp(&thetas[0], &vs[k % 2], &mut hv))?;
-    let hessian_s = median_seconds(budget, |k| derivs.hessian(&thetas[k % 2], &mut hessian))?;
-    let costs = derivs.costs()?;
+    let dense_fits = (saddle_solvers::DenseMatrix { what: "Hessian", rows: n, cols: n }).fits();
+    let hessian_s = if dense_fits {
+        let mut hessian = vec![0.0; n * n];
+        Some(median_seconds(budget, |k| derivs.hessian(&thetas[k % 2], &mut hessian))?)
+    } else {
+        None
+    };
+    let mut costs = derivs.costs()?.to_vec();
+    if dense_fits {
+        costs.push(("hessian", derivs.hessian_cost()?));
+    }
     Ok(json!({
         "problem": def.name(),
         "arch": arch.to_string(),
