@@ -4,20 +4,18 @@
 For each size (compare_jax.py's problems, data and Glorot-normal theta, seed 0) it
 writes the data and theta to a temporary directory and, never concurrently,
 
-1. runs ``saddle spectrum --method lanczos`` on them and times each process: the top 5
-   eigenvalues alone (``--top 5 --bottom 0``), the trace alone (``--trace``), the
-   density alone (``--density D.csv``) and all three in one process. Where the dense
-   Hessian fits in 1 GiB (n <= 11 585), saddle follows the matrix-free estimates with
-   the exact negative count (dense Hessian and LBLT: 18-32 s at n = 8577), which is
-   none of the three; there the time runs from launch to the n x n allocation that
-   starts it, found with ``strace -f -ttt -e trace=mmap`` (the whole process is shown
-   too). Elsewhere it is the process's wall time. Either includes starting the
-   process, reading the files and compiling saddle's programs;
+1. runs ``saddle spectrum --method lanczos --negative estimate`` on them (no exact
+   negative count, which would add a dense Hessian and its LBLT where it fits) and times
+   each process: the top 5 eigenvalues alone (``--top 5 --bottom 0``), the trace alone
+   (``--trace``), the density alone (``--density D.csv``) and all three in one process.
+   The time is the process's wall time: starting it, reading the files and compiling
+   saddle's programs included;
 2. runs the same algorithms in JAX (float64, CPU, every heavy step jitted and compiled
    ahead of time; the compile time is reported apart) on the same theta and data, in a
    child process with a capped address space:
    - top 5: thick-restart Lanczos (Wu & Simon) as saddle_solvers::lanczos::
-     extremes_restarted: full reorthogonalization (classical Gram-Schmidt twice), a
+     extremes_restarted: full reorthogonalization (classical Gram-Schmidt, a second
+     pass when the first left less than 1/sqrt(2) of the norm, as saddle), a
      basis of max(30, 2K + 10) vectors, restarting from the wanted Ritz vectors, half
      the others (next to the wanted end) and the last residual; run for exactly
      saddle's product count, its convergence judged with saddle's rule (every
@@ -53,9 +51,7 @@ Never needed to build or test saddle; see bench/README.md.
 import argparse
 import json
 import os
-import re
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,7 +72,6 @@ BREAKDOWN = 1e-12        # saddle's lanczos::BREAKDOWN
 EIGEN_MATCH = 1e-8       # cross-check of the top 5, relative
 SIGMAS = 3.0             # cross-check of the estimates, in combined standard errors
 QUANTITIES = ("top5", "trace", "density")
-DENSE_BYTES_LIMIT = 1 << 30  # saddle's: up to it, spectrum adds the exact negative count
 
 
 # ----------------------------------------------------------------- JAX worker
@@ -151,9 +146,13 @@ def worker(spec):
     kind = min(trial, key=trial.get)
     emit({"hvp": kind, "trial_s": trial})
 
-    def cgs2(V, w):  # w minus its projection on the rows of V, twice (zero rows: no-op)
+    def cgs(V, w):  # w minus its projection on the rows of V (zero rows: no-op), with
+        # saddle's second pass when the first removed most of w (under vmap, lax.cond
+        # becomes a select and both branches run)
+        before = jnp.linalg.norm(w)
         w = w - V.T @ (V @ w)
-        return w - V.T @ (V @ w)
+        return jax.lax.cond(jnp.linalg.norm(w) < before / jnp.sqrt(2.0),
+                            lambda w: w - V.T @ (V @ w), lambda w: w, w)
 
     # ---- top K: thick-restart Lanczos, as extremes_restarted
     def lanczos_step(op, V, q, j):
@@ -161,7 +160,7 @@ def worker(spec):
         hq = jnp.linalg.norm(w)
         alpha = q @ w
         V = V.at[j].set(q)
-        w = cgs2(V, w)
+        w = cgs(V, w)
         return V, w, alpha, jnp.linalg.norm(w), hq
 
     def restart(V, Y):  # rows: the kept Ritz vectors, then zeros
@@ -254,7 +253,7 @@ def worker(spec):
             scale = jnp.maximum(scale, jnp.linalg.norm(w))
             alpha = q @ w
             V = V.at[k].set(q)
-            w = cgs2(V, w)
+            w = cgs(V, w)
             beta = jnp.linalg.norm(w)
             return V, w / beta, alphas.at[k].set(alpha), betas.at[k].set(beta), scale
         init = (jnp.zeros((steps, n)), z / jnp.linalg.norm(z), jnp.zeros(steps),
@@ -332,23 +331,8 @@ def run_worker(spec, timeout):
     return info, hvp, results
 
 
-def dense_start(log, n):
-    """The epoch time of the first allocation of n x n doubles in an ``strace -ttt -e
-    trace=mmap`` log: where the exact negative count's dense Hessian begins; or None."""
-    pattern = re.compile(r"^\d+\s+(\d+\.\d+) mmap\([^,]+, (\d+),")
-    with open(log) as fh:
-        for line in fh:
-            m = pattern.match(line)
-            if m and int(m.group(2)) >= n * n * 8:
-                return float(m.group(1))
-    return None
-
-
-def saddle_runs(saddle, base, density_csv, probes, steps, n, log):
-    """Each saddle spectrum process by name: (seconds, process wall seconds, JSON). Where
-    the dense Hessian fits, saddle follows the matrix-free estimates with the exact negative
-    count (dense Hessian and LBLT), which JAX does not do: the seconds stop where it starts
-    (traced with strace), else they are the process's wall time."""
+def saddle_runs(saddle, base, density_csv, probes, steps):
+    """Each saddle spectrum process by name: (wall seconds, JSON)."""
     estimates = ["--probes", str(probes)]
     density = ["--density", density_csv, "--steps", str(steps)]
     argsets = {
@@ -357,26 +341,15 @@ def saddle_runs(saddle, base, density_csv, probes, steps, n, log):
         "density": ["--top", "0", "--bottom", "0"] + density + estimates,
         "all": ["--top", str(TOP), "--bottom", "0", "--trace"] + density + estimates,
     }
-    dense = n * n * 8 <= DENSE_BYTES_LIMIT
-    if dense and not shutil.which("strace"):
-        sys.exit(f"error: at n = {n} saddle spectrum adds the exact negative count; timing the "
-                 "estimates without it needs strace (apt-get install strace)")
-    trace = ["strace", "-f", "-ttt", "-e", "trace=mmap", "-o", log] if dense else []
     out = {}
     for name, extra in argsets.items():
-        launched, t = time.time(), time.perf_counter()
-        proc = subprocess.run(trace + [saddle] + base + extra, capture_output=True, text=True)
+        t = time.perf_counter()
+        proc = subprocess.run([saddle] + base + extra, capture_output=True, text=True)
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             sys.exit(f"error: saddle spectrum ({name}) failed (exit {proc.returncode}): "
                      f"{proc.stderr.strip()}")
-        seconds = wall
-        if dense:
-            start = dense_start(log, n)
-            if start is None:
-                sys.exit(f"error: no {n} x {n} allocation in saddle spectrum's strace log {log}")
-            seconds = start - launched
-        out[name] = (seconds, wall, json.loads(proc.stdout))
+        out[name] = (wall, json.loads(proc.stdout))
     return out
 
 
@@ -452,15 +425,14 @@ def main():
             np.save(p("theta.npy"), cj.glorot_normal(widths, 0).astype("<f8"))
             base = ["spectrum", "--problem", problem, "--data", p("data.csv"), "--arch", arch,
                     "--act", cj.ACT, "--params", p("theta.npy"), "--method", "lanczos",
-                    "--seed", "0"]
+                    "--negative", "estimate", "--seed", "0"]
             saddle_best, jax_best, hvp = {}, {}, {}
             for r in range(args.rounds):
-                runs = saddle_runs(saddle, base, p("density.csv"), probes, steps, n,
-                                   p("strace.log"))
+                runs = saddle_runs(saddle, base, p("density.csv"), probes, steps)
                 for name, run in runs.items():
                     if name not in saddle_best or run[0] < saddle_best[name][0]:
                         saddle_best[name] = run
-                top_products = runs["top5"][2]["lanczos"]["steps"]
+                top_products = runs["top5"][1]["lanczos"]["steps"]
                 spec = {"size": size, "theta": p("theta.npy"), "seed": 1, "hvp": args.hvp,
                         "mem_bytes": mem_bytes,
                         "quantities": list(QUANTITIES) + (
@@ -474,13 +446,13 @@ def main():
                         jax_best[name] = res
                     jax_best.setdefault(name, res)
 
-        s_out = {k: v[2] for k, v in saddle_best.items()}
+        s_out = {k: v[1] for k, v in saddle_best.items()}
         products = {"top5": s_out["top5"]["lanczos"]["steps"], "trace": s_out["trace"]["products"],
                     "density": s_out["density"]["products"]}
         rows = []
         extra = [q for q in ("trace/sequential", "density/sequential") if q in jax_best]
         for q in QUANTITIES + ("all",) + tuple(extra):
-            secs, wall, _ = saddle_best[q.split("/")[0]]
+            secs, _ = saddle_best[q.split("/")[0]]
             if q == "all":
                 timed = [jax_best.get(k, {}) for k in QUANTITIES]
                 ok = all("run_s" in j for j in timed)
@@ -490,22 +462,18 @@ def main():
             else:
                 j = jax_best.get(q, {})
             rows.append((q, sum(products.values()) if q == "all" else products[q.split("/")[0]],
-                         j.get("products"), secs, wall, j.get("run_s"), j.get("compile_s"),
+                         j.get("products"), secs, j.get("run_s"), j.get("compile_s"),
                          j.get("error")))
-        dense = n * n * 8 <= DENSE_BYTES_LIMIT
         print(f"\nJAX HVP: {hvp.get('hvp')} (trial products: "
               + ", ".join(f"{k} {cj.fmt_s(v)}" for k, v in hvp.get("trial_s", {}).items()) + ")")
-        print("saddle: " + ("seconds from launch to the start of the exact negative count "
-                            "(dense Hessian and LBLT, which saddle adds at this size); the "
-                            "whole process in parentheses" if dense else
-                            "the process's wall time"))
+        print("saddle: the process's wall time")
         print("\n| quantity | products saddle / JAX | saddle | JAX | JAX + compile | saddle/JAX |")
         print("|---|---:|---:|---:|---:|---:|")
-        for q, ps, pj, secs, wall, js, jc, err in rows:
+        for q, ps, pj, secs, js, jc, err in rows:
             label = {"all": "all three (JAX: sum)", "trace/sequential": "trace (JAX: probes in turn)",
                      "density/sequential": "density (JAX: probes in turn)"}.get(q, q)
             jcell = cj.fmt_s(js) if err is None else f"error: {err}"
-            scell = cj.fmt_s(secs) + (f" ({cj.fmt_s(wall)})" if dense else "")
+            scell = cj.fmt_s(secs)
             print(f"| {label} | {ps} / {pj if pj is not None else '—'} | {scell} | {jcell} | "
                   f"{cj.fmt_s(js + jc) if js is not None else '—'} | {cj.fmt_ratio(secs, js)} |")
 
@@ -547,9 +515,9 @@ def main():
         report["sizes"][size] = {
             "problem": problem, "arch": arch, "points": points, "params": n,
             "probes": probes, "steps": steps, "jax_hvp": hvp,
-            "saddle": {k: {"s": t, "process_s": w, "json": o} for k, (t, w, o) in saddle_best.items()},
+            "saddle": {k: {"s": t, "json": o} for k, (t, o) in saddle_best.items()},
             "jax": jax_best, "cross_check": checks,
-            "ratios": {q: (secs / js if js else None) for q, _, _, secs, _, js, _, _ in rows},
+            "ratios": {q: (secs / js if js else None) for q, _, _, secs, js, _, _ in rows},
         }
 
     machine = cj.machine_description(saddle, info, None)

@@ -296,6 +296,18 @@ pub enum SpectrumMethod {
     Lanczos,
 }
 
+/// How `saddle spectrum --method lanczos` counts the negative eigenvalues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum NegativeCount {
+    /// Exact (LBLᵀ inertia of the dense matrix) where the matrix fits in 1 GiB, else
+    /// estimated from the density.
+    Auto,
+    /// Exact, or an error when the dense matrix would not fit.
+    Exact,
+    /// From the density only (null without --density): no dense matrix.
+    Estimate,
+}
+
 /// Arguments of `saddle spectrum`.
 #[derive(Debug, Clone, Args)]
 pub struct SpectrumArgs {
@@ -332,4 +344,8 @@ pub struct SpectrumArgs {
     /// auto, dense or lanczos.
     #[arg(long, value_enum, default_value = "auto")]
     pub method: SpectrumMethod,
+    /// The negative count with lanczos: auto (exact where the dense matrix fits), exact,
+    /// or estimate (from --density; skips the dense matrix and its factorization).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub negative: NegativeCount,
 }

@@ -11,7 +11,7 @@ use saddle_solvers::spectrum::{hutch_pp, slq, smoothed_density};
 use saddle_solvers::{DENSE_BYTES_LIMIT, DenseMatrix, format_bytes};
 use serde_json::{Value, json};
 
-use crate::args::{SpectrumArgs, SpectrumMethod, SpectrumOperator};
+use crate::args::{NegativeCount, SpectrumArgs, SpectrumMethod, SpectrumOperator};
 use crate::derivatives::Derivatives;
 use crate::error::{CliError, Result};
 use crate::experiments::curvature::{dense_operator, operator_product, rademacher_stream};
@@ -68,9 +68,18 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
         SpectrumMethod::Dense => true,
         SpectrumMethod::Lanczos => false,
     };
-    if dense && let Some(too_big) = dense_matrices(args.operator, n, m).into_iter().find(|d| !d.fits()) {
+    let needs_dense = if dense {
+        Some(("--method dense", "use --method lanczos"))
+    } else if args.negative == NegativeCount::Exact {
+        Some(("--negative exact", "use --negative estimate with --density"))
+    } else {
+        None
+    };
+    if let Some((flag, instead)) = needs_dense
+        && let Some(too_big) = dense_matrices(args.operator, n, m).into_iter().find(|d| !d.fits())
+    {
         return Err(CliError::Invalid(format!(
-            "--method dense needs the {} × {} {} ({}), more than the {} limit on a dense matrix; use --method lanczos",
+            "{flag} needs the {} × {} {} ({}), more than the {} limit on a dense matrix; {instead}",
             too_big.rows,
             too_big.cols,
             too_big.what,
@@ -212,12 +221,14 @@ fn matrix_free_spectrum(
     if let Some(e) = failure.into_inner() {
         return Err(e);
     }
-    let exact_negative = if dense_matrices(op, n, m).iter().all(DenseMatrix::fits) {
-        let a = dense_operator(op, derivs, theta)?;
-        Some(analysis::negative_count(a.as_ref()).ok_or_else(|| not_finite(args))?)
-    } else {
-        None
-    };
+    let fits = dense_matrices(op, n, m).iter().all(DenseMatrix::fits);
+    let exact_negative =
+        if args.negative == NegativeCount::Exact || (args.negative == NegativeCount::Auto && fits) {
+            let a = dense_operator(op, derivs, theta)?;
+            Some(analysis::negative_count(a.as_ref()).ok_or_else(|| not_finite(args))?)
+        } else {
+            None
+        };
     let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
     if let Some(l) = &lanczos
         && !(finite(&l.top) && finite(&l.bottom))
