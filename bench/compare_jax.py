@@ -230,22 +230,29 @@ def median_seconds(run, budget):
     return times[len(times) // 2], len(times)
 
 
-def worker(spec):
-    """Times one size in JAX; prints one JSON object per line as results arrive."""
+def emit(obj):
+    """One JSON line to the parent process."""
+    print(json.dumps(obj), flush=True)
+
+
+def start_jax(spec):
+    """A worker's start: caps its address space at ``spec["mem_bytes"]``, imports JAX in
+    float64 and emits the versions; returns the modules ``jax`` and ``jax.numpy``."""
     if spec.get("mem_bytes"):
         resource.setrlimit(resource.RLIMIT_AS, (spec["mem_bytes"], spec["mem_bytes"]))
-
     import jax
     import jax.numpy as jnp
     import jaxlib
     jax.config.update("jax_enable_x64", True)
-
-    def emit(obj):
-        print(json.dumps(obj), flush=True)
-
     emit({"info": {"jax": jax.__version__, "jaxlib": jaxlib.__version__,
                    "numpy": np.__version__, "devices": [str(d) for d in jax.devices()],
                    "x64": bool(jax.config.jax_enable_x64)}})
+    return jax, jnp
+
+
+def worker(spec):
+    """Times one size in JAX; prints one JSON object per line as results arrive."""
+    jax, jnp = start_jax(spec)
     problem, widths, points = SIZES[spec["size"]]
     X, y = bench_data(points, widths[0])
     loss = make_loss(jax, jnp, problem, widths, X, y, spec.get("laplacian", LAPLACIAN))
@@ -308,22 +315,30 @@ def worker(spec):
 
 # ----------------------------------------------------------------- orchestration
 
-def run_worker(spec, timeout):
-    """Runs the JAX worker; returns (info, {op: result}); a crash marks the op in progress."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
-    info, results, current = {}, {}, None
+def worker_lines(script, spec, timeout):
+    """Runs ``script --worker SPEC`` in a child process; returns the JSON objects it
+    printed, its stderr and its exit code (``"timeout"`` when it ran out of time)."""
+    cmd = [sys.executable, os.path.abspath(script), "--worker", json.dumps(spec)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         stdout, stderr, rc = proc.stdout, proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as e:
         stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         stderr, rc = f"timed out after {timeout} s", "timeout"
-    done = False
+    objs = []
     for line in stdout.splitlines():
         try:
-            obj = json.loads(line)
+            objs.append(json.loads(line))
         except json.JSONDecodeError:
             continue
+    return objs, stderr, rc
+
+
+def run_worker(spec, timeout):
+    """Runs the JAX worker; returns (info, {op: result}); a crash marks the op in progress."""
+    info, results, current, done = {}, {}, None, False
+    objs, stderr, rc = worker_lines(__file__, spec, timeout)
+    for obj in objs:
         if "info" in obj:
             info = obj["info"]
         elif "start" in obj:
@@ -683,17 +698,28 @@ def main():
     for size, r in report["sizes"].items():
         cells = " | ".join(f"{r['ratios'][op]:.3g}" if r["ratios"][op] else "—" for op in OPS)
         print(f"| {size} {r['problem']} [{r['arch']}] | {r['params']} | {cells} |")
+    print_machine(machine, load_start, ", Hessian columns and data shards (N ≥ 1024) on rayon threads",
+                  "; XLA threads over the CPUs used")
+    write_json(args.json_out, report)
+
+
+def print_machine(machine, load_start, saddle_note="", jax_note=""):
+    """The machine section of a comparison's printout."""
     print("\n## machine\n")
     print(f"- CPU: {machine['cpu']}; {machine['logical_cpus']} logical CPUs, "
           f"{machine['cpus_used']} used; {machine['memory_gb']} GB RAM; {machine['os']}")
-    print(f"- saddle: {machine['saddle']} (commit {machine['commit']}), Hessian columns and data shards (N ≥ 1024) on rayon threads")
+    print(f"- saddle: {machine['saddle']} (commit {machine['commit']}){saddle_note}")
     print(f"- JAX {machine['jax']}, jaxlib {machine['jaxlib']}, NumPy {machine['numpy']}, "
           f"Python {machine['python']}; devices {machine['jax_devices']}; "
-          f"x64 {machine['jax_x64']}; XLA threads over the CPUs used")
+          f"x64 {machine['jax_x64']}{jax_note}")
     print(f"- load average: {load_start} at start, {machine['load_average']} at end "
           "(other processes on the machine skew both sides)")
-    if args.json_out:
-        with open(args.json_out, "w") as fh:
+
+
+def write_json(path, report):
+    """Writes `report` as indented JSON to `path`, if one is given."""
+    if path:
+        with open(path, "w") as fh:
             json.dump(report, fh, indent=2)
             fh.write("\n")
 

@@ -51,7 +51,6 @@ Never needed to build or test saddle; see bench/README.md.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -85,20 +84,9 @@ def mean_and_stderr(samples):
 
 def worker(spec):
     """Runs the three algorithms in JAX; prints one JSON object per line."""
-    if spec.get("mem_bytes"):
-        resource.setrlimit(resource.RLIMIT_AS, (spec["mem_bytes"], spec["mem_bytes"]))
-    import jax
-    import jax.numpy as jnp
-    import jaxlib
+    jax, jnp = cj.start_jax(spec)
     from jax.tree_util import Partial
-    jax.config.update("jax_enable_x64", True)
-
-    def emit(obj):
-        print(json.dumps(obj), flush=True)
-
-    emit({"info": {"jax": jax.__version__, "jaxlib": jaxlib.__version__,
-                   "numpy": np.__version__, "devices": [str(d) for d in jax.devices()],
-                   "x64": bool(jax.config.jax_enable_x64)}})
+    emit = cj.emit
     problem, widths, points = cj.SIZES[spec["size"]]
     X, y = cj.bench_data(points, widths[0])
     loss = cj.make_loss(jax, jnp, problem, widths, X, y)
@@ -306,19 +294,9 @@ def worker(spec):
 
 def run_worker(spec, timeout):
     """The JAX worker's results by quantity; a crash or timeout marks what was left."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        stdout, stderr, rc = proc.stdout, proc.stderr, proc.returncode
-    except subprocess.TimeoutExpired as e:
-        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        stderr, rc = f"timed out after {timeout} s", "timeout"
+    objs, stderr, rc = cj.worker_lines(__file__, spec, timeout)
     info, hvp, results = {}, {}, {}
-    for line in stdout.splitlines():
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for obj in objs:
         if "info" in obj:
             info = obj["info"]
         elif "hvp" in obj:
@@ -523,18 +501,8 @@ def main():
     machine = cj.machine_description(saddle, info, None)
     machine["load_average_start"] = load_start
     report["machine"] = machine
-    print("\n## machine\n")
-    print(f"- CPU: {machine['cpu']}; {machine['logical_cpus']} logical CPUs, "
-          f"{machine['cpus_used']} used; {machine['memory_gb']} GB RAM; {machine['os']}")
-    print(f"- saddle: {machine['saddle']} (commit {machine['commit']})")
-    print(f"- JAX {machine['jax']}, jaxlib {machine['jaxlib']}, NumPy {machine['numpy']}, "
-          f"Python {machine['python']}; devices {machine['jax_devices']}; x64 {machine['jax_x64']}")
-    print(f"- load average: {load_start} at start, {machine['load_average']} at end "
-          "(other processes on the machine skew both sides)")
-    if args.json_out:
-        with open(args.json_out, "w") as fh:
-            json.dump(report, fh, indent=2)
-            fh.write("\n")
+    cj.print_machine(machine, load_start)
+    cj.write_json(args.json_out, report)
 
 
 if __name__ == "__main__":
