@@ -33,7 +33,8 @@ pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
 /// seconds, each call at a new θ; `hessian_s` null when the dense Hessian would pass
-/// [`saddle_solvers::DENSE_BYTES_LIMIT`], where it is neither built nor timed), `hvp_same_theta_s` (HVPs at one θ with a new v each
+/// [`saddle_solvers::DENSE_BYTES_LIMIT`], where it is neither built nor timed),
+/// `hvp_same_theta_s` (HVPs at one θ with a new v each
 /// call: the primal part is reused) with `params`, `peak_rss_bytes` (the process's peak
 /// resident memory, Linux only, else null), the work of each operation (`product_flops`:
 /// floating-point operations of its matrix products; `other_values`: values written by
