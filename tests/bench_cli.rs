@@ -29,7 +29,7 @@ fn bench_prints_medians_of_every_operation() {
     assert_eq!(out["points"], 17);
     for key in ["loss_s", "grad_s", "hvp_s", "hvp_same_theta_s", "hessian_s"] {
         let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
-        assert!(t > 0.0 && t < 10.0, "{key} = {t}");
+        assert!(t > 0.0 && t.is_finite(), "{key} = {t}");
     }
     // The work counts come from the compiled programs: a [1,3,1] network on 17 points has
     // products of 17×1·1×3 (loss: forward) at least, and each derivative does more.
@@ -68,7 +68,7 @@ fn bench_skips_a_hessian_past_the_dense_limit() {
     assert!(out["product_flops"].get("hessian").is_none(), "{out:?}");
     for key in ["loss_s", "grad_s", "hvp_s", "hvp_same_theta_s"] {
         let t = out[key].as_f64().unwrap_or_else(|| panic!("{key} is not a number: {out:?}"));
-        assert!(t > 0.0 && t < 10.0, "{key} = {t}");
+        assert!(t > 0.0 && t.is_finite(), "{key} = {t}");
     }
     if cfg!(target_os = "linux") {
         // Far below the 1.2 GB an n × n buffer would take.
