@@ -16,7 +16,7 @@
 //! an eigenvector the start vector is orthogonal to (with probability zero for the
 //! seeded random start). Cost: k products, O(n k²) flops and n·k stored numbers.
 
-use faer::{Mat, Side};
+use faer::{Mat, MatRef, Side};
 use rayon::prelude::*;
 
 /// β ≤ `BREAKDOWN`·max‖A qⱼ‖ ends the iteration: the Krylov space is invariant to
@@ -50,6 +50,27 @@ impl Ritz {
     /// The largest Ritz value (a lower bound on λ_max); NaN if there is none.
     pub fn max(&self) -> f64 {
         self.values.last().copied().unwrap_or(f64::NAN)
+    }
+
+    /// The Ritz values of the projection `t` = VᵀAV (k × k, symmetric) on an orthonormal
+    /// basis V whose residual has norm `beta`, ascending, with their bounds β·|s_{k,i}| and
+    /// weights s_{1,i}²; also the eigenvectors s as columns in the same order. `None` if
+    /// the eigendecomposition fails.
+    fn of(t: MatRef<'_, f64>, beta: f64, steps: usize, breakdown: bool) -> Option<(Ritz, Mat<f64>)> {
+        let k = t.nrows();
+        let eig = t.self_adjoint_eigen(Side::Lower).ok()?;
+        let (theta, u) = (eig.S().column_vector(), eig.U());
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| theta[a].total_cmp(&theta[b]));
+        let s = Mat::from_fn(k, k, |r, c| u[(r, order[c])]);
+        let ritz = Ritz {
+            values: order.iter().map(|&i| theta[i]).collect(),
+            bounds: (0..k).map(|i| beta * s[(k - 1, i)].abs()).collect(),
+            weights: (0..k).map(|i| s[(0, i)] * s[(0, i)]).collect(),
+            steps,
+            breakdown,
+        };
+        Some((ritz, s))
     }
 
     /// No Ritz values: what a non-finite product or n = 0 gives.
@@ -114,13 +135,8 @@ pub fn lanczos_from(
     let mut w = vec![0.0; n];
     let mut scale = 0.0f64;
     loop {
-        apply(&q, &mut w);
-        scale = scale.max(norm(&w));
-        let alpha = dot(&q, &w);
-        basis.push(q);
-        // w − αq − βq_prev is what the reorthogonalization against the basis removes.
-        orthogonalize(&basis, &mut w);
-        let beta = norm(&w);
+        let (alpha, beta, aq_norm) = expand(apply, &mut basis, q, &mut w);
+        scale = scale.max(aq_norm);
         alphas.push(alpha);
         betas.push(beta);
         if !(alpha.is_finite() && beta.is_finite()) {
@@ -138,6 +154,22 @@ pub fn lanczos_from(
         }
         q = w.iter().map(|v| v / beta).collect();
     }
+}
+
+/// One Lanczos step: w ← A·q, q joins the `basis`, and w is reorthogonalized against
+/// it (which removes αq + βq_prev and any drift). Returns α = ⟨q, Aq⟩, β = ‖w‖ and ‖Aq‖.
+fn expand(
+    apply: &mut dyn FnMut(&[f64], &mut [f64]),
+    basis: &mut Vec<Vec<f64>>,
+    q: Vec<f64>,
+    w: &mut [f64],
+) -> (f64, f64, f64) {
+    apply(&q, w);
+    let aq_norm = norm(w);
+    let alpha = dot(&q, w);
+    basis.push(q);
+    orthogonalize(basis, w);
+    (alpha, norm(w), aq_norm)
 }
 
 /// Steps between convergence checks of [`lanczos_from`] (each an eigendecomposition of
@@ -194,18 +226,7 @@ fn ritz(alphas: &[f64], betas: &[f64], breakdown: bool) -> Option<Ritz> {
             0.0
         }
     });
-    let eig = t.as_ref().self_adjoint_eigen(Side::Lower).ok()?;
-    let (s, u) = (eig.S().column_vector(), eig.U());
-    let mut triples: Vec<(f64, f64, f64)> =
-        (0..k).map(|i| (s[i], betas[k - 1] * u[(k - 1, i)].abs(), u[(0, i)] * u[(0, i)])).collect();
-    triples.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Some(Ritz {
-        values: triples.iter().map(|t| t.0).collect(),
-        bounds: triples.iter().map(|t| t.1).collect(),
-        weights: triples.iter().map(|t| t.2).collect(),
-        steps: k,
-        breakdown,
-    })
+    Ritz::of(t.as_ref(), betas[k - 1], k, breakdown).map(|(ritz, _)| ritz)
 }
 
 /// The `top` largest and `bottom` smallest eigenvalues of a symmetric operator by
@@ -285,30 +306,17 @@ pub fn extremes_restarted(
     let mut w = vec![0.0; n];
     let (mut products, mut scale) = (0usize, 0.0f64);
     loop {
-        apply(&q, &mut w);
+        let (alpha, beta, aq_norm) = expand(apply, &mut vectors, q, &mut w);
         products += 1;
-        scale = scale.max(norm(&w));
-        let alpha = dot(&q, &w);
-        vectors.push(q);
-        orthogonalize(&vectors, &mut w);
-        let beta = norm(&w);
+        scale = scale.max(aq_norm);
         let j = vectors.len();
         t[(j - 1, j - 1)] = alpha;
         if !(alpha.is_finite() && beta.is_finite()) {
             return empty(products);
         }
-        let Ok(eig) = t.as_ref().submatrix(0, 0, j, j).self_adjoint_eigen(Side::Lower) else {
+        let breakdown = beta <= BREAKDOWN * scale || j == n;
+        let Some((ritz, y)) = Ritz::of(t.as_ref().submatrix(0, 0, j, j), beta, products, breakdown) else {
             return empty(products);
-        };
-        let (theta, y) = (eig.S().column_vector(), eig.U());
-        let mut order: Vec<usize> = (0..j).collect();
-        order.sort_by(|&a, &b| theta[a].total_cmp(&theta[b]));
-        let ritz = Ritz {
-            values: order.iter().map(|&i| theta[i]).collect(),
-            bounds: order.iter().map(|&i| beta * y[(j - 1, i)].abs()).collect(),
-            weights: order.iter().map(|&i| y[(0, i)] * y[(0, i)]).collect(),
-            steps: products,
-            breakdown: beta <= BREAKDOWN * scale || j == n,
         };
         let converged = ritz.converged(top, bottom, tol);
         if ritz.breakdown || converged || products == max_products {
@@ -332,13 +340,12 @@ pub fn extremes_restarted(
                 _ => (0, spare),
             };
             let low = bottom + extra_bottom;
-            let kept: Vec<usize> =
-                order[..low].iter().chain(&order[j - (top + extra_top).min(j - low)..]).copied().collect();
-            vectors = ritz_vectors(&vectors, y, &kept);
+            let kept: Vec<usize> = (0..low).chain(j - (top + extra_top).min(j - low)..j).collect();
+            vectors = ritz_vectors(&vectors, y.as_ref(), &kept);
             t.fill(0.0);
             let l = kept.len();
             for (i, &k) in kept.iter().enumerate() {
-                t[(i, i)] = theta[k];
+                t[(i, i)] = ritz.values[k];
                 t[(l, i)] = beta * y[(j - 1, k)];
                 t[(i, l)] = t[(l, i)];
             }
@@ -352,7 +359,7 @@ pub fn extremes_restarted(
 
 /// The Ritz vectors V·yₖ for the columns `kept` of `y`, computed a block of rows at a
 /// time in parallel (each entry a fixed-order sum, whatever the thread count).
-fn ritz_vectors(vectors: &[Vec<f64>], y: faer::MatRef<'_, f64>, kept: &[usize]) -> Vec<Vec<f64>> {
+fn ritz_vectors(vectors: &[Vec<f64>], y: MatRef<'_, f64>, kept: &[usize]) -> Vec<Vec<f64>> {
     const ROWS: usize = 1 << 10;
     let n = vectors[0].len();
     let mut out = vec![vec![0.0; n]; kept.len()];
