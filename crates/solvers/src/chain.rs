@@ -28,6 +28,18 @@ impl ChainSpec {
         self.stages.iter().map(|(_, k)| *k).sum()
     }
 
+    /// The iteration limit of a run of this spec: the chain's counts when it has them,
+    /// else `default` (`--max-iter`).
+    pub fn max_iter(&self, default: usize) -> usize {
+        self.total_iterations().unwrap_or(default)
+    }
+
+    /// `Err` naming the first stage whose dense matrices for n parameters and m residuals
+    /// would exceed the limit ([`SolverKind::check_size`]).
+    pub fn check_size(&self, n: usize, m: usize) -> Result<(), String> {
+        self.stages.iter().try_for_each(|(kind, _)| kind.check_size(n, m))
+    }
+
     /// The single solver of a one-stage spec.
     pub fn single(&self) -> Option<SolverKind> {
         (self.stages.len() == 1).then(|| self.stages[0].0)

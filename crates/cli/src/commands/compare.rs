@@ -28,8 +28,8 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
     let (def, problem) = args.problem.load()?;
-    for (kind, _) in specs.iter().flat_map(|spec| &spec.stages) {
-        kind.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
+    for spec in &specs {
+        spec.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
     }
     let source = problem.source();
     let derivs = Derivatives::new(source)?;
@@ -38,8 +38,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
     let mut runs = Vec::new();
     for spec in &specs {
-        let control =
-            Control { max_iter: spec.total_iterations().unwrap_or(args.max_iter), ..control.clone() };
+        let control = Control { max_iter: spec.max_iter(args.max_iter), ..control.clone() };
         let progress = progress_bar(control.max_iter as u64, &spec.to_string());
         let mut method = spec.method(&mut |kind| kind.with_defaults());
         let mut error = error.clone();

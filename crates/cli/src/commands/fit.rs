@@ -25,9 +25,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     let arch = problem.arch();
-    for (kind, _) in &args.solver.stages {
-        kind.check_size(n, def.points()).map_err(CliError::Invalid)?;
-    }
+    args.solver.check_size(n, def.points()).map_err(CliError::Invalid)?;
     if args.curvature_every.is_some() {
         crate::derivatives::check_dense_hessian("--curvature-every", n)?;
     }
@@ -38,7 +36,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     let mut error = def.solution_error(arch, problem.act())?;
     let control = Control {
         // A chain's counts are its budget; --max-iter bounds a plain solver.
-        max_iter: args.solver.total_iterations().unwrap_or(args.max_iter),
+        max_iter: args.solver.max_iter(args.max_iter),
         gtol: args.gtol,
         curvature_every: args.curvature_every,
         ..Control::default()

@@ -171,8 +171,8 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
         .iter()
         .map(|arch| {
             let problem = plan.problem.with_network(arch.clone(), plan.act)?;
-            for (kind, _) in plan.solvers.iter().flat_map(|spec| &spec.stages) {
-                kind.check_size(problem.param_count(), plan.problem.points()).map_err(CliError::Invalid)?;
+            for spec in &plan.solvers {
+                spec.check_size(problem.param_count(), plan.problem.points()).map_err(CliError::Invalid)?;
             }
             let derivs = Derivatives::new(problem.source())?;
             let error = plan.problem.solution_error(arch, plan.act)?;
@@ -184,10 +184,8 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
             let (problem, derivs, error) =
                 &compiled[plan.archs.iter().position(|a| *a == spec.arch).expect("the run's architecture")];
             let mut method = spec.solver.method(&mut |kind| kind.with_defaults());
-            let control = Control {
-                max_iter: spec.solver.total_iterations().unwrap_or(plan.control.max_iter),
-                ..plan.control.clone()
-            };
+            let control =
+                Control { max_iter: spec.solver.max_iter(plan.control.max_iter), ..plan.control.clone() };
             let theta0 = glorot_normal(&spec.arch, spec.seed);
             let mut error = error.clone();
             let source = problem.source();
