@@ -66,7 +66,7 @@ fn compare_runs_solver_chains() {
     assert_eq!(solvers, ["adam:10,bfgs:15", "lm:7"]);
     assert!(runs[0]["iterations"].as_u64().unwrap() <= 25 && runs[1]["iterations"].as_u64().unwrap() <= 7);
     run(common.iter().copied().chain(["--solver", "adam:10,bfgs"]))
-        .user_error(&["stage 2 (bfgs) has no iteration count"]);
+        .user_error(&["stage 2: bfgs has no iteration count"]);
     run(common.iter().copied().chain(["--solver", "adam:10", "--solvers", "lm"])).user_error(&["--solvers"]);
 }
 
@@ -175,9 +175,10 @@ fn sweep_runs_solver_chains() {
     fs::remove_file(&out).unwrap();
     for (chain, says) in [
         ("adam:10,bogus:5", "unknown solver 'bogus'"),
-        ("adam:10,lbfgs", "stage 2 (lbfgs) has no iteration count"),
-        ("adam:0,lbfgs:5", "stage 1 (adam) has a zero count"),
-        ("adam:10,,lbfgs:5", "stage 2 is empty"),
+        ("adam:10,lbfgs", "stage 2: lbfgs has no iteration count"),
+        ("adam:0,lbfgs:5", "stage 1: adam has a zero count"),
+        ("adam:10,,lbfgs:5", "stage 2: it is empty"),
+        ("adam(beta1=1):10,lbfgs:5", "stage 1: adam: beta1 = '1' is out of range"),
     ] {
         sweep(&["--solver", chain]).user_error(&[says]);
     }
@@ -196,6 +197,8 @@ fn bad_sweep_and_compare_arguments_are_one_line_errors_and_write_nothing() {
     sweep(out, &["--shard", "x"]).user_error(&["shard"]);
     sweep(out, &["--seeds", "0"]).user_error(&["no runs"]);
     sweep(out, &["--solvers", "newtn"]).user_error(&["newtn"]);
+    sweep(out, &["--solvers", "lm,lbfgs(memory=0)"])
+        .user_error(&["item 2: lbfgs: memory = '0' is out of range"]);
     sweep(out, &["--stationary-tol=-1"]).user_error(&["--stationary-tol"]);
     assert!(files_in(dir.path()).is_empty());
     let data = sine();

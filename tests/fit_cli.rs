@@ -393,16 +393,25 @@ fn bad_arguments_are_one_line_errors_and_write_nothing() {
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--solver", "newtn"], vec!["newtn", "unknown solver"]),
         (vec!["--solver", "newton", "--learning-rate", "0.1"], vec!["--learning-rate", "newton"]),
-        (vec!["--solver", "gd", "--learning-rate=-1"], vec!["learning rate"]),
+        (vec!["--solver", "gd", "--learning-rate=-1"], vec!["stage 1 (gd)", "lr = '-1' is out of range"]),
         (vec!["--solver", "lm", "--gtol=-1"], vec!["--gtol"]),
         (vec!["--solver", "lm", "--params", "p.npy", "--seed", "3"], vec!["--seed"]),
         (vec!["--solver", "lm", "--max-iter", "many"], vec!["--max-iter"]),
         (vec!["--solver", "adam:10,bogus:5"], vec!["unknown solver 'bogus'"]),
-        (vec!["--solver", "adam:10,lbfgs"], vec!["stage 2 (lbfgs) has no iteration count"]),
-        (vec!["--solver", "adam:0,lbfgs:5"], vec!["stage 1 (adam) has a zero count"]),
-        (vec!["--solver", "adam:10,,lbfgs:5"], vec!["stage 2 is empty"]),
+        (vec!["--solver", "adam:10,lbfgs"], vec!["stage 2: lbfgs has no iteration count"]),
+        (vec!["--solver", "adam:0,lbfgs:5"], vec!["stage 1: adam has a zero count"]),
+        (vec!["--solver", "adam:10,,lbfgs:5"], vec!["stage 2: it is empty"]),
         (vec!["--solver", "lbfgs:5,bfgs:5", "--learning-rate", "0.1"], vec!["--learning-rate"]),
         (vec!["--solver", "newton", "--line-search", "hager-zhang"], vec!["--line-search", "newton"]),
+        (
+            vec!["--solver", "lbfgs(memroy=100)"],
+            vec!["stage 1: lbfgs: unknown option 'memroy' (its options: memory"],
+        ),
+        (vec!["--solver", "adam:5,lbfgs(memory=0):5"], vec!["stage 2: lbfgs: memory = '0' is out of range"]),
+        (vec!["--solver", "nncg(mu=fast)"], vec!["mu = 'fast' is not a number"]),
+        (vec!["--solver", "adam(lr=1,lr=2)"], vec!["option 'lr' is given twice"]),
+        (vec!["--solver", "lbfgs(c1=0.95)"], vec!["stage 1: lbfgs:", "c1"]),
+        (vec!["--solver", "lbfgs(memory=100"], vec!["a '(' is never closed"]),
         (
             vec!["--solver", "bfgs", "--line-search", "more-thuente"],
             vec!["unknown line search 'more-thuente'"],
@@ -420,4 +429,102 @@ fn bad_arguments_are_one_line_errors_and_write_nothing() {
     fit(&bad, "regression", "1,3,1", &["--solver", "lm", "--out", out_arg])
         .user_error(&["bad.csv", "line 3"]);
     assert_eq!(files_in(dir.path()), ["bad.csv"]);
+}
+
+#[test]
+fn solver_options_take_effect_and_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = support::workspace_root().join("examples/sine.csv");
+    let short = |extra: &[&str]| {
+        let mut args = extra.to_vec();
+        args.extend_from_slice(&["--max-iter", "20"]);
+        fit(&data, "regression", "1,4,1", &args).success_json()
+    };
+    // An option in the spec, the shorthand, and the spec winning over the shorthand: one run.
+    let spec = short(&["--solver", "gd(lr=0.05)"]);
+    let shorthand = short(&["--solver", "gd", "--learning-rate", "0.05"]);
+    let both = short(&["--solver", "gd(lr=0.05)", "--learning-rate", "0.5"]);
+    let default = short(&["--solver", "gd"]);
+    assert_eq!(spec["loss"], shorthand["loss"]);
+    assert_eq!(spec["loss"], both["loss"]);
+    assert_ne!(default["loss"], spec["loss"], "lr 1e-3 and lr 0.05 take different steps");
+    assert_eq!(spec["solver"], "gd(lr=0.05)");
+    assert_eq!(
+        spec["options"],
+        serde_json::json!([{"solver": "gd", "iterations": null, "options": {"lr": 0.05}}])
+    );
+    assert_eq!(default["options"][0]["options"]["lr"], 1e-3);
+
+    // A chain: each stage's effective options, defaults included, in the summary and in
+    // the first record; L-BFGS's memory changes its path.
+    let out = dir.path().join("run.jsonl");
+    let chain = |lbfgs: &str| {
+        let solver = format!("adam(lr=0.01,beta1=0.5):5,{lbfgs}:40");
+        fit(&data, "regression", "1,4,1", &["--solver", &solver, "--out", out.to_str().unwrap()])
+            .success_json()
+    };
+    let three = chain("lbfgs(memory=3)");
+    let stages = three["options"].as_array().unwrap();
+    assert_eq!(stages.len(), 2);
+    assert_eq!(stages[0]["solver"], "adam");
+    assert_eq!(stages[0]["iterations"], 5);
+    assert_eq!(stages[0]["options"]["beta1"], 0.5);
+    assert_eq!(stages[0]["options"]["beta2"], 0.999);
+    assert_eq!(stages[1]["options"]["memory"], 3);
+    assert_eq!(stages[1]["options"]["line_search"], "strong-wolfe");
+    assert_eq!(stages[1]["options"]["gtol_inf"], 0.0);
+    let records: Vec<Value> =
+        fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records[0]["options"], three["options"]);
+    assert!(records[1].get("options").is_none());
+    let one = chain("lbfgs(memory=1)");
+    assert_ne!(three["loss"], one["loss"]);
+
+    // L-BFGS stopped by its own gradient rule hands over to the next stage, and the run
+    // ends at the last stage's count.
+    let stopped = fit(
+        &data,
+        "regression",
+        "1,4,1",
+        &["--solver", "lbfgs(gtol_inf=1e-1):500,gd:3", "--gtol", "0", "--out", out.to_str().unwrap()],
+    )
+    .success_json();
+    let records: Vec<Value> =
+        fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lbfgs = records.iter().filter(|r| r["stage"] == "lbfgs").count();
+    assert!(lbfgs > 1 && lbfgs < 500, "{lbfgs} lbfgs records");
+    assert_eq!(records.iter().filter(|r| r["stage"] == "gd").count(), 3);
+    assert_eq!(stopped["status"], "max_iterations");
+}
+
+#[test]
+fn solvers_lists_the_family_and_options_as_docs_show_them() {
+    let listing = run(["solvers"]);
+    assert_eq!(listing.code, Some(0), "{}", listing.stderr);
+    let text = listing.stdout;
+    let doc = fs::read_to_string(support::workspace_root().join("docs/solvers.md")).unwrap();
+    let between = |marker: &str| {
+        let start = format!("<!-- {marker}:start -->\n");
+        let a = doc.find(&start).unwrap() + start.len();
+        let b = a + doc[a..].find(&format!("<!-- {marker}:end -->")).unwrap();
+        doc[a..b].to_string()
+    };
+    assert_eq!(
+        text.trim_end(),
+        format!("{}\n{}", between("family-table"), between("options-table")).trim_end()
+    );
+    assert!(text.contains("| `lbfgs` | `memory` | 10 | integer ≥ 1 | curvature pairs kept |"), "{text}");
+    let json = run(["solvers", "--json"]).success_json();
+    let solvers = json["solvers"].as_array().unwrap();
+    let names: Vec<&str> = solvers.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, SOLVERS);
+    let nncg = &solvers[13];
+    assert_eq!(nncg["family"], "safeguarded-newton");
+    assert_eq!(nncg["matrix_free"], false);
+    let mu = &nncg["options"][0];
+    assert_eq!(
+        (&mu["name"], &mu["default"], &mu["valid"]),
+        (&"mu".into(), &0.01.into(), &"number in (0, ∞)".into())
+    );
+    assert_eq!(solvers[9]["matrix_free"], true);
 }

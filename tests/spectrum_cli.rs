@@ -353,7 +353,11 @@ fn large_networks_refuse_dense_solvers_and_never_abort() {
     };
     // 1,20000,1 has 60001 parameters: a 26.8 GiB Hessian.
     for solver in ["newton", "trust-region", "saddle-free-newton", "bfgs"] {
-        fit("1,20000,1", solver).user_error(&["n = 60001", "26.8 GiB", "adam, gd, lbfgs or newton-cg"]);
+        fit("1,20000,1", solver).user_error(&[
+            "n = 60001",
+            "26.8 GiB",
+            "matrix-free solver: newton-cg, lbfgs, adam, gd",
+        ]);
     }
     fit("1,20000,1", "lm").user_error(&["n = 60001", "adam"]);
     // Ten billion parameters: an error, not an abort.

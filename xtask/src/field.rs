@@ -10,7 +10,7 @@ use saddle_cli::init::glorot_normal;
 use saddle_cli::problem::NetworkProblem;
 use saddle_cli::problem_file::SolutionError;
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{Adam, Control, Method, SolverKind};
+use saddle_solvers::{ChainSpec, Control, Method, SolverKind};
 
 use crate::curvature::{split_of, split_table};
 use crate::figures::{Settings, axes, figure, median};
@@ -166,10 +166,9 @@ pub struct Stages {
 /// Runs one of Rathore et al.'s problems with a tanh MLP `arch` from seed 0.
 pub fn rathore_stages(name: &'static str, arch: &str, budget: Budget) -> anyhow::Result<Stages> {
     let problem = FieldProblem::load(name, arch)?;
-    let mut adam =
-        Adam::new(budget.learning_rate, Adam::DEFAULT_BETA1, Adam::DEFAULT_BETA2, Adam::DEFAULT_EPSILON)
-            .map_err(anyhow::Error::msg)?;
-    let adam = problem.run(&mut adam, problem.start(0), budget.adam)?;
+    let adam: ChainSpec = format!("adam(lr={})", budget.learning_rate).parse().map_err(anyhow::Error::msg)?;
+    let adam =
+        problem.run(adam.method().map_err(anyhow::Error::msg)?.as_mut(), problem.start(0), budget.adam)?;
     let after_adam = adam.fit.outcome.last.x.clone();
     let lbfgs = problem.run(SolverKind::Lbfgs.with_defaults().as_mut(), after_adam, budget.lbfgs)?;
     let stall = lbfgs.fit.outcome.last.x.clone();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{ChainSpec, LineSearchKind, SolverKind};
+use saddle_solvers::{ChainSpec, LineSearchKind};
 
 use crate::error::{CliError, Result};
 use crate::experiments::sweep::Shard;
@@ -47,6 +47,8 @@ pub enum Command {
     /// Check a problem file: its inputs, each term's points and, given `exact`, each term's
     /// residual at the exact solution.
     Problem(ProblemFileArgs),
+    /// List the solvers, each option with its default, valid values and meaning.
+    Solvers(SolversArgs),
     /// Extreme eigenvalues, trace, negative count and spectral density of the Hessian (or
     /// its Gauss-Newton or residual part) at given parameters.
     Spectrum(SpectrumArgs),
@@ -135,11 +137,10 @@ pub struct FitArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub problem: ProblemArgs,
-    /// Solver: newton, newton-pinv, damped-newton, saddle-free-newton, trust-region,
-    /// newton-cg, gauss-newton, lm, bfgs, lbfgs, adam, gd, engd, nncg, ssbfgs, ssbroyden;
-    /// or a chain S1:K1,S2:K2,... (each at most K iterations, in turn; the counts are the
-    /// budget, in place of --max-iter).
-    #[arg(long)]
+    /// Solver: NAME or NAME(key=value,...), e.g. lbfgs(memory=100); or a chain
+    /// S1:K1,S2:K2,... (each at most K iterations, in turn; the counts are the budget, in
+    /// place of --max-iter). `saddle solvers` lists every solver and option.
+    #[arg(long, value_name = "SPEC")]
     pub solver: ChainSpec,
     /// Initial parameters θ (.npy, length n); otherwise Glorot-normal from --seed.
     #[arg(long, value_name = "P.npy", conflicts_with = "seed")]
@@ -157,10 +158,12 @@ pub struct FitArgs {
     /// most this.
     #[arg(long, value_name = "T", default_value_t = 1e-6)]
     pub stationary_tol: f64,
-    /// Learning rate of gd and adam (defaults: gd 1e-3, adam 1e-3).
+    /// Shorthand for the option lr of every stage that has it (gd, adam) and does not set
+    /// it itself.
     #[arg(long, value_name = "LR")]
     pub learning_rate: Option<f64>,
-    /// Line search of bfgs and lbfgs: strong-wolfe (the default) or hager-zhang.
+    /// Shorthand for the option line_search (strong-wolfe or hager-zhang) of every stage
+    /// that has it (bfgs, lbfgs) and does not set it itself.
     #[arg(long, value_name = "SEARCH")]
     pub line_search: Option<LineSearchKind>,
     /// Also record the exact Hessian's inertia and extreme eigenvalues every K iterations.
@@ -174,18 +177,40 @@ pub struct FitArgs {
     pub params_out: Option<PathBuf>,
 }
 
+/// A comma-separated list of solver specs (commas inside parentheses belong to options).
+#[derive(Debug, Clone)]
+pub struct SolverList(pub Vec<ChainSpec>);
+
+impl std::str::FromStr for SolverList {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        ChainSpec::parse_list(s).map(SolverList)
+    }
+}
+
+/// Arguments of `saddle solvers`.
+#[derive(Debug, Clone, Args)]
+pub struct SolversArgs {
+    /// Print JSON (every solver with its family, size class and options) instead of the
+    /// Markdown tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `saddle compare`.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub problem: ProblemArgs,
-    /// Solvers to run from the same start, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "newton,bfgs,lm,saddle-free-newton")]
-    pub solvers: Vec<SolverKind>,
-    /// A solver chain to run instead of --solvers, e.g. adam:1000,lbfgs:5000 (each stage at
-    /// most K iterations, in turn; the counts are its budget); repeat for several.
-    #[arg(long = "solver", value_name = "S1:K1,...", conflicts_with = "solvers")]
+    /// Solvers to run from the same start, comma-separated specs (NAME or
+    /// NAME(key=value,...)).
+    #[arg(long, value_name = "SPECS", default_value = "newton,bfgs,lm,saddle-free-newton")]
+    pub solvers: SolverList,
+    /// A solver or chain to run instead of --solvers, e.g. adam(lr=1e-4):1000,lbfgs:5000
+    /// (each stage at most K iterations, in turn; the counts are its budget); repeat for
+    /// several.
+    #[arg(long = "solver", value_name = "SPEC", conflicts_with = "solvers")]
     pub chains: Vec<ChainSpec>,
     /// Seed of the shared Glorot-normal initialization.
     #[arg(long, value_name = "K", default_value_t = 1)]
@@ -217,13 +242,13 @@ pub struct SweepArgs {
     /// problems only.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// Solvers, comma-separated (default: every solver).
-    #[arg(long, value_delimiter = ',')]
-    pub solvers: Option<Vec<SolverKind>>,
-    /// A solver or a solver chain to run instead of --solvers, e.g. adam:1000,lbfgs:5000
-    /// (each stage at most K iterations, in turn; the counts are its budget); repeat for
-    /// several.
-    #[arg(long = "solver", value_name = "S1:K1,...", conflicts_with = "solvers")]
+    /// Solvers, comma-separated specs (NAME or NAME(key=value,...); default: every solver).
+    #[arg(long, value_name = "SPECS")]
+    pub solvers: Option<SolverList>,
+    /// A solver or a solver chain to run instead of --solvers, e.g.
+    /// adam(lr=1e-4):1000,lbfgs(memory=100):5000 (each stage at most K iterations, in turn;
+    /// the counts are its budget); repeat for several.
+    #[arg(long = "solver", value_name = "SPEC", conflicts_with = "solvers")]
     pub chains: Vec<ChainSpec>,
     /// Number of seeds per architecture and solver.
     #[arg(long, value_name = "S", default_value_t = 10)]

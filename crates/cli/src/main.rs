@@ -1,11 +1,11 @@
-//! The `saddle` binary: parse, run, print one JSON object; errors are one line.
+//! The `saddle` binary: parse, run, print one JSON object (or text); errors are one line.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match saddle_cli::parse_args().and_then(|cli| saddle_cli::run(&cli)) {
-        Ok(summary) => {
-            println!("{summary}");
+        Ok(output) => {
+            println!("{output}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -7,6 +7,8 @@
 
 use crate::driver::{Iterate, Method, Step};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{Family, Solver};
 
 /// Adam with its moment estimates.
 ///
@@ -125,6 +127,21 @@ impl Method for Adam {
         }
     }
 }
+
+/// `adam` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "adam",
+    summary: "full-batch Adam (Kingma & Ba 2015)",
+    family: Family::FirstOrder,
+    options: &[
+        OptionSpec::number("lr", Range::POSITIVE, Adam::DEFAULT_LEARNING_RATE, "learning rate α"),
+        OptionSpec::number("beta1", Range::UNIT, Adam::DEFAULT_BETA1, "first-moment decay β₁"),
+        OptionSpec::number("beta2", Range::UNIT, Adam::DEFAULT_BETA2, "second-moment decay β₂"),
+        OptionSpec::number("eps", Range::POSITIVE, Adam::DEFAULT_EPSILON, "ε added to √v̂"),
+    ],
+    build: |o| Ok(Box::new(Adam::new(o.number("lr"), o.number("beta1"), o.number("beta2"), o.number("eps"))?)),
+    dense: None,
+};
 
 #[cfg(test)]
 mod tests {

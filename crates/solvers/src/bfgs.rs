@@ -20,6 +20,7 @@ use crate::line_search::{
     LineSearch, LineSearchChoice, LineSearchKind, QuasiNewtonSearch, Wolfe, quasi_newton_search,
 };
 use crate::objective::Counted;
+use crate::registry::{self, Family, Solver};
 
 /// Dense BFGS with a strong-Wolfe (default) or Hager–Zhang line search.
 ///
@@ -182,6 +183,19 @@ pub(crate) fn update_inverse(h: &mut [f64], s: &[f64], y: &[f64]) {
 fn mat_vec(h: &[f64], v: &[f64]) -> Vec<f64> {
     h.chunks_exact(v.len()).map(|row| dot(row, v)).collect()
 }
+
+/// `bfgs` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "bfgs",
+    summary: "dense BFGS on the inverse Hessian with a strong-Wolfe (or Hager–Zhang) search",
+    family: Family::QuasiNewton,
+    options: &[crate::line_search::LINE_SEARCH_OPTIONS[0], crate::line_search::LINE_SEARCH_OPTIONS[1], crate::line_search::LINE_SEARCH_OPTIONS[2]],
+    build: |o| {
+        let kind: LineSearchKind = o.choice("line_search").parse()?;
+        Ok(Box::new(Bfgs::new(o.number("c1"), o.number("c2"))?.with_line_search(kind)))
+    },
+    dense: Some(registry::inverse_approximation),
+};
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -22,6 +22,8 @@ use faer::Mat;
 use crate::dense::{self, Ldl};
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Damped Newton with gain-ratio control of the damping.
 #[derive(Clone, Debug)]
@@ -139,6 +141,24 @@ impl Method for DampedNewton {
         }
     }
 }
+
+/// `damped-newton` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "damped-newton",
+    summary: "(H + λI)p = −g, λ raised until H + λI is positive definite, Nielsen's λ update",
+    family: Family::SafeguardedNewton,
+    options: &[
+        OptionSpec::number("eta", Range::UNIT, DampedNewton::DEFAULT_ETA, "a step is accepted when its gain ratio exceeds eta"),
+        OptionSpec::number(
+            "initial_damping",
+            Range::POSITIVE,
+            DampedNewton::DEFAULT_INITIAL_DAMPING,
+            "τ: the first damping is λ₀ = τ·max|Hᵢᵢ|",
+        ),
+    ],
+    build: |o| Ok(Box::new(DampedNewton::new(o.number("eta"), o.number("initial_damping"))?)),
+    dense: Some(registry::hessian_matrix),
+};
 
 #[cfg(test)]
 mod tests {

@@ -113,6 +113,9 @@ pub enum Step {
     NonFinite,
     /// The method needs a least-squares objective.
     NotLeastSquares,
+    /// The method's own stopping rule holds at the current iterate (e.g. L-BFGS's
+    /// `gtol_inf`); the run ends with this status, or a chain moves to its next stage.
+    Stop(Status),
 }
 
 /// One solver: a name and one iteration at a time; the [`minimize`] loop does the rest.
@@ -241,12 +244,16 @@ pub fn minimize_observing_iterates(
             break Status::MaxIterations;
         }
         let step = method.step(&mut f, &current);
+        if let Step::Stop(status) = step {
+            break status;
+        }
         iterations += 1;
         let (next, trial_norm) = match &step {
             Step::Next { next, trial_norm, .. } => (next, *trial_norm),
             Step::Singular => break Status::Singular,
             Step::NonFinite => break Status::Diverged,
             Step::NotLeastSquares => break Status::NotLeastSquares,
+            Step::Stop(_) => unreachable!("handled above"),
         };
         if !next.is_finite() {
             break Status::Diverged;

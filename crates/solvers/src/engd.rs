@@ -22,6 +22,8 @@ use crate::dense::Eigen;
 use crate::driver::{Iterate, Method, Step, distance, dot};
 use crate::gauss_newton::Linearization;
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Energy natural gradient with a grid line search.
 #[derive(Clone, Debug)]
@@ -148,6 +150,36 @@ impl Method for Engd {
         }
     }
 }
+
+/// `engd` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "engd",
+    summary: "energy natural gradient (Müller & Zeinhofer 2023): p = −(JᵀJ)⁺∇f, grid line search",
+    family: Family::GaussNewton,
+    options: &[
+        OptionSpec::number(
+            "rcond",
+            Range::UNIT,
+            0.0,
+            "Gramian eigenvalues |λ| ≤ rcond·max|λ| are dropped (auto: ε·n, as lstsq's default)",
+        )
+        .auto(),
+        OptionSpec::integer(
+            "halvings",
+            Range::AT_LEAST_ONE,
+            Engd::DEFAULT_HALVINGS as u64,
+            "K: the line search tries η ∈ {0.5ᵏ : k = 0, …, K}",
+        ),
+    ],
+    build: |o| {
+        let engd = Engd::new().with_halvings(o.integer("halvings"))?;
+        Ok(Box::new(match o.number_or_auto("rcond") {
+            Some(rcond) => engd.with_rcond(rcond)?,
+            None => engd,
+        }))
+    },
+    dense: Some(registry::jacobian_matrices),
+};
 
 #[cfg(test)]
 mod tests {

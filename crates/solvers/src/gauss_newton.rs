@@ -16,6 +16,8 @@ use faer::{Conj, Mat, MatRef, Par};
 
 use crate::driver::{Iterate, Method, Step, distance, dot};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Gauss-Newton with a rank-revealing QR step and a backtracking (Armijo) line search.
 ///
@@ -344,6 +346,39 @@ impl PivotedQr {
 
 /// Least-squares objectives with known answers, shared by the Gauss-Newton and
 /// Levenberg-Marquardt tests.
+/// `gauss-newton` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "gauss-newton",
+    summary: "minimum-norm Gauss-Newton step by pivoted QR of J, Armijo backtracking",
+    family: Family::GaussNewton,
+    options: &[
+        OptionSpec::number(
+            "rank_tol",
+            Range::UNIT,
+            GaussNewton::DEFAULT_RANK_TOLERANCE,
+            "pivots |R_jj| ≤ rank_tol·|R_00| count as rank loss",
+        ),
+        OptionSpec::number("armijo", Range::OPEN_UNIT, GaussNewton::DEFAULT_ARMIJO, "Armijo constant c₁"),
+        OptionSpec::number("contraction", Range::OPEN_UNIT, GaussNewton::DEFAULT_CONTRACTION, "step-length factor per backtrack"),
+        OptionSpec::integer(
+            "max_backtracks",
+            Range::AT_LEAST_ONE,
+            GaussNewton::DEFAULT_MAX_BACKTRACKS as u64,
+            "backtracks before the iteration gives up",
+        ),
+    ],
+    build: |o| {
+        Ok(Box::new(
+            GaussNewton::new()
+                .with_rank_tolerance(o.number("rank_tol"))?
+                .with_armijo(o.number("armijo"))?
+                .with_contraction(o.number("contraction"))?
+                .with_max_backtracks(o.integer("max_backtracks"))?,
+        ))
+    },
+    dense: Some(registry::jacobian_matrices),
+};
+
 #[cfg(test)]
 pub(crate) mod problems {
     use faer::{Mat, MatMut};

@@ -2,6 +2,8 @@
 
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{Family, Solver};
 
 /// Gradient descent with a fixed learning rate.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,6 +47,16 @@ impl Method for GradientDescent {
         }
     }
 }
+
+/// `gd` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "gd",
+    summary: "gradient descent with a fixed step, x ← x − lr·∇f",
+    family: Family::FirstOrder,
+    options: &[OptionSpec::number("lr", Range::POSITIVE, GradientDescent::DEFAULT_LEARNING_RATE, "learning rate")],
+    build: |o| Ok(Box::new(GradientDescent::new(o.number("lr"))?)),
+    dense: None,
+};
 
 #[cfg(test)]
 mod tests {

@@ -8,9 +8,11 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Iterate, Method, Step, dot, norm};
+use crate::driver::{Iterate, Method, Status, Step, dot, norm};
 use crate::line_search::{LineSearchChoice, LineSearchKind, QuasiNewtonSearch, Wolfe, quasi_newton_search};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{Family, Solver};
 
 /// Limited-memory BFGS with a strong-Wolfe (default) or Hager–Zhang line search.
 ///
@@ -25,6 +27,10 @@ pub struct Lbfgs {
     pairs: VecDeque<Pair>,
     /// The x of the iterate the last step returned.
     last: Vec<f64>,
+    /// Stop once max|∇f| ≤ this (0: never).
+    gtol_inf: f64,
+    /// Stop once the slope ∇fᵀd > −ftol (0: never).
+    ftol: f64,
 }
 
 /// One curvature pair, with ρ = 1/yᵀs.
@@ -114,6 +120,8 @@ impl Default for Lbfgs {
             line_search: LineSearchChoice::default(),
             pairs: VecDeque::new(),
             last: Vec::new(),
+            gtol_inf: 0.0,
+            ftol: 0.0,
         }
     }
 }
@@ -127,7 +135,23 @@ impl Method for Lbfgs {
         if self.last != current.x {
             self.pairs.clear();
         }
+        // PyTorch's stopping rules, as `torch.optim.LBFGS` applies them: a gradient whose
+        // largest entry is at most tolerance_grad, or a search direction whose slope is
+        // above −tolerance_change (where PyTorch stops for good: every later call finds
+        // the same direction).
+        if self.gtol_inf > 0.0 && current.grad.iter().all(|g| g.abs() <= self.gtol_inf) {
+            return Step::Stop(Status::Converged);
+        }
         let direction = self.direction(&current.grad);
+        if self.ftol > 0.0 {
+            let slope = match &direction {
+                Some(d) => dot(d, &current.grad),
+                None => -dot(&current.grad, &current.grad),
+            };
+            if slope > -self.ftol {
+                return Step::Stop(Status::StepTooSmall);
+            }
+        }
         let (alpha, next) = match quasi_newton_search(&self.line_search, f, current, direction) {
             QuasiNewtonSearch::Moved { alpha, next, restarted } => {
                 if restarted {
@@ -154,6 +178,39 @@ impl Method for Lbfgs {
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     y.iter_mut().zip(x).for_each(|(y, x)| *y += a * x);
 }
+
+/// `lbfgs` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "lbfgs",
+    summary: "limited-memory BFGS (two-loop recursion) with a strong-Wolfe (or Hager–Zhang) search",
+    family: Family::QuasiNewton,
+    options: &[
+        OptionSpec::integer("memory", Range::AT_LEAST_ONE, Lbfgs::DEFAULT_MEMORY as u64, "curvature pairs kept"),
+        crate::line_search::LINE_SEARCH_OPTIONS[0],
+        crate::line_search::LINE_SEARCH_OPTIONS[1],
+        crate::line_search::LINE_SEARCH_OPTIONS[2],
+        OptionSpec::number(
+            "gtol_inf",
+            Range::NON_NEGATIVE,
+            0.0,
+            "stop (converged) once max|∂f/∂θᵢ| ≤ gtol_inf, PyTorch's tolerance_grad (0: off)",
+        ),
+        OptionSpec::number(
+            "ftol",
+            Range::NON_NEGATIVE,
+            0.0,
+            "stop (step_too_small) once the slope ∇fᵀd > −ftol, PyTorch's tolerance_change (0: off)",
+        ),
+    ],
+    build: |o| {
+        let kind: LineSearchKind = o.choice("line_search").parse()?;
+        let mut lbfgs = Lbfgs::new(o.integer("memory"), o.number("c1"), o.number("c2"))?.with_line_search(kind);
+        lbfgs.gtol_inf = o.number("gtol_inf");
+        lbfgs.ftol = o.number("ftol");
+        Ok(Box::new(lbfgs))
+    },
+    dense: None,
+};
 
 #[cfg(test)]
 mod tests {

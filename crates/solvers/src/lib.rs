@@ -8,243 +8,101 @@
 //! The crate knows traits and faer, not graphs.
 #![warn(missing_docs)]
 
-mod adam;
 pub mod analysis;
-mod bfgs;
 mod chain;
-mod damped_newton;
 mod dense;
 mod driver;
-mod engd;
-mod gauss_newton;
-mod gd;
 mod hager_zhang;
 pub mod lanczos;
-mod lbfgs;
 mod line_search;
-mod lm;
-mod newton;
-mod newton_cg;
-mod newton_pinv;
-mod nncg;
 mod objective;
-mod saddle_free_newton;
+pub mod options;
+mod registry;
 mod self_scaled;
+mod spec;
 pub mod spectrum;
 #[cfg(test)]
 mod test_functions;
 mod trust;
-mod trust_region;
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use adam::Adam;
 pub use analysis::{Classification, Curvature, Inertia};
-pub use bfgs::Bfgs;
-pub use chain::{Chain, ChainSpec};
-pub use damped_newton::DampedNewton;
+pub use chain::Chain;
 pub use driver::{
     Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,
 };
-pub use engd::Engd;
-pub use gauss_newton::GaussNewton;
-pub use gd::GradientDescent;
-pub use lbfgs::Lbfgs;
 pub use line_search::LineSearchKind;
-pub use lm::LevenbergMarquardt;
-pub use newton::Newton;
-pub use newton_cg::NewtonCg;
-pub use newton_pinv::NewtonPinv;
-pub use nncg::Nncg;
 pub use objective::{Counted, Evals, LeastSquares, Objective};
-pub use saddle_free_newton::SaddleFreeNewton;
-pub use self_scaled::{Family, SelfScaled};
-pub use trust_region::TrustRegion;
+pub use options::{OptionSpec, Options, Range, Value};
+pub use registry::{
+    DENSE_BYTES_LIMIT, DenseMatrix, Family, Solver, format_bytes, options_table, solvers_table,
+};
+pub use spec::{ChainSpec, SolverSpec, Stage};
 
-/// The solver family, by command-line name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SolverKind {
-    /// Exact, unmodified Newton: p = −H⁻¹g (LBLᵀ), unit step.
-    Newton,
-    /// (H + λI)p = −g with λ adapted from the reduction ratio.
-    DampedNewton,
-    /// p = −|H|⁻¹g through the eigendecomposition (Dauphin et al. 2014).
-    SaddleFreeNewton,
-    /// Exact trust-region subproblem (Moré-Sorensen, hard case included).
-    TrustRegion,
-    /// Hessian-free truncated CG (Steihaug) in a trust region, HVPs only.
-    NewtonCg,
-    /// Exact Newton with the Moore–Penrose step −H⁺g (continues where H is singular).
-    NewtonPinv,
-    /// Gauss-Newton on residuals and Jacobian.
-    GaussNewton,
-    /// Levenberg-Marquardt with Moré-style scaling and damping.
-    Lm,
-    /// Dense BFGS with a strong-Wolfe line search.
-    Bfgs,
-    /// Limited-memory BFGS (two-loop recursion).
-    Lbfgs,
-    /// Adam (full batch).
-    Adam,
-    /// Gradient descent with a fixed step.
-    Gd,
-    /// Damped Newton-CG with a Nyström preconditioner (Rathore et al. 2024), HVPs only.
-    Nncg,
-    /// Energy natural gradient: p = −(JᵀJ)⁺∇f (Gramian cutoff ε·n), grid line search.
-    Engd,
-    /// Self-scaled BFGS (Urbán et al. 2025) with a strong-Wolfe line search.
-    SsBfgs,
-    /// Self-scaled Broyden (Urbán et al. 2025) with a strong-Wolfe line search.
-    SsBroyden,
+/// The registry: one line per solver, `Variant: module`. The module is the solver's file
+/// (`src/module.rs`), whose `SOLVER` constant declares its name, options, size class and
+/// family; the order is the order of every list the command line and docs print.
+macro_rules! solvers {
+    ($($variant:ident: $module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// The solver family, one variant per registered solver.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum SolverKind {
+            $(#[doc = concat!("The solver of [`", stringify!($module), "`].")] $variant,)*
+        }
+
+        impl SolverKind {
+            /// Every solver, in registry order.
+            pub const ALL: &'static [SolverKind] = &[$(SolverKind::$variant),*];
+
+            /// What the solver declares about itself.
+            pub fn solver(self) -> &'static Solver {
+                match self {
+                    $(SolverKind::$variant => &$module::SOLVER,)*
+                }
+            }
+        }
+    };
+}
+
+solvers! {
+    Newton: newton,
+    NewtonPinv: newton_pinv,
+    DampedNewton: damped_newton,
+    SaddleFreeNewton: saddle_free_newton,
+    TrustRegion: trust_region,
+    NewtonCg: newton_cg,
+    GaussNewton: gauss_newton,
+    Lm: lm,
+    Bfgs: bfgs,
+    Lbfgs: lbfgs,
+    Adam: adam,
+    Gd: gd,
+    Engd: engd,
+    Nncg: nncg,
+    SsBfgs: ssbfgs,
+    SsBroyden: ssbroyden,
 }
 
 impl SolverKind {
-    /// Every solver, in the order the command line lists them.
-    pub const ALL: [SolverKind; 16] = [
-        SolverKind::Newton,
-        SolverKind::NewtonPinv,
-        SolverKind::DampedNewton,
-        SolverKind::SaddleFreeNewton,
-        SolverKind::TrustRegion,
-        SolverKind::NewtonCg,
-        SolverKind::GaussNewton,
-        SolverKind::Lm,
-        SolverKind::Bfgs,
-        SolverKind::Lbfgs,
-        SolverKind::Adam,
-        SolverKind::Gd,
-        SolverKind::Engd,
-        SolverKind::Nncg,
-        SolverKind::SsBfgs,
-        SolverKind::SsBroyden,
-    ];
-
     /// The command-line name.
     pub fn name(self) -> &'static str {
-        match self {
-            SolverKind::Newton => "newton",
-            SolverKind::DampedNewton => "damped-newton",
-            SolverKind::SaddleFreeNewton => "saddle-free-newton",
-            SolverKind::TrustRegion => "trust-region",
-            SolverKind::NewtonCg => "newton-cg",
-            SolverKind::NewtonPinv => "newton-pinv",
-            SolverKind::GaussNewton => "gauss-newton",
-            SolverKind::Lm => "lm",
-            SolverKind::Bfgs => "bfgs",
-            SolverKind::Lbfgs => "lbfgs",
-            SolverKind::Adam => "adam",
-            SolverKind::Gd => "gd",
-            SolverKind::Engd => "engd",
-            SolverKind::Nncg => "nncg",
-            SolverKind::SsBfgs => "ssbfgs",
-            SolverKind::SsBroyden => "ssbroyden",
-        }
+        self.solver().name
     }
 
-    /// The solver with its default hyperparameters.
+    /// The solver with its default options.
     pub fn with_defaults(self) -> Box<dyn Method> {
-        match self {
-            SolverKind::Newton => Box::new(Newton::default()),
-            SolverKind::DampedNewton => Box::new(DampedNewton::default()),
-            SolverKind::SaddleFreeNewton => Box::new(SaddleFreeNewton::default()),
-            SolverKind::TrustRegion => Box::new(TrustRegion::default()),
-            SolverKind::NewtonCg => Box::new(NewtonCg::default()),
-            SolverKind::NewtonPinv => Box::new(NewtonPinv::default()),
-            SolverKind::GaussNewton => Box::new(GaussNewton::default()),
-            SolverKind::Lm => Box::new(LevenbergMarquardt::default()),
-            SolverKind::Bfgs => Box::new(Bfgs::default()),
-            SolverKind::Lbfgs => Box::new(Lbfgs::default()),
-            SolverKind::Adam => Box::new(Adam::default()),
-            SolverKind::Gd => Box::new(GradientDescent::default()),
-            SolverKind::Engd => Box::new(Engd::default()),
-            SolverKind::Nncg => Box::new(Nncg::default()),
-            SolverKind::SsBfgs => Box::new(SelfScaled::new(Family::Bfgs)),
-            SolverKind::SsBroyden => Box::new(SelfScaled::new(Family::Broyden)),
-        }
-    }
-}
-
-/// The most memory one dense matrix may take: 1 GiB (a Hessian of n ≤ 11585
-/// parameters). Solvers and analyses that would build a larger one are refused.
-pub const DENSE_BYTES_LIMIT: usize = 1 << 30;
-
-/// A dense matrix a solver builds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DenseMatrix {
-    /// What it is, e.g. `Hessian`.
-    pub what: &'static str,
-    /// Rows.
-    pub rows: usize,
-    /// Columns.
-    pub cols: usize,
-}
-
-impl DenseMatrix {
-    /// Its size in bytes (f64 entries); `None` if that overflows.
-    pub fn bytes(&self) -> Option<usize> {
-        self.rows.checked_mul(self.cols)?.checked_mul(8)
+        SolverSpec::new(self).method().unwrap_or_else(|e| unreachable!("{self}'s defaults are invalid: {e}"))
     }
 
-    /// Whether it fits [`DENSE_BYTES_LIMIT`].
-    pub fn fits(&self) -> bool {
-        self.bytes().is_some_and(|b| b <= DENSE_BYTES_LIMIT)
-    }
-}
-
-/// A byte count in binary units, e.g. `7.3 TiB`.
-pub fn format_bytes(bytes: f64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", units[unit])
-}
-
-impl SolverKind {
-    /// The dense matrices the solver builds for n parameters and m residuals (none for
-    /// the matrix-free ones).
-    pub fn dense_matrices(self, n: usize, m: usize) -> Vec<DenseMatrix> {
-        let square = |what| DenseMatrix { what, rows: n, cols: n };
-        match self {
-            SolverKind::Newton
-            | SolverKind::NewtonPinv
-            | SolverKind::DampedNewton
-            | SolverKind::SaddleFreeNewton
-            | SolverKind::TrustRegion => vec![square("Hessian")],
-            SolverKind::GaussNewton | SolverKind::Lm | SolverKind::Engd => {
-                vec![DenseMatrix { what: "Jacobian", rows: m, cols: n }, square("normal-equations")]
-            }
-            SolverKind::Bfgs | SolverKind::SsBfgs | SolverKind::SsBroyden => {
-                vec![square("inverse-Hessian approximation")]
-            }
-            SolverKind::Nncg => {
-                vec![DenseMatrix { what: "Nyström sketch", rows: n, cols: Nncg::DEFAULT_RANK }]
-            }
-            SolverKind::NewtonCg | SolverKind::Lbfgs | SolverKind::Adam | SolverKind::Gd => Vec::new(),
-        }
-    }
-
-    /// `Err` with a one-line message when a dense matrix of the solver for n parameters
-    /// and m residuals would exceed [`DENSE_BYTES_LIMIT`]: it names n, the memory and
-    /// the matrix-free solvers.
+    /// `Err` with a one-line message when a dense matrix of the solver (default options)
+    /// for n parameters and m residuals would exceed [`DENSE_BYTES_LIMIT`].
     pub fn check_size(self, n: usize, m: usize) -> Result<(), String> {
-        match self.dense_matrices(n, m).into_iter().find(|d| !d.fits()) {
-            None => Ok(()),
-            Some(d) => Err(format!(
-                "--solver {self} needs the dense {} × {} {} ({}) for n = {n} parameters, more than the {} \
-                 limit on a dense matrix; use a matrix-free solver: adam, gd, lbfgs or newton-cg",
-                d.rows,
-                d.cols,
-                d.what,
-                format_bytes(d.rows as f64 * d.cols as f64 * 8.0),
-                format_bytes(DENSE_BYTES_LIMIT as f64),
-            )),
-        }
+        self.solver().check_size(&Options::defaults(self.solver().options), n, m)
     }
 }
 
@@ -257,7 +115,7 @@ impl fmt::Display for SolverKind {
 impl FromStr for SolverKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        SolverKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+        SolverKind::ALL.iter().copied().find(|k| k.name() == s).ok_or_else(|| {
             let names: Vec<&str> = SolverKind::ALL.iter().map(|k| k.name()).collect();
             format!("unknown solver '{s}' (expected one of: {})", names.join(", "))
         })
@@ -277,7 +135,7 @@ mod tests {
             e,
             "--solver newton needs the dense 1002001 × 1002001 Hessian (7.3 TiB) for n = 1002001 \
              parameters, more than the 1.0 GiB limit on a dense matrix; use a matrix-free solver: \
-             adam, gd, lbfgs or newton-cg"
+             newton-cg, lbfgs, adam, gd"
         );
         // Gauss-Newton's Jacobian is m × n: 20000 points × 8000 parameters is 1.2 GiB.
         let e = SolverKind::Lm.check_size(8000, 20000).unwrap_err();

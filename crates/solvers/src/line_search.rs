@@ -76,6 +76,31 @@ impl FromStr for LineSearchKind {
     }
 }
 
+/// The line-search options of `bfgs` and `lbfgs`: which search, and the Wolfe constants.
+pub(crate) const LINE_SEARCH_OPTIONS: &[crate::options::OptionSpec] = {
+    use crate::options::{OptionSpec, Range};
+    &[
+        OptionSpec::choice(
+            "line_search",
+            &["strong-wolfe", "hager-zhang"],
+            "strong-wolfe",
+            "the line search (hager-zhang uses its own constants in place of c1, c2)",
+        ),
+        OptionSpec::number(
+            "c1",
+            Range::OPEN_UNIT,
+            Wolfe::DEFAULT_C1,
+            "sufficient-decrease constant of the Wolfe conditions",
+        ),
+        OptionSpec::number(
+            "c2",
+            Range::OPEN_UNIT,
+            Wolfe::DEFAULT_C2,
+            "curvature constant of the Wolfe conditions (> c1)",
+        ),
+    ]
+};
+
 /// A quasi-Newton method's line search: strong Wolfe with its constants, or Hager–Zhang.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct LineSearchChoice {

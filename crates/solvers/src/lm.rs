@@ -12,6 +12,8 @@ use faer::linalg::solvers::SolveLstsq;
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::gauss_newton::{Linearization, PivotedQr};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// A trial step is accepted when ρ ≥ 1e-4 (MINPACK's `p0001`).
 const ACCEPT: f64 = 1e-4;
@@ -311,6 +313,33 @@ fn damped_step(qr: &PivotedQr, delta: f64, guess: f64) -> (f64, Vec<f64>) {
         lambda = lower.max(lambda + correction);
     }
 }
+
+/// `lm` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "lm",
+    summary: "Levenberg-Marquardt, MINPACK's trust-region form with Moré's scaling",
+    family: Family::GaussNewton,
+    options: &[
+        OptionSpec::number(
+            "factor",
+            Range::POSITIVE,
+            LevenbergMarquardt::DEFAULT_FACTOR,
+            "initial step bound Δ₀ = factor·‖D x₀‖, which sets the initial damping (MINPACK's factor)",
+        ),
+        OptionSpec::number(
+            "rank_tol",
+            Range::UNIT,
+            LevenbergMarquardt::DEFAULT_RANK_TOLERANCE,
+            "pivots |R_jj| ≤ rank_tol·|R_00| count as rank loss (the λ = 0 step only)",
+        ),
+    ],
+    build: |o| {
+        Ok(Box::new(
+            LevenbergMarquardt::new().with_factor(o.number("factor"))?.with_rank_tolerance(o.number("rank_tol"))?,
+        ))
+    },
+    dense: Some(registry::jacobian_matrices),
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@
 use crate::dense::{self, Ldl};
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Newton's method, optionally with a backtracking Armijo line search.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +109,27 @@ impl Method for Newton {
         next(current.clone(), alpha / search.shrink)
     }
 }
+
+/// `newton` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "newton",
+    summary: "exact, unmodified Newton: p = −H⁻¹g by LBLᵀ, unit step; stops `singular` where H is",
+    family: Family::ExactNewton,
+    options: &[
+        OptionSpec::number(
+            "armijo",
+            Range::new(0.0, true, 0.5, false),
+            0.0,
+            "Armijo constant c₁ of a backtracking search along p (0: none, the unit step under study)",
+        ),
+        OptionSpec::number("shrink", Range::OPEN_UNIT, 0.5, "backtracking factor ρ of that search"),
+    ],
+    build: |o| {
+        let armijo = o.number("armijo");
+        Ok(Box::new(if armijo == 0.0 { Newton::new() } else { Newton::with_line_search(armijo, o.number("shrink"))? }))
+    },
+    dense: Some(registry::hessian_matrix),
+};
 
 #[cfg(test)]
 mod tests {

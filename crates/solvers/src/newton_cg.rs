@@ -22,6 +22,8 @@
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::line_search::ROUNDING_SLACK;
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{Family, Solver};
 
 /// Newton-CG (Steihaug) in a trust region, with HVPs only.
 ///
@@ -219,6 +221,27 @@ fn boundary_roots(z: &[f64], d: &[f64], radius: f64) -> (f64, f64) {
     let (r1, r2) = (q / dd, -gap / q);
     (r1.min(r2), r1.max(r2))
 }
+
+/// `newton-cg` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "newton-cg",
+    summary: "Steihaug's truncated CG on exact HVPs in a trust region (matrix-free)",
+    family: Family::SafeguardedNewton,
+    options: &[
+        crate::trust::OPTIONS[0],
+        crate::trust::OPTIONS[1],
+        crate::trust::OPTIONS[2],
+        OptionSpec::integer("cg_max", Range::AT_LEAST_ONE, 0, "most CG iterations per step (auto: n)").auto(),
+    ],
+    build: |o| {
+        let cg = NewtonCg::new(o.number("initial_radius"), o.number("max_radius"), o.number("eta"))?;
+        Ok(Box::new(match o.integer_or_auto("cg_max") {
+            Some(k) => cg.with_max_cg_iter(k)?,
+            None => cg,
+        }))
+    },
+    dense: None,
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,6 +11,8 @@
 use crate::dense::{self, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Newton's method with the pseudo-inverse of the exact Hessian.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +70,21 @@ impl Method for NewtonPinv {
         }
     }
 }
+
+/// `newton-pinv` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "newton-pinv",
+    summary: "exact Newton with the pseudo-inverse step p = −H⁺g (continues where H is singular)",
+    family: Family::ExactNewton,
+    options: &[OptionSpec::number(
+        "cutoff",
+        Range::UNIT,
+        NewtonPinv::DEFAULT_RTOL,
+        "eigenvalues with |λ| ≤ cutoff·max|λ| are dropped from H⁺",
+    )],
+    build: |o| Ok(Box::new(NewtonPinv::new(o.number("cutoff"))?)),
+    dense: Some(registry::hessian_matrix),
+};
 
 #[cfg(test)]
 mod tests {

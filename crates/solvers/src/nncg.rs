@@ -29,6 +29,8 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::dense::Eigen;
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{Family, Solver};
 
 /// Nyström-preconditioned damped Newton-CG with an Armijo line search.
 #[derive(Clone, Debug)]
@@ -310,6 +312,37 @@ impl Method for Nncg {
         }
     }
 }
+
+/// `nncg` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "nncg",
+    summary: "damped Newton-CG with a Nyström preconditioner (Rathore et al. 2024), Armijo search",
+    family: Family::SafeguardedNewton,
+    options: &[
+        OptionSpec::number("mu", Range::POSITIVE, Nncg::DEFAULT_DAMPING, "damping μ in (H + μI)d = ∇f"),
+        OptionSpec::integer("rank", Range::AT_LEAST_ONE, Nncg::DEFAULT_RANK as u64, "rank s of the Nyström preconditioner (capped at n)"),
+        OptionSpec::number("cg_tol", Range::NON_NEGATIVE, Nncg::DEFAULT_CG_TOL, "CG stops when ‖(H + μI)d − ∇f‖ ≤ cg_tol"),
+        OptionSpec::integer("cg_max", Range::AT_LEAST_ONE, Nncg::DEFAULT_CG_MAX_ITER as u64, "most CG iterations per step"),
+        OptionSpec::integer(
+            "update_every",
+            Range::AT_LEAST_ONE,
+            Nncg::DEFAULT_UPDATE_EVERY as u64,
+            "iterations between preconditioner rebuilds",
+        ),
+        OptionSpec::integer("seed", Range::NON_NEGATIVE, 0, "seed of the sketches' Gaussian test matrices"),
+    ],
+    build: |o| {
+        let mut nncg = Nncg::new(o.integer("rank"), o.number("mu"))?
+            .with_update_every(o.integer("update_every"))?
+            .with_seed(o.integer("seed") as u64);
+        nncg.cg_tol = o.number("cg_tol");
+        nncg.cg_max_iter = o.integer("cg_max");
+        Ok(Box::new(nncg))
+    },
+    dense: Some(|n, _m, o| {
+        vec![crate::DenseMatrix { what: "Nyström sketch", rows: n, cols: o.integer("rank").min(n) }]
+    }),
+};
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,8 @@
 use crate::dense::{self, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
+use crate::options::{OptionSpec, Range};
+use crate::registry::{self, Family, Solver};
 
 /// Saddle-free Newton with gain-ratio control of the damping.
 #[derive(Clone, Debug)]
@@ -136,6 +138,24 @@ impl Method for SaddleFreeNewton {
         }
     }
 }
+
+/// `saddle-free-newton` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "saddle-free-newton",
+    summary: "p = −(|H| + λI)⁻¹g through the eigendecomposition (Dauphin et al. 2014), damped",
+    family: Family::SafeguardedNewton,
+    options: &[
+        OptionSpec::number("eta", Range::UNIT, SaddleFreeNewton::DEFAULT_ETA, "a step is accepted when its gain ratio exceeds eta"),
+        OptionSpec::number(
+            "initial_damping",
+            Range::POSITIVE,
+            SaddleFreeNewton::DEFAULT_INITIAL_DAMPING,
+            "τ: the first damping is λ₀ = τ·max|λ(H)|",
+        ),
+    ],
+    build: |o| Ok(Box::new(SaddleFreeNewton::new(o.number("eta"), o.number("initial_damping"))?)),
+    dense: Some(registry::hessian_matrix),
+};
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,7 @@ use crate::objective::Counted;
 
 /// Which member of the self-scaled family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
+pub enum Update {
     /// θₖ = 0: self-scaled BFGS.
     Bfgs,
     /// θₖ from the interval above: self-scaled Broyden.
@@ -46,7 +46,7 @@ pub enum Family {
 /// starts again from H₀ = I.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SelfScaled {
-    family: Family,
+    family: Update,
     wolfe: Wolfe,
     /// Hₖ (n × n, row-major); `None` for H₀ = I (before the first update).
     inverse: Option<Vec<f64>>,
@@ -59,9 +59,22 @@ impl SelfScaled {
     pub const SKIP_TOLERANCE: f64 = 1e-8;
 
     /// The method with the strong-Wolfe constants c₁ = 1e-4, c₂ = 0.9.
-    pub fn new(family: Family) -> Self {
+    pub fn new(family: Update) -> Self {
         SelfScaled { family, wolfe: Wolfe::default(), inverse: None, last: Vec::new() }
     }
+
+    /// The same method with the strong-Wolfe constants 0 < `c1` < `c2` < 1.
+    pub fn with_wolfe(self, c1: f64, c2: f64) -> Result<Self, String> {
+        let name = match self.family {
+            Update::Bfgs => "ssbfgs",
+            Update::Broyden => "ssbroyden",
+        };
+        Ok(SelfScaled { wolfe: Wolfe::new(name, c1, c2)?, ..self })
+    }
+
+    /// The registry's options of both members: the strong-Wolfe constants.
+    pub(crate) const OPTIONS: &[crate::options::OptionSpec] =
+        &[crate::line_search::LINE_SEARCH_OPTIONS[1], crate::line_search::LINE_SEARCH_OPTIONS[2]];
 
     /// Hₖ₊₁ from the pair (s, y), the step length α and ∇fₖ.
     fn update(&mut self, s: &[f64], y: &[f64], alpha: f64, grad: &[f64]) {
@@ -84,8 +97,8 @@ impl SelfScaled {
         let b = -alpha * dot(s, grad) / sy;
         let a = b * h - 1.0;
         let theta = match self.family {
-            Family::Bfgs => 0.0,
-            Family::Broyden => broyden_theta(a, b, h),
+            Update::Bfgs => 0.0,
+            Update::Broyden => broyden_theta(a, b, h),
         };
         let tau = scaling(first, theta, a, b, h, n);
         let phi = (1.0 - theta) / (1.0 + a * theta);
@@ -130,8 +143,8 @@ fn scaling(first: bool, theta: f64, a: f64, b: f64, h: f64, n: usize) -> f64 {
 impl Method for SelfScaled {
     fn name(&self) -> &'static str {
         match self.family {
-            Family::Bfgs => "ssbfgs",
-            Family::Broyden => "ssbroyden",
+            Update::Bfgs => "ssbfgs",
+            Update::Broyden => "ssbroyden",
         }
     }
 
@@ -160,7 +173,7 @@ mod tests {
 
     #[test]
     fn every_update_keeps_the_secant_condition_and_positive_definiteness() {
-        for family in [Family::Bfgs, Family::Broyden] {
+        for family in [Update::Bfgs, Update::Broyden] {
             let mut objective = DenseQuadratic;
             let mut f = Counted::new(&mut objective);
             let mut method = SelfScaled::new(family);
@@ -185,7 +198,7 @@ mod tests {
     fn the_first_update_scales_the_identity_by_ys_over_yy() {
         // With θ = 0 and H₀ = I, τ₀ = h₀ = yᵀy/yᵀs: H₁ is the BFGS update of N&W's scaled
         // H₀ = γI, γ = yᵀs/yᵀy (eq. 6.20), here from `bfgs`'s own product-form update.
-        let mut method = SelfScaled::new(Family::Bfgs);
+        let mut method = SelfScaled::new(Update::Bfgs);
         let (s, y, alpha) = ([1.0, 2.0], [3.0, 1.0], 0.5);
         let grad = [-2.0, -4.0]; // s = −α·∇f for the first step along −∇f.
         method.update(&s, &y, alpha, &grad);
@@ -201,7 +214,7 @@ mod tests {
     #[test]
     fn both_converge_on_rosenbrock() {
         let control = Control { max_iter: 200, gtol: 1e-8, ..Control::default() };
-        for family in [Family::Bfgs, Family::Broyden] {
+        for family in [Update::Bfgs, Update::Broyden] {
             let mut method = SelfScaled::new(family);
             let out = minimize(&mut method, &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |_| {});
             assert_eq!(out.status, Status::Converged, "{family:?}");

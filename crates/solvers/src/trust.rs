@@ -8,6 +8,31 @@ pub(crate) const DEFAULT_MAX_RADIUS: f64 = 1000.0;
 /// Default acceptance threshold η on the reduction ratio ρ (SciPy's).
 pub(crate) const DEFAULT_ETA: f64 = 0.15;
 
+/// The options of the trust-region solvers: Δ₀, Δmax and η.
+pub(crate) const OPTIONS: &[crate::options::OptionSpec] = {
+    use crate::options::{OptionSpec, Range};
+    &[
+        OptionSpec::number(
+            "initial_radius",
+            Range::POSITIVE,
+            DEFAULT_INITIAL_RADIUS,
+            "initial trust radius Δ₀",
+        ),
+        OptionSpec::number(
+            "max_radius",
+            Range::POSITIVE,
+            DEFAULT_MAX_RADIUS,
+            "largest trust radius Δmax (≥ Δ₀)",
+        ),
+        OptionSpec::number(
+            "eta",
+            Range::new(0.0, true, 0.25, false),
+            DEFAULT_ETA,
+            "a step is accepted when its reduction ratio exceeds eta",
+        ),
+    ]
+};
+
 /// Checks Δ₀ > 0 finite, Δmax ≥ Δ₀ finite and η ∈ [0, ¼); the error names the solver,
 /// the parameter and its default.
 pub(crate) fn check_settings(

@@ -29,6 +29,7 @@ use crate::analysis::ZERO_TOLERANCE;
 use crate::dense::{self, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
+use crate::registry::{self, Family, Solver};
 
 /// The hard case holds when the gradient's component in the λ₁ eigenspace is at most
 /// this fraction of ‖g‖ (and p(−λ₁) fits in the region).
@@ -235,6 +236,18 @@ impl Method for TrustRegion {
         Step::Next { next, trial_norm: p_norm, step_length: None, damping: None, trust_radius: Some(radius) }
     }
 }
+
+/// `trust-region` in the registry.
+pub const SOLVER: Solver = Solver {
+    name: "trust-region",
+    summary: "exact trust-region subproblem on H (Moré–Sorensen, hard case included)",
+    family: Family::SafeguardedNewton,
+    options: crate::trust::OPTIONS,
+    build: |o| {
+        Ok(Box::new(TrustRegion::new(o.number("initial_radius"), o.number("max_radius"), o.number("eta"))?))
+    },
+    dense: Some(registry::hessian_matrix),
+};
 
 #[cfg(test)]
 mod tests {

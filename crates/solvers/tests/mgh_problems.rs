@@ -7,8 +7,7 @@ use faer::Mat;
 use mgh::{Problem, problems};
 use saddle_solvers::analysis::curvature;
 use saddle_solvers::{
-    Bfgs, Classification, Control, Evals, Lbfgs, LineSearchKind, Method, Objective, SolverKind, Status,
-    minimize, norm,
+    ChainSpec, Classification, Control, Evals, Method, Objective, SolverKind, Status, minimize, norm,
 };
 
 /// ∇f(x) through the objective.
@@ -413,7 +412,7 @@ struct Run {
 fn run_all(all: &[Problem]) -> Vec<Run> {
     let mut runs = Vec::new();
     for (index, p) in all.iter().enumerate() {
-        for kind in SolverKind::ALL {
+        for &kind in SolverKind::ALL {
             let mut f = p.objective();
             let g0 = norm(&gradient(&mut *f, &p.x0));
             let control =
@@ -572,14 +571,24 @@ fn markdown_tables(all: &[Problem], runs: &[Run]) -> String {
         runs.iter().find(|r| r.problem == problem && r.solver == kind).unwrap()
     };
     let solvers = SolverKind::ALL;
-    writeln!(s, "| # | problem (n, m) | {} |", solvers.map(|k| format!("`{k}`")).join(" | ")).unwrap();
+    writeln!(
+        s,
+        "| # | problem (n, m) | {} |",
+        solvers.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" | ")
+    )
+    .unwrap();
     writeln!(s, "|---|---|{}", "---:|".repeat(solvers.len())).unwrap();
     for (i, p) in all.iter().enumerate() {
         let cells: Vec<String> = solvers.iter().map(|&k| cell(at(i, k), p)).collect();
         writeln!(s, "| {} | {} ({}, {}) | {} |", p.number, p.name, p.n, p.m, cells.join(" | ")).unwrap();
     }
     let solved = |k: SolverKind| runs.iter().filter(|r| r.solver == k && r.reached.is_some()).count();
-    writeln!(s, "| | **solved** | {} |", solvers.map(|k| format!("**{}**", solved(k))).join(" | ")).unwrap();
+    writeln!(
+        s,
+        "| | **solved** | {} |",
+        solvers.iter().map(|&k| format!("**{}**", solved(k))).collect::<Vec<_>>().join(" | ")
+    )
+    .unwrap();
     writeln!(s).unwrap();
     writeln!(
         s,
@@ -588,7 +597,7 @@ fn markdown_tables(all: &[Problem], runs: &[Run]) -> String {
     .unwrap();
     writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|").unwrap();
     for (i, p) in all.iter().enumerate() {
-        for &k in &solvers {
+        for &k in solvers {
             let r = at(i, k);
             let e = r.evals;
             let reached = r.reached.map_or("—".to_string(), |m| p.minima[m].label.to_string());
@@ -661,15 +670,12 @@ fn every_solver_on_every_problem() {
 fn bfgs_and_lbfgs_with_the_hager_zhang_search_solve_the_same_problems() {
     let all = problems();
     let solved_by_default = [1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 20, 21];
-    let hager_zhang = LineSearchKind::HagerZhang;
     let mut failures = Vec::new();
     for kind in [SolverKind::Bfgs, SolverKind::Lbfgs] {
         for &number in &solved_by_default {
             let p = all.iter().find(|p| p.number == number).unwrap();
-            let mut method: Box<dyn Method> = match kind {
-                SolverKind::Bfgs => Box::new(Bfgs::default().with_line_search(hager_zhang)),
-                _ => Box::new(Lbfgs::default().with_line_search(hager_zhang)),
-            };
+            let spec: ChainSpec = format!("{kind}(line_search=hager-zhang)").parse().unwrap();
+            let mut method: Box<dyn Method> = spec.method().unwrap();
             let mut f = p.objective();
             let g0 = norm(&gradient(&mut *f, &p.x0));
             let control =

@@ -119,7 +119,7 @@ fn where_every_solver_ends() {
     let mut table = String::from(
         "| solver | status | iterations | final (x, y) | f | classification | inertia |\n|---|---|---:|---|---:|---|---|\n",
     );
-    for kind in SolverKind::ALL {
+    for &kind in SolverKind::ALL {
         let (out, c) = run(kind);
         writeln!(
             table,

@@ -19,17 +19,16 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
         }
     }
-    let specs: Vec<ChainSpec> = if args.chains.is_empty() {
-        args.solvers.iter().map(|&kind| ChainSpec::from(kind)).collect()
-    } else {
-        args.chains.clone()
-    };
+    let specs: Vec<ChainSpec> =
+        if args.chains.is_empty() { args.solvers.0.clone() } else { args.chains.clone() };
     if specs.is_empty() {
         return Err(CliError::Invalid("--solvers names no solver".into()));
     }
     let (def, problem) = args.problem.load()?;
+    let mut methods = Vec::new();
     for spec in &specs {
         spec.check_size(problem.param_count(), def.points()).map_err(CliError::Invalid)?;
+        methods.push(spec.method().map_err(CliError::Invalid)?);
     }
     let source = problem.source();
     let derivs = Derivatives::new(source)?;
@@ -37,10 +36,9 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
     let error = def.solution_error(problem.arch(), problem.act())?;
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
     let mut runs = Vec::new();
-    for spec in &specs {
+    for (spec, mut method) in specs.iter().zip(methods) {
         let control = Control { max_iter: spec.max_iter(args.max_iter), ..control.clone() };
         let progress = progress_bar(control.max_iter as u64, &spec.to_string());
-        let mut method = spec.method(&mut |kind| kind.with_defaults());
         let mut error = error.clone();
         let done = fit(
             source,
@@ -58,6 +56,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         let end = &done.endpoint;
         runs.push(json!({
             "solver": spec.to_string(),
+            "options": spec.stages,
             "status": done.outcome.status.name(),
             "iterations": done.outcome.iterations,
             "loss": end.loss,

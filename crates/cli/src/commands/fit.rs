@@ -2,7 +2,7 @@
 //! classified by the exact Hessian's spectrum.
 
 use saddle_solvers::analysis::Method as Analysis;
-use saddle_solvers::{Adam, Bfgs, Control, GradientDescent, Lbfgs, Method, SolverKind};
+use saddle_solvers::{ChainSpec, Control, SolverKind};
 
 use crate::args::FitArgs;
 use serde_json::{Value, json};
@@ -21,11 +21,12 @@ pub fn run(args: &FitArgs) -> Result<Value> {
             return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
         }
     }
-    let mut method = method(args)?;
+    let spec = solver_spec(args)?;
+    let mut method = spec.method().map_err(CliError::Invalid)?;
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     let arch = problem.arch();
-    args.solver.check_size(n, def.points()).map_err(CliError::Invalid)?;
+    spec.check_size(n, def.points()).map_err(CliError::Invalid)?;
     if args.curvature_every.is_some() {
         crate::derivatives::check_dense_hessian("--curvature-every", n)?;
     }
@@ -36,7 +37,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     let mut error = def.solution_error(arch, problem.act())?;
     let control = Control {
         // A chain's counts are its budget; --max-iter bounds a plain solver.
-        max_iter: args.solver.max_iter(args.max_iter),
+        max_iter: spec.max_iter(args.max_iter),
         gtol: args.gtol,
         curvature_every: args.curvature_every,
         ..Control::default()
@@ -54,6 +55,9 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         &mut |record, rel_l2| {
             let mut line = serde_json::to_value(record).expect("records serialize");
             line["rel_l2"] = json!(rel_l2);
+            if record.iter == 0 {
+                line["options"] = json!(spec.stages);
+            }
             records.push_str(&line.to_string());
             records.push('\n');
             progress.set_position(record.iter as u64);
@@ -72,7 +76,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     }
     out.commit()?;
     let mut summary = json!({
-        "solver": args.solver.to_string(),
+        "solver": spec.to_string(),
+        "options": spec.stages,
         "status": outcome.status.name(),
         "iterations": outcome.iterations,
         "loss": end.loss,
@@ -98,55 +103,29 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     Ok(summary)
 }
 
-/// The solver (or chain) with the hyperparameters given on the command line;
-/// `--learning-rate` sets every gd and adam stage, `--line-search` every bfgs and lbfgs
-/// stage.
-fn method(args: &FitArgs) -> Result<Box<dyn Method>> {
-    let kinds: Vec<SolverKind> = args.solver.stages.iter().map(|(k, _)| *k).collect();
-    if let (Some(_), false) =
-        (args.learning_rate, kinds.iter().any(|k| matches!(k, SolverKind::Gd | SolverKind::Adam)))
-    {
-        return Err(CliError::Invalid(format!(
-            "--learning-rate applies to gd and adam, not to --solver {}",
-            args.solver
-        )));
-    }
-    if let (Some(_), false) =
-        (args.line_search, kinds.iter().any(|k| matches!(k, SolverKind::Bfgs | SolverKind::Lbfgs)))
-    {
-        return Err(CliError::Invalid(format!(
-            "--line-search applies to bfgs and lbfgs, not to --solver {}",
-            args.solver
-        )));
-    }
-    let line_search = args.line_search.unwrap_or_default();
-    let mut error = None;
-    let mut make = |kind: SolverKind| -> Box<dyn Method> {
-        match (kind, args.learning_rate) {
-            (SolverKind::Gd, Some(lr)) => match GradientDescent::new(lr) {
-                Ok(gd) => Box::new(gd),
-                Err(e) => {
-                    error = Some(e);
-                    kind.with_defaults()
-                }
-            },
-            (SolverKind::Adam, Some(lr)) => {
-                match Adam::new(lr, Adam::DEFAULT_BETA1, Adam::DEFAULT_BETA2, Adam::DEFAULT_EPSILON) {
-                    Ok(adam) => Box::new(adam),
-                    Err(e) => {
-                        error = Some(e);
-                        kind.with_defaults()
-                    }
-                }
-            }
-            (SolverKind::Bfgs, _) => Box::new(Bfgs::default().with_line_search(line_search)),
-            (SolverKind::Lbfgs, _) => Box::new(Lbfgs::default().with_line_search(line_search)),
-            (kind, _) => kind.with_defaults(),
+/// The solver spec with the command line's shorthands applied: `--learning-rate` sets
+/// `lr` and `--line-search` sets `line_search` in every stage that has the option and does
+/// not set it itself; a shorthand that no stage takes is an error.
+fn solver_spec(args: &FitArgs) -> Result<ChainSpec> {
+    let mut spec = args.solver.clone();
+    let shorthands = [
+        ("--learning-rate", "lr", args.learning_rate.map(|lr| lr.to_string())),
+        ("--line-search", "line_search", args.line_search.map(|k| k.name().to_string())),
+    ];
+    for (flag, option, value) in shorthands {
+        let Some(value) = value else { continue };
+        if !spec.set_where_unset(option, &value).map_err(CliError::Invalid)? {
+            let takers: Vec<&str> = SolverKind::ALL
+                .iter()
+                .map(|k| k.solver())
+                .filter(|s| s.options.iter().any(|o| o.name == option))
+                .map(|s| s.name)
+                .collect();
+            return Err(CliError::Invalid(format!(
+                "{flag} sets the option {option} of {}, and --solver {spec} has none",
+                takers.join(", ")
+            )));
         }
-    };
-    let method = args.solver.method(&mut make);
-    match error {
-        Some(e) => Err(CliError::Invalid(e)),
-        None => Ok(method),
     }
+    Ok(spec)
 }

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod derivs;
 pub mod fit;
 pub mod problem;
+pub mod solvers;
 pub mod spectrum;
 pub mod sweep;
 

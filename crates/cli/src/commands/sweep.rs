@@ -58,6 +58,8 @@ fn solvers(args: &SweepArgs) -> Vec<ChainSpec> {
     if !args.chains.is_empty() {
         return args.chains.clone();
     }
-    let kinds = args.solvers.clone().unwrap_or_else(|| SolverKind::ALL.to_vec());
-    kinds.into_iter().map(ChainSpec::from).collect()
+    match &args.solvers {
+        Some(list) => list.0.clone(),
+        None => SolverKind::ALL.iter().map(|&kind| ChainSpec::from(kind)).collect(),
+    }
 }

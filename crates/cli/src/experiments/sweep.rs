@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use rayon::prelude::*;
 use saddle_graph::{Activation, Arch};
-use saddle_solvers::{ChainSpec, Control, Evals};
+use saddle_solvers::{ChainSpec, Control, Evals, Stage};
 use serde::Serialize;
 
 use crate::derivatives::Derivatives;
@@ -119,6 +119,8 @@ pub struct RunResult {
     pub act: &'static str,
     /// The solver's name, or the chain's text (e.g. `adam:100,lbfgs:400`).
     pub solver: String,
+    /// Each stage's solver, count and effective options.
+    pub options: Vec<Stage>,
     /// The initialization's seed.
     pub seed: u64,
     /// The number of parameters.
@@ -173,6 +175,7 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
             let problem = plan.problem.with_network(arch.clone(), plan.act)?;
             for spec in &plan.solvers {
                 spec.check_size(problem.param_count(), plan.problem.points()).map_err(CliError::Invalid)?;
+                spec.method().map_err(CliError::Invalid)?;
             }
             let derivs = Derivatives::new(problem.source())?;
             let error = plan.problem.solution_error(arch, plan.act)?;
@@ -183,7 +186,7 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
         .map(|spec| {
             let (problem, derivs, error) =
                 &compiled[plan.archs.iter().position(|a| *a == spec.arch).expect("the run's architecture")];
-            let mut method = spec.solver.method(&mut |kind| kind.with_defaults());
+            let mut method = spec.solver.method().map_err(CliError::Invalid)?;
             let control =
                 Control { max_iter: spec.solver.max_iter(plan.control.max_iter), ..plan.control.clone() };
             let theta0 = glorot_normal(&spec.arch, spec.seed);
@@ -207,6 +210,7 @@ pub fn run(plan: &Plan, shard: Shard, progress: &(dyn Fn() + Sync)) -> Result<Ve
                 arch: spec.arch.to_string(),
                 act: plan.act.name(),
                 solver: spec.solver.to_string(),
+                options: spec.solver.stages.clone(),
                 seed: spec.seed,
                 params: problem.param_count(),
                 status: done.outcome.status.name(),
