@@ -118,13 +118,7 @@ impl Method for Adam {
             *x += step;
         }
         self.last.clone_from(&x);
-        Step::Next {
-            trial_norm: step_sq.sqrt(),
-            next: Iterate::at(f, x),
-            step_length: Some(self.learning_rate),
-            damping: None,
-            trust_radius: None,
-        }
+        Step::next(Iterate::at(f, x), step_sq.sqrt()).with_step_length(self.learning_rate)
     }
 }
 

@@ -117,13 +117,7 @@ impl Moved {
 
     /// The step's record for the driver.
     pub fn into_step(self) -> Step {
-        Step::Next {
-            trial_norm: norm(&self.s),
-            next: self.next,
-            step_length: Some(self.alpha),
-            damping: None,
-            trust_radius: None,
-        }
+        Step::next(self.next, norm(&self.s)).with_step_length(self.alpha)
     }
 }
 

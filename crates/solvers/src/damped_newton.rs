@@ -132,13 +132,7 @@ impl Method for DampedNewton {
             (current.clone(), Some(h))
         };
         self.state = Some(State { at: next.x.clone(), damping, nu, hessian });
-        Step::Next {
-            next,
-            trial_norm: norm(&p),
-            step_length: None,
-            damping: Some(damping),
-            trust_radius: None,
-        }
+        Step::next(next, norm(&p)).with_damping(damping)
     }
 }
 

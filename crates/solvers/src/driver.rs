@@ -118,6 +118,38 @@ pub enum Step {
     Stop(Status),
 }
 
+impl Step {
+    /// The next iterate, after a trial step of norm `trial_norm`, with none of the
+    /// methods' own quantities (add them with the `with_` builders).
+    pub fn next(next: Iterate, trial_norm: f64) -> Step {
+        Step::Next { next, trial_norm, step_length: None, damping: None, trust_radius: None }
+    }
+
+    /// The same step with its step length along the search direction.
+    pub fn with_step_length(mut self, alpha: impl Into<Option<f64>>) -> Step {
+        if let Step::Next { step_length, .. } = &mut self {
+            *step_length = alpha.into();
+        }
+        self
+    }
+
+    /// The same step with the damping λ after the iteration.
+    pub fn with_damping(mut self, lambda: impl Into<Option<f64>>) -> Step {
+        if let Step::Next { damping, .. } = &mut self {
+            *damping = lambda.into();
+        }
+        self
+    }
+
+    /// The same step with the trust radius after the iteration.
+    pub fn with_trust_radius(mut self, radius: impl Into<Option<f64>>) -> Step {
+        if let Step::Next { trust_radius, .. } = &mut self {
+            *trust_radius = radius.into();
+        }
+        self
+    }
+}
+
 /// One solver: a name and one iteration at a time; the [`minimize`] loop does the rest.
 pub trait Method {
     /// The solver's name as on the command line.

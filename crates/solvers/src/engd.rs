@@ -129,23 +129,11 @@ impl Method for Engd {
                 };
                 let iterate = next.at.clone();
                 self.cache = Some(next);
-                Step::Next {
-                    next: iterate,
-                    trial_norm,
-                    step_length: Some(eta),
-                    damping: None,
-                    trust_radius: None,
-                }
+                Step::next(iterate, trial_norm).with_step_length(eta)
             }
             None => {
                 self.cache = Some(lin);
-                Step::Next {
-                    next: current.clone(),
-                    trial_norm: 0.0,
-                    step_length: Some(0.0),
-                    damping: None,
-                    trust_radius: None,
-                }
+                Step::next(current.clone(), 0.0).with_step_length(0.0)
             }
         }
     }

@@ -142,13 +142,7 @@ impl Method for GaussNewton {
         let x = &current.x;
         let stuck = |lin: Linearization, this: &mut Self| {
             this.cache = Some(lin);
-            Step::Next {
-                next: current.clone(),
-                trial_norm: 0.0,
-                step_length: Some(0.0),
-                damping: None,
-                trust_radius: None,
-            }
+            Step::next(current.clone(), 0.0).with_step_length(0.0)
         };
         // Only ∇f = 0 (or rounding at that level) makes the direction non-descending.
         if slope.is_nan() || slope >= 0.0 {
@@ -170,13 +164,7 @@ impl Method for GaussNewton {
                 };
                 let iterate = next.at.clone();
                 self.cache = Some(next);
-                return Step::Next {
-                    next: iterate,
-                    trial_norm,
-                    step_length: Some(alpha),
-                    damping: None,
-                    trust_radius: None,
-                };
+                return Step::next(iterate, trial_norm).with_step_length(alpha);
             }
             if trial_norm == 0.0 || backtracks == self.max_backtracks {
                 return stuck(lin, self);

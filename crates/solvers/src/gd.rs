@@ -38,13 +38,7 @@ impl Method for GradientDescent {
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
         let x: Vec<f64> =
             current.x.iter().zip(&current.grad).map(|(x, g)| x - self.learning_rate * g).collect();
-        Step::Next {
-            trial_norm: self.learning_rate * norm(&current.grad),
-            next: Iterate::at(f, x),
-            step_length: Some(self.learning_rate),
-            damping: None,
-            trust_radius: None,
-        }
+        Step::next(Iterate::at(f, x), self.learning_rate * norm(&current.grad)).with_step_length(self.learning_rate)
     }
 }
 

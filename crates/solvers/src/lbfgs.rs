@@ -170,7 +170,7 @@ impl Method for Lbfgs {
         let trial_norm = norm(&s);
         self.remember(s, y);
         self.last.clone_from(&next.x);
-        Step::Next { next, trial_norm, step_length: Some(alpha), damping: None, trust_radius: None }
+        Step::next(next, trial_norm).with_step_length(alpha)
     }
 }
 

@@ -274,13 +274,7 @@ pub(crate) fn quasi_newton_search(
         }
         Search::NoDecrease { non_finite: true } => QuasiNewtonSearch::Stuck(Step::NonFinite),
         Search::NoDecrease { non_finite: false } | Search::NotDescent => {
-            QuasiNewtonSearch::Stuck(Step::Next {
-                next: current.clone(),
-                trial_norm: 0.0,
-                step_length: Some(0.0),
-                damping: None,
-                trust_radius: None,
-            })
+            QuasiNewtonSearch::Stuck(Step::next(current.clone(), 0.0).with_step_length(0.0))
         }
     }
 }

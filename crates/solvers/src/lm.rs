@@ -165,13 +165,7 @@ impl Method for LevenbergMarquardt {
             let trust_radius = Some(state.delta);
             let par = state.par;
             self.state = Some(state);
-            return Step::Next {
-                next: current.clone(),
-                trial_norm: 0.0,
-                step_length: None,
-                damping: Some(par),
-                trust_radius,
-            };
+            return Step::next(current.clone(), 0.0).with_damping(par).with_trust_radius(trust_radius);
         }
         let qr = state.qr.as_ref().expect("factored above");
         let (lambda, q) = damped_step(qr, state.delta, state.par);
@@ -227,7 +221,7 @@ impl Method for LevenbergMarquardt {
             current.clone()
         };
         self.state = Some(state);
-        Step::Next { next, trial_norm, step_length: None, damping: Some(lambda), trust_radius }
+        Step::next(next, trial_norm).with_damping(lambda).with_trust_radius(trust_radius)
     }
 }
 

@@ -86,13 +86,7 @@ impl Method for Newton {
         let p_norm = norm(&p);
         let along =
             |alpha: f64| -> Vec<f64> { current.x.iter().zip(&p).map(|(x, p)| x + alpha * p).collect() };
-        let next = |next: Iterate, alpha: f64| Step::Next {
-            next,
-            trial_norm: alpha * p_norm,
-            step_length: Some(alpha),
-            damping: None,
-            trust_radius: None,
-        };
+        let next = |next: Iterate, alpha: f64| Step::next(next, alpha * p_norm).with_step_length(alpha);
         let Some(search) = self.line_search else {
             return next(Iterate::at(f, along(1.0)), 1.0);
         };

@@ -112,13 +112,7 @@ impl Method for NewtonCg {
         self.radius = crate::trust::next_radius(self.radius, rho, p_norm, on_boundary, self.max_radius);
         let next = if rho > self.eta { trial } else { current.clone() };
         self.last.clone_from(&next.x);
-        Step::Next {
-            next,
-            trial_norm: p_norm,
-            step_length: None,
-            damping: None,
-            trust_radius: Some(self.radius),
-        }
+        Step::next(next, p_norm).with_trust_radius(self.radius)
     }
 }
 

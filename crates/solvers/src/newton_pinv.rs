@@ -61,13 +61,7 @@ impl Method for NewtonPinv {
             return Step::Singular;
         }
         let x: Vec<f64> = current.x.iter().zip(&p).map(|(x, p)| x + p).collect();
-        Step::Next {
-            next: Iterate::at(f, x),
-            trial_norm: norm(&p),
-            step_length: Some(1.0),
-            damping: None,
-            trust_radius: None,
-        }
+        Step::next(Iterate::at(f, x), norm(&p)).with_step_length(1.0)
     }
 }
 

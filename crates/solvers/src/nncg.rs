@@ -292,24 +292,12 @@ impl Method for Nncg {
             if next.is_finite() && next.loss <= current.loss - Self::ARMIJO * t * slope {
                 self.last.clone_from(&next.x);
                 let trial_norm = t * norm(&d);
-                return Step::Next {
-                    next,
-                    trial_norm,
-                    step_length: Some(t),
-                    damping: Some(self.damping),
-                    trust_radius: None,
-                };
+                return Step::next(next, trial_norm).with_step_length(t).with_damping(self.damping);
             }
             t *= 0.5;
         }
         self.last.clone_from(&current.x);
-        Step::Next {
-            next: current.clone(),
-            trial_norm: 0.0,
-            step_length: Some(0.0),
-            damping: Some(self.damping),
-            trust_radius: None,
-        }
+        Step::next(current.clone(), 0.0).with_step_length(0.0).with_damping(self.damping)
     }
 }
 

@@ -129,13 +129,7 @@ impl Method for SaddleFreeNewton {
             (current.clone(), Some(eigen))
         };
         self.state = Some(State { at: next.x.clone(), damping, nu, eigen });
-        Step::Next {
-            next,
-            trial_norm: norm(&p),
-            step_length: None,
-            damping: Some(damping),
-            trust_radius: None,
-        }
+        Step::next(next, norm(&p)).with_damping(damping)
     }
 }
 

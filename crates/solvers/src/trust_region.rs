@@ -233,7 +233,7 @@ impl Method for TrustRegion {
         let (next, eigen) =
             if rho > self.eta { (Iterate::at(f, trial), None) } else { (current.clone(), Some(eigen)) };
         self.state = Some(State { at: next.x.clone(), radius, eigen });
-        Step::Next { next, trial_norm: p_norm, step_length: None, damping: None, trust_radius: Some(radius) }
+        Step::next(next, p_norm).with_trust_radius(radius)
     }
 }
 
