@@ -243,7 +243,7 @@ fn malformed_files_are_one_line_errors() {
                 text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5] }, midpoints = { x = [0, 1, 5] } }\n",
                 extra: &[],
                 needles: &[
-                    "terms[0].points: expected exactly one of: grid, midpoints, boundary, random, csv",
+                    "terms[0].points: expected exactly one of: grid, midpoints, boundary, interior, random, csv",
                 ],
             },
         ),
@@ -316,7 +316,71 @@ fn malformed_files_are_one_line_errors() {
             Bad {
                 text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\nweight = \"big\"\npoints = { grid = { x = [0, 1, 5] } }\n",
                 extra: &[],
-                needles: &["terms[0].weight: expected a number, found string"],
+                needles: &["terms[0].weight: expected a number or \"mean\", found \"big\""],
+            },
+        ),
+        (
+            "expression with an unknown name".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, \"2*p\", 5] } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.x: column 3: unknown name 'p'"],
+            },
+        ),
+        (
+            "expression with an input".into(),
+            Bad {
+                text: "inputs = [\"x\", \"t\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5], t = \"x/2\" } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.t: column 1: 'x' is an input"],
+            },
+        ),
+        (
+            "unknown weight".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\nweight = \"sum\"\npoints = { grid = { x = [0, 1, 5] } }\n",
+                extra: &[],
+                needles: &["terms[0].weight: expected a number or \"mean\", found \"sum\""],
+            },
+        ),
+        (
+            "bad exclude entry".into(),
+            Bad {
+                text: "inputs = [\"x\", \"t\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { interior = { x = [0, 1, 5], t = 0, exclude = [\"x=lo\", \"t=lo\"] } }\n",
+                extra: &[],
+                needles: &["terms[0].points.interior.exclude[1]: 't=lo' is not NAME=lo or NAME=hi"],
+            },
+        ),
+        (
+            "sample larger than the lattice".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5], sample = 9, seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.sample: 9 is more than the lattice's 5 points"],
+            },
+        ),
+        (
+            "sample of none".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { boundary = { x = [0, 1, 5], sample = 0, seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.boundary.sample: expected a whole number of at least 1, found 0"],
+            },
+        ),
+        (
+            "seed without sample".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { midpoints = { x = [0, 1, 5], seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.midpoints.seed: a seed without sample"],
+            },
+        ),
+        (
+            "sample without a seed".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { interior = { x = [0, 1, 5], sample = 2 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.interior.seed: missing: the seed of the sample"],
             },
         ),
         (
