@@ -32,6 +32,26 @@ fn problem_summarizes_a_file_and_checks_it_at_the_exact_solution() {
     }
 }
 
+/// The bundled reaction file states Rathore et al.'s point sets: 2,500 of the 255 × 100
+/// interior candidates, the 257-point initial row, the periodic condition at 101 t, and
+/// the 129 × 101 test grid; every term a mean, and the exact solution satisfies each.
+#[test]
+fn the_bundled_reaction_file_has_the_papers_points() {
+    let out = run(["problem", &bundled("reaction.toml")]).success_json();
+    assert_eq!(out["points"], 2500 + 257 + 101);
+    assert_eq!(out["test_points"], 129 * 101);
+    let terms = out["terms"].as_array().unwrap();
+    let counts: Vec<u64> = terms.iter().map(|t| t["points"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [2500, 257, 101]);
+    for (term, n) in terms.iter().zip(counts) {
+        // serde_json's parser may be one ulp off the printed value.
+        let weight = term["weight"].as_f64().unwrap();
+        assert!((weight * n as f64 - 1.0).abs() < 1e-15, "{}: {weight}", term["name"]);
+        let worst = term["at_exact"]["max_abs"].as_f64().unwrap();
+        assert!(worst < 1e-13, "{}: {worst:e}", term["name"]);
+    }
+}
+
 #[test]
 fn a_wrong_sign_shows_in_the_exact_residual() {
     let dir = tempfile::tempdir().unwrap();

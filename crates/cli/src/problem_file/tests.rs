@@ -271,7 +271,7 @@ fn shards_add_up_to_the_whole() {
     let file = ProblemFile::load(&bundled("convection.toml")).unwrap();
     let problem = FileProblem::new(&file, "2,6,1".parse().unwrap(), Activation::Tanh).unwrap();
     let m = problem.residual_count();
-    assert_eq!(m, 2500 + 101 + 51);
+    assert_eq!(m, 2500 + 257 + 101);
     let x = theta(problem.param_count(), 5);
     let loss_of = |source: &dyn LossSource| {
         let mut p = compile(source, &|_, _| Ok(())).unwrap();
@@ -280,7 +280,7 @@ fn shards_add_up_to_the_whole() {
         p.output("loss").unwrap()[0]
     };
     let whole = loss_of(&problem);
-    let cuts = [0, 1000, 2550, 2620, m];
+    let cuts = [0, 1000, 2550, 2800, m];
     let parts: f64 = cuts.windows(2).map(|w| loss_of(&*problem.shard(w[0]..w[1]).unwrap())).sum();
     assert!(rel(whole, parts) <= 1e-12, "{whole} vs {parts}");
 }
