@@ -32,6 +32,26 @@ fn problem_summarizes_a_file_and_checks_it_at_the_exact_solution() {
     }
 }
 
+/// The bundled reaction file states Rathore et al.'s point sets: 2,500 of the 255 × 100
+/// interior candidates, the 257-point initial row, the periodic condition at 101 t, and
+/// the 129 × 101 test grid; every term a mean, and the exact solution satisfies each.
+#[test]
+fn the_bundled_reaction_file_has_the_papers_points() {
+    let out = run(["problem", &bundled("reaction.toml")]).success_json();
+    assert_eq!(out["points"], 2500 + 257 + 101);
+    assert_eq!(out["test_points"], 129 * 101);
+    let terms = out["terms"].as_array().unwrap();
+    let counts: Vec<u64> = terms.iter().map(|t| t["points"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [2500, 257, 101]);
+    for (term, n) in terms.iter().zip(counts) {
+        // serde_json's parser may be one ulp off the printed value.
+        let weight = term["weight"].as_f64().unwrap();
+        assert!((weight * n as f64 - 1.0).abs() < 1e-15, "{}: {weight}", term["name"]);
+        let worst = term["at_exact"]["max_abs"].as_f64().unwrap();
+        assert!(worst < 1e-13, "{}: {worst:e}", term["name"]);
+    }
+}
+
 #[test]
 fn a_wrong_sign_shows_in_the_exact_residual() {
     let dir = tempfile::tempdir().unwrap();
@@ -243,7 +263,7 @@ fn malformed_files_are_one_line_errors() {
                 text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5] }, midpoints = { x = [0, 1, 5] } }\n",
                 extra: &[],
                 needles: &[
-                    "terms[0].points: expected exactly one of: grid, midpoints, boundary, random, csv",
+                    "terms[0].points: expected exactly one of: grid, midpoints, boundary, interior, random, csv",
                 ],
             },
         ),
@@ -316,7 +336,71 @@ fn malformed_files_are_one_line_errors() {
             Bad {
                 text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\nweight = \"big\"\npoints = { grid = { x = [0, 1, 5] } }\n",
                 extra: &[],
-                needles: &["terms[0].weight: expected a number, found string"],
+                needles: &["terms[0].weight: expected a number or \"mean\", found \"big\""],
+            },
+        ),
+        (
+            "expression with an unknown name".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, \"2*p\", 5] } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.x: column 3: unknown name 'p'"],
+            },
+        ),
+        (
+            "expression with an input".into(),
+            Bad {
+                text: "inputs = [\"x\", \"t\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5], t = \"x/2\" } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.t: column 1: 'x' is an input"],
+            },
+        ),
+        (
+            "unknown weight".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\nweight = \"sum\"\npoints = { grid = { x = [0, 1, 5] } }\n",
+                extra: &[],
+                needles: &["terms[0].weight: expected a number or \"mean\", found \"sum\""],
+            },
+        ),
+        (
+            "bad exclude entry".into(),
+            Bad {
+                text: "inputs = [\"x\", \"t\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { interior = { x = [0, 1, 5], t = 0, exclude = [\"x=lo\", \"t=lo\"] } }\n",
+                extra: &[],
+                needles: &["terms[0].points.interior.exclude[1]: 't=lo' is not NAME=lo or NAME=hi"],
+            },
+        ),
+        (
+            "sample larger than the lattice".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 5], sample = 9, seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.grid.sample: 9 is more than the lattice's 5 points"],
+            },
+        ),
+        (
+            "sample of none".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { boundary = { x = [0, 1, 5], sample = 0, seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.boundary.sample: expected a whole number of at least 1, found 0"],
+            },
+        ),
+        (
+            "seed without sample".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { midpoints = { x = [0, 1, 5], seed = 0 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.midpoints.seed: a seed without sample"],
+            },
+        ),
+        (
+            "sample without a seed".into(),
+            Bad {
+                text: "inputs = [\"x\"]\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { interior = { x = [0, 1, 5], sample = 2 } }\n",
+                extra: &[],
+                needles: &["terms[0].points.interior.seed: missing: the seed of the sample"],
             },
         ),
         (

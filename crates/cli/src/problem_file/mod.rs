@@ -20,8 +20,9 @@ use toml::{Table, Value};
 
 use crate::error::{CliError, Result};
 use crate::io::read_csv_table;
+use expr::Expr;
 use lower::{Leaf, lower};
-use points::{Axis, Layout, lattice, lattice_len};
+use points::{Axis, Face, Layout, lattice, lattice_len};
 use resolve::{Func, RESERVED, Resolved, Scope};
 pub use source::{ExactResiduals, FileProblem, SolutionError, exact_residuals};
 
@@ -101,6 +102,57 @@ impl At<'_> {
 fn expression(at: &At<'_>, text: &str, scope: &mut Scope<'_>) -> Result<Resolved> {
     let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
     scope.resolve(&parsed).map_err(|(col, message)| at.err_at(col, message))
+}
+
+/// The value of a point set's coordinate: a number, or a string expression of numbers,
+/// `pi` and the file's constants.
+fn coordinate(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<f64> {
+    let text = match value {
+        Value::String(text) => text,
+        Value::Integer(_) | Value::Float(_) => return number(at, value),
+        other => {
+            return Err(
+                at.err(format!("expected a number or an expression string, found {}", other.type_str()))
+            );
+        }
+    };
+    let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
+    let solution = |name: &str| name == "u" || name.starts_with("u_") || name == "N";
+    if let Some((name, col)) =
+        first_name(&parsed, &|name| names.inputs.iter().any(|i| i == name) || solution(name))
+    {
+        let what = if solution(name) { "the solution" } else { "an input" };
+        return Err(
+            at.err_at(col, format!("'{name}' is {what}: a coordinate uses numbers, pi and constants"))
+        );
+    }
+    let resolved = scope(&[], names.constants, &[], false, false)
+        .resolve(&parsed)
+        .map_err(|(col, message)| at.err_at(col, message))?;
+    match resolved.value() {
+        Some(v) if v.is_finite() => Ok(v),
+        Some(v) => Err(at.err(format!("'{text}' is {v}, not a finite number"))),
+        None => Err(at.err(format!("'{text}' is not a number"))),
+    }
+}
+
+/// The first name in `e` that `wanted` picks, with its column.
+fn first_name<'e>(e: &'e Expr, wanted: &dyn Fn(&str) -> bool) -> Option<(&'e str, usize)> {
+    match e {
+        Expr::Num(_) => None,
+        Expr::Name { name, col } => wanted(name).then_some((name.as_str(), *col)),
+        Expr::Neg(a) => first_name(a, wanted),
+        Expr::Binary { lhs, rhs, .. } => first_name(lhs, wanted).or_else(|| first_name(rhs, wanted)),
+        Expr::Call { callee, args, .. } => {
+            first_name(callee, wanted).or_else(|| args.iter().find_map(|a| first_name(a, wanted)))
+        }
+    }
+}
+
+/// The names a point set may use: the inputs it spans and the constants of its coordinates.
+struct Names<'a> {
+    inputs: &'a [String],
+    constants: &'a BTreeMap<String, f64>,
 }
 
 /// What an expression of the file may refer to.
@@ -256,21 +308,13 @@ impl ProblemFile {
             if terms.iter().any(|other| other.name == name) {
                 return Err(at.child("name").err(format!("'{name}' names two terms")));
             }
-            let weight = match t.get("weight") {
-                None => 1.0,
-                Some(v) => {
-                    let w = number(&at.child("weight"), v)?;
-                    if w < 0.0 {
-                        return Err(at.child("weight").err(format!("must be at least 0, found {w}")));
-                    }
-                    w
-                }
-            };
             let points_at = at.child("points");
             let Some(spec) = t.get("points") else {
                 return Err(points_at.err("missing: e.g. points = { grid = { x = [0, 1, 30] } }"));
             };
-            let set = point_set(&points_at, spec, &inputs, base)?;
+            let names = Names { inputs: &inputs, constants: &constants };
+            let set = point_set(&points_at, spec, &names, base)?;
+            let weight = weight(&at.child("weight"), t.get("weight"), set.count)?;
             let data_names: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
             let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
             for n in &data_names {
@@ -307,7 +351,8 @@ impl ProblemFile {
                 let at = root.child("test");
                 keys_allowed(&at, t, &["points"])?;
                 let Some(spec) = t.get("points") else { return Err(at.child("points").err("missing")) };
-                point_set(&at.child("points"), spec, &inputs, base)?.points
+                let names = Names { inputs: &inputs, constants: &constants };
+                point_set(&at.child("points"), spec, &names, base)?.points
             }
             Some(other) => {
                 return Err(root.child("test").err(format!("expected a table, found {}", other.type_str())));
@@ -325,6 +370,23 @@ impl ProblemFile {
     pub fn residual_count(&self) -> usize {
         self.terms.iter().map(|t| t.count).sum()
     }
+}
+
+/// A term's weight: a number ≥ 0, or `"mean"` for 1 / its `count` points (default 1).
+fn weight(at: &At<'_>, value: Option<&Value>, count: usize) -> Result<f64> {
+    let w = match value {
+        None => 1.0,
+        Some(Value::String(s)) if s == "mean" => 1.0 / count as f64,
+        Some(v @ (Value::Integer(_) | Value::Float(_))) => number(at, v)?,
+        Some(Value::String(s)) => return Err(at.err(format!("expected a number or \"mean\", found \"{s}\""))),
+        Some(other) => {
+            return Err(at.err(format!("expected a number or \"mean\", found {}", other.type_str())));
+        }
+    };
+    if w < 0.0 {
+        return Err(at.err(format!("must be at least 0, found {w}")));
+    }
+    Ok(w)
 }
 
 /// Whether the trial refers to N.
@@ -353,8 +415,9 @@ struct PointSet {
 }
 
 /// The points of a `points` table.
-fn point_set(at: &At<'_>, spec: &Value, inputs: &[String], base: &Path) -> Result<PointSet> {
-    const KINDS: [&str; 5] = ["grid", "midpoints", "boundary", "random", "csv"];
+fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Result<PointSet> {
+    const KINDS: [&str; 6] = ["grid", "midpoints", "boundary", "interior", "random", "csv"];
+    let inputs = names.inputs;
     let Value::Table(t) = spec else {
         return Err(at.err(format!("expected a table with one of: {}", KINDS.join(", "))));
     };
@@ -403,8 +466,9 @@ fn point_set(at: &At<'_>, spec: &Value, inputs: &[String], base: &Path) -> Resul
             };
             let random = kind == "random";
             let mut allowed: Vec<&str> = inputs.iter().map(String::as_str).collect();
-            if random {
-                allowed.extend(["n", "seed"]);
+            allowed.extend(if random { ["n", "seed"].as_slice() } else { ["sample", "seed"].as_slice() });
+            if kind == "interior" {
+                allowed.push("exclude");
             }
             keys_allowed(&at, axes_table, &allowed)?;
             let mut axes = Vec::with_capacity(d);
@@ -415,7 +479,7 @@ fn point_set(at: &At<'_>, spec: &Value, inputs: &[String], base: &Path) -> Resul
                         at.err("missing: every input needs [lo, hi, count] or a number that fixes it")
                     );
                 };
-                axes.push(axis(&at, v, kind)?);
+                axes.push(axis(&at, v, kind, names)?);
             }
             if random {
                 let n = match axes_table.get("n") {
@@ -436,30 +500,102 @@ fn point_set(at: &At<'_>, spec: &Value, inputs: &[String], base: &Path) -> Resul
                 let layout = match kind {
                     "grid" => Layout::Grid,
                     "midpoints" => Layout::Midpoints,
-                    _ => Layout::Boundary,
+                    "boundary" => Layout::Boundary,
+                    _ => Layout::Interior(excluded(&at, axes_table.get("exclude"), inputs, &axes)?),
                 };
-                let n = lattice_len(&axes, layout)
+                let len = lattice_len(&axes, &layout)
                     .filter(|&n| n <= MAX_POINTS)
                     .ok_or_else(|| at.err(format!("more points than the limit of {MAX_POINTS}")))?;
-                PointSet { count: n, points: lattice(&axes, layout), data: Vec::new() }
+                match layout {
+                    Layout::Boundary if len == 0 => {
+                        return Err(at.err("no points (a boundary needs at least one input with a range)"));
+                    }
+                    Layout::Interior(_) if len == 0 => {
+                        return Err(at.err("no points (every grid point lies on an excluded face)"));
+                    }
+                    _ => {}
+                }
+                let points = lattice(&axes, &layout);
+                match lattice_sample(&at, axes_table, len)? {
+                    None => PointSet { count: len, points, data: Vec::new() },
+                    Some((n, seed)) => PointSet {
+                        count: n,
+                        points: points::rows(&points, d, &points::sample(len, n, seed)),
+                        data: Vec::new(),
+                    },
+                }
             }
         }
     };
     if set.count == 0 {
-        return Err(at.err("no points (a boundary needs at least one input with a range)"));
+        return Err(at.err("no points"));
     }
     Ok(set)
 }
 
-/// One input's `[lo, hi, count]` (`[lo, hi]` for random points) or fixing number.
-fn axis(at: &At<'_>, v: &Value, kind: &str) -> Result<Axis> {
+/// A lattice's `sample = N, seed = S` (N of its `len` points), if given.
+fn lattice_sample(at: &At<'_>, table: &Table, len: usize) -> Result<Option<(usize, u64)>> {
+    let (sample_at, seed_at) = (at.child("sample"), at.child("seed"));
+    match (table.get("sample"), table.get("seed")) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(seed_at.err("a seed without sample = N, the number of points to draw")),
+        (Some(_), None) => Err(seed_at.err("missing: the seed of the sample")),
+        (Some(n), Some(seed)) => {
+            let n = count(&sample_at, n, 1)?;
+            if n > len {
+                return Err(sample_at.err(format!("{n} is more than the lattice's {len} points")));
+            }
+            Ok(Some((n, count(&seed_at, seed, 0)? as u64)))
+        }
+    }
+}
+
+/// The faces an `interior`'s `exclude` lists (`["x=lo", "t=hi"]`); every face without it.
+fn excluded(at: &At<'_>, value: Option<&Value>, inputs: &[String], axes: &[Axis]) -> Result<Vec<Face>> {
+    let Some(value) = value else { return Ok(points::faces(axes)) };
+    let at = at.child("exclude");
+    let Value::Array(items) = value else {
+        return Err(at.err("expected a list of faces, e.g. [\"x=lo\", \"t=hi\"]"));
+    };
+    let ranged: Vec<&str> =
+        points::faces(axes).iter().filter(|f| !f.hi).map(|f| inputs[f.input].as_str()).collect();
+    let mut faces = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let at = At { path: at.path, field: format!("{}[{k}]", at.field) };
+        let entry = string(&at, item)?;
+        let face = entry.split_once('=').and_then(|(name, end)| {
+            let input = inputs.iter().position(|n| n == name.trim())?;
+            let hi = match end.trim() {
+                "lo" => false,
+                "hi" => true,
+                _ => return None,
+            };
+            matches!(axes[input], Axis::Range { .. }).then_some(Face { input, hi })
+        });
+        match face {
+            Some(f) if faces.contains(&f) => return Err(at.err(format!("'{entry}' is listed twice"))),
+            Some(f) => faces.push(f),
+            None => {
+                return Err(at.err(format!(
+                    "'{entry}' is not NAME=lo or NAME=hi for a ranged input ({})",
+                    ranged.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(faces)
+}
+
+/// One input's `[lo, hi, count]` (`[lo, hi]` for random points) or fixing number; lo, hi
+/// and the number may be expressions (see [`coordinate`]).
+fn axis(at: &At<'_>, v: &Value, kind: &str, names: &Names<'_>) -> Result<Axis> {
     let random = kind == "random";
     let form = if random { "[lo, hi] or a number" } else { "[lo, hi, count] or a number" };
     match v {
-        Value::Integer(_) | Value::Float(_) => Ok(Axis::Fixed(number(at, v)?)),
+        Value::Integer(_) | Value::Float(_) | Value::String(_) => Ok(Axis::Fixed(coordinate(at, v, names)?)),
         Value::Array(items) if items.len() == if random { 2 } else { 3 } => {
-            let lo = number(at, &items[0])?;
-            let hi = number(at, &items[1])?;
+            let lo = coordinate(at, &items[0], names)?;
+            let hi = coordinate(at, &items[1], names)?;
             if lo >= hi {
                 return Err(at.err(format!("lo must be below hi, found [{lo}, {hi}]")));
             }

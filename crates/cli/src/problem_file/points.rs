@@ -1,5 +1,6 @@
-//! The point sets of problem files: grids, cell midpoints, the boundary of a grid,
-//! seeded uniform samples, and CSV files with data variables.
+//! The point sets of problem files: grids, cell midpoints, the boundary or interior of a
+//! grid, seeded samples of these lattices, seeded uniform points, and CSV files with data
+//! variables.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,8 +21,17 @@ pub enum Axis {
     Fixed(f64),
 }
 
-/// Which points of a box.
+/// One face of a box: a ranged input at its lo or its hi end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Face {
+    /// The input's index.
+    pub input: usize,
+    /// `true` for hi, `false` for lo.
+    pub hi: bool,
+}
+
+/// Which points of a box.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Layout {
     /// The tensor grid, ends included.
     Grid,
@@ -29,17 +39,35 @@ pub enum Layout {
     Midpoints,
     /// The grid points on a face of the box (some ranged input at its lo or hi), each once.
     Boundary,
+    /// The grid points on none of these faces.
+    Interior(Vec<Face>),
+}
+
+/// Every face of the box of `axes`: lo and hi of each ranged input.
+pub fn faces(axes: &[Axis]) -> Vec<Face> {
+    (0..axes.len())
+        .filter(|&i| matches!(axes[i], Axis::Range { .. }))
+        .flat_map(|input| [Face { input, hi: false }, Face { input, hi: true }])
+        .collect()
+}
+
+/// Whether the grid point with per-input indices `index` lies on one of `faces`.
+fn on_a_face(axes: &[Axis], faces: &[Face], index: &[usize]) -> bool {
+    faces.iter().any(|f| match axes[f.input] {
+        Axis::Range { count, .. } => index[f.input] == if f.hi { count - 1 } else { 0 },
+        Axis::Fixed(_) => false,
+    })
 }
 
 /// The coordinates along one axis.
-fn axis_values(axis: Axis, layout: Layout) -> Vec<f64> {
+fn axis_values(axis: Axis, layout: &Layout) -> Vec<f64> {
     match axis {
         Axis::Fixed(v) => vec![v],
         Axis::Range { lo, hi, count } => match layout {
             Layout::Midpoints => {
                 (0..count).map(|i| lo + (hi - lo) * (i as f64 + 0.5) / count as f64).collect()
             }
-            Layout::Grid | Layout::Boundary => (0..count)
+            Layout::Grid | Layout::Boundary | Layout::Interior(_) => (0..count)
                 .map(|i| if i + 1 == count { hi } else { lo + (hi - lo) * i as f64 / (count - 1) as f64 })
                 .collect(),
         },
@@ -48,17 +76,18 @@ fn axis_values(axis: Axis, layout: Layout) -> Vec<f64> {
 
 /// The points of `layout` over `axes` (one per input, in input order), row-major N × d, the
 /// first input varying slowest.
-pub fn lattice(axes: &[Axis], layout: Layout) -> Vec<f64> {
+pub fn lattice(axes: &[Axis], layout: &Layout) -> Vec<f64> {
     let values: Vec<Vec<f64>> = axes.iter().map(|&a| axis_values(a, layout)).collect();
-    let on_face = |index: &[usize]| {
-        axes.iter()
-            .zip(index)
-            .any(|(a, &i)| matches!(a, Axis::Range { count, .. } if i == 0 || i + 1 == *count))
+    let all = faces(axes);
+    let keep = |index: &[usize]| match layout {
+        Layout::Grid | Layout::Midpoints => true,
+        Layout::Boundary => on_a_face(axes, &all, index),
+        Layout::Interior(faces) => !on_a_face(axes, faces, index),
     };
     let mut points = Vec::new();
     let mut index = vec![0usize; axes.len()];
     'outer: loop {
-        if layout != Layout::Boundary || on_face(&index) {
+        if keep(&index) {
             points.extend(index.iter().zip(&values).map(|(&i, v)| v[i]));
         }
         for k in (0..axes.len()).rev() {
@@ -74,20 +103,38 @@ pub fn lattice(axes: &[Axis], layout: Layout) -> Vec<f64> {
 }
 
 /// How many points [`lattice`] makes, or `None` when that overflows.
-pub fn lattice_len(axes: &[Axis], layout: Layout) -> Option<usize> {
-    let len = |a: &Axis| match a {
-        Axis::Fixed(_) => 1,
-        Axis::Range { count, .. } => *count,
+pub fn lattice_len(axes: &[Axis], layout: &Layout) -> Option<usize> {
+    // The grid points on none of `faces`: per input, its points less its ends in `faces`.
+    let off = |faces: &[Face]| {
+        axes.iter().enumerate().try_fold(1usize, |n, (i, a)| match a {
+            Axis::Fixed(_) => Some(n),
+            Axis::Range { count, .. } => {
+                let ends = [false, true].iter().filter(|&&hi| faces.contains(&Face { input: i, hi })).count();
+                n.checked_mul(count.saturating_sub(ends))
+            }
+        })
     };
-    let all = axes.iter().try_fold(1usize, |n, a| n.checked_mul(len(a)))?;
-    if layout != Layout::Boundary {
-        return Some(all);
+    match layout {
+        Layout::Grid | Layout::Midpoints => off(&[]),
+        Layout::Boundary => Some(off(&[])? - off(&faces(axes))?),
+        Layout::Interior(faces) => off(faces),
     }
-    let inner = axes.iter().try_fold(1usize, |n, a| match a {
-        Axis::Fixed(_) => Some(n),
-        Axis::Range { count, .. } => n.checked_mul(count.saturating_sub(2)),
-    })?;
-    Some(all - inner)
+}
+
+/// `n` of the `len` points of a lattice, drawn without replacement by a ChaCha8 generator
+/// seeded with `seed` (the same points on every machine), as indices in lattice order.
+///
+/// Panics if `n > len`.
+pub fn sample(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut chosen = rand::seq::index::sample(&mut rng, len, n).into_vec();
+    chosen.sort_unstable();
+    chosen
+}
+
+/// The rows `rows` of the row-major matrix `points` with `d` columns.
+pub fn rows(points: &[f64], d: usize, rows: &[usize]) -> Vec<f64> {
+    rows.iter().flat_map(|&r| &points[r * d..(r + 1) * d]).copied().collect()
 }
 
 /// `n` points uniform in the box of `axes` (fixed inputs fixed), row-major, from a ChaCha8
@@ -116,20 +163,49 @@ mod tests {
 
     #[test]
     fn grid_midpoints_and_boundary() {
-        assert_eq!(lattice(&[range(0.0, 1.0, 3)], Layout::Grid), [0.0, 0.5, 1.0]);
-        assert_eq!(lattice(&[range(0.0, 1.0, 4)], Layout::Midpoints), [0.125, 0.375, 0.625, 0.875]);
-        let grid = lattice(&[range(0.0, 2.0, 2), Axis::Fixed(5.0)], Layout::Grid);
+        assert_eq!(lattice(&[range(0.0, 1.0, 3)], &Layout::Grid), [0.0, 0.5, 1.0]);
+        assert_eq!(lattice(&[range(0.0, 1.0, 4)], &Layout::Midpoints), [0.125, 0.375, 0.625, 0.875]);
+        let grid = lattice(&[range(0.0, 2.0, 2), Axis::Fixed(5.0)], &Layout::Grid);
         assert_eq!(grid, [0.0, 5.0, 2.0, 5.0]);
         // The boundary of a 3 × 3 grid: every point but the centre, first input slowest.
-        let b = lattice(&[range(0.0, 1.0, 3), range(0.0, 1.0, 3)], Layout::Boundary);
+        let b = lattice(&[range(0.0, 1.0, 3), range(0.0, 1.0, 3)], &Layout::Boundary);
         let expect = [0., 0., 0., 0.5, 0., 1., 0.5, 0., 0.5, 1., 1., 0., 1., 0.5, 1., 1.];
         assert_eq!(b, expect);
         // ENGD's 2-D Poisson: 120 boundary points of the 31 × 31 grid.
         let axes = [range(0.0, 1.0, 31), range(0.0, 1.0, 31)];
-        assert_eq!(lattice(&axes, Layout::Boundary).len(), 240);
-        assert_eq!(lattice_len(&axes, Layout::Boundary), Some(120));
-        assert_eq!(lattice_len(&axes, Layout::Grid), Some(961));
-        assert_eq!(lattice_len(&[range(0.0, 1.0, usize::MAX), range(0.0, 1.0, 3)], Layout::Grid), None);
+        assert_eq!(lattice(&axes, &Layout::Boundary).len(), 240);
+        assert_eq!(lattice_len(&axes, &Layout::Boundary), Some(120));
+        assert_eq!(lattice_len(&axes, &Layout::Grid), Some(961));
+        assert_eq!(lattice_len(&[range(0.0, 1.0, usize::MAX), range(0.0, 1.0, 3)], &Layout::Grid), None);
+    }
+
+    #[test]
+    fn interior_leaves_out_the_listed_faces() {
+        // A 4 × 3 grid without x = lo, x = hi and t = lo: x ∈ {1/3, 2/3}, t ∈ {1/2, 1}.
+        let axes = [range(0.0, 1.0, 4), range(0.0, 1.0, 3)];
+        let faces =
+            vec![Face { input: 0, hi: false }, Face { input: 0, hi: true }, Face { input: 1, hi: false }];
+        let inner = lattice(&axes, &Layout::Interior(faces.clone()));
+        let (a, b) = (1.0 / 3.0, 2.0 / 3.0);
+        assert_eq!(inner, [a, 0.5, a, 1.0, b, 0.5, b, 1.0]);
+        assert_eq!(lattice_len(&axes, &Layout::Interior(faces)), Some(4));
+        // Without faces it is the grid; with every face, the grid less its boundary.
+        assert_eq!(lattice(&axes, &Layout::Interior(Vec::new())), lattice(&axes, &Layout::Grid));
+        let strict = Layout::Interior(super::faces(&axes));
+        assert_eq!(lattice(&axes, &strict), [a, 0.5, b, 0.5]);
+        assert_eq!(lattice_len(&axes, &strict), Some(2));
+        assert_eq!(lattice_len(&axes, &Layout::Boundary), Some(10));
+    }
+
+    #[test]
+    fn samples_are_distinct_sorted_and_seeded() {
+        let s = sample(10, 5, 0);
+        assert_eq!(s.len(), 5);
+        assert!(s.windows(2).all(|w| w[0] < w[1]) && s[4] < 10, "{s:?}");
+        assert_eq!(s, sample(10, 5, 0));
+        assert_ne!(s, sample(10, 5, 1));
+        assert_eq!(sample(7, 7, 3), (0..7).collect::<Vec<_>>());
+        assert_eq!(rows(&[0., 1., 2., 3., 4., 5.], 2, &[0, 2]), [0., 1., 4., 5.]);
     }
 
     #[test]

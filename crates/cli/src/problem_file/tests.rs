@@ -1,6 +1,7 @@
 //! Problem files end to end in the library: derivatives against central differences, the
-//! built-in problems as files, shards, the diagnostics' features and target, and the error
-//! against the exact solution.
+//! built-in problems as files, shards, the diagnostics' features and target, the error
+//! against the exact solution, and the point sets' expressions, interiors, samples and
+//! mean weights.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,26 @@ fn load(text: &str, extra: &[(&str, &str)]) -> ProblemFile {
     let path = dir.path().join("problem.toml");
     std::fs::write(&path, text).unwrap();
     ProblemFile::load(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The error message of loading `text`.
+fn load_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("problem.toml");
+    std::fs::write(&path, text).unwrap();
+    ProblemFile::load(&path).map(|_| ()).unwrap_err().to_string()
+}
+
+/// A file of one term over x and t whose points are `points`.
+fn one_term(points: &str) -> String {
+    format!(
+        "inputs = [\"x\", \"t\"]\n[constants]\nL = 2\n[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = {{ {points} }}\n"
+    )
+}
+
+/// The points of [`one_term`]'s term.
+fn term_points(points: &str) -> Vec<f64> {
+    load(&one_term(points), &[]).terms.remove(0).points
 }
 
 fn bundled(name: &str) -> PathBuf {
@@ -250,7 +271,7 @@ fn shards_add_up_to_the_whole() {
     let file = ProblemFile::load(&bundled("convection.toml")).unwrap();
     let problem = FileProblem::new(&file, "2,6,1".parse().unwrap(), Activation::Tanh).unwrap();
     let m = problem.residual_count();
-    assert_eq!(m, 2500 + 101 + 51);
+    assert_eq!(m, 2500 + 257 + 101);
     let x = theta(problem.param_count(), 5);
     let loss_of = |source: &dyn LossSource| {
         let mut p = compile(source, &|_, _| Ok(())).unwrap();
@@ -259,7 +280,7 @@ fn shards_add_up_to_the_whole() {
         p.output("loss").unwrap()[0]
     };
     let whole = loss_of(&problem);
-    let cuts = [0, 1000, 2550, 2620, m];
+    let cuts = [0, 1000, 2550, 2800, m];
     let parts: f64 = cuts.windows(2).map(|w| loss_of(&*problem.shard(w[0]..w[1]).unwrap())).sum();
     assert!(rel(whole, parts) <= 1e-12, "{whole} vs {parts}");
 }
@@ -298,4 +319,191 @@ fn bundled_problems_hold_at_their_exact_solutions() {
             assert!(worst <= 1e-8 * scale, "{name}.{}: max |r| = {worst:e} (scale {scale})", term.name);
         }
     }
+}
+
+/// Coordinates given as expressions of numbers, pi and constants are the same points as the
+/// numbers they evaluate to.
+#[test]
+fn expression_coordinates_equal_their_numbers() {
+    assert_eq!(
+        term_points(r#"grid = { x = [0, "2*pi", 5], t = "1/2" }"#),
+        term_points("grid = { x = [0, 6.283185307179586, 5], t = 0.5 }")
+    );
+    let points = term_points(r#"midpoints = { x = ["-L/2", "L^2 - sqrt(4)", 2], t = "cos(pi)" }"#);
+    assert_eq!(points, [-0.25, -1.0, 1.25, -1.0]);
+    assert_eq!(
+        term_points(r#"random = { n = 4, seed = 1, x = ["-pi", "pi"], t = 0 }"#),
+        term_points("random = { n = 4, seed = 1, x = [-3.141592653589793, 3.141592653589793], t = 0 }")
+    );
+    let file = load(
+        &format!(
+            "{}[test]\npoints = {{ grid = {{ x = [0, \"L\", 3], t = [\"L\", \"2*L\", 2] }} }}\n",
+            one_term("grid = { x = [0, 1, 2], t = 0 }")
+        ),
+        &[],
+    );
+    assert_eq!(file.test_points, [0., 2., 0., 4., 1., 2., 1., 4., 2., 2., 2., 4.]);
+}
+
+/// `interior` keeps the grid points on none of the excluded faces, in lattice order.
+#[test]
+fn interior_points_leave_out_the_excluded_faces() {
+    let third = 1.0 / 3.0;
+    let inner =
+        term_points(r#"interior = { x = [0, 1, 4], t = [0, 1, 3], exclude = ["x=lo", "x=hi", "t=lo"] }"#);
+    assert_eq!(inner, [third, 0.5, third, 1.0, 2.0 * third, 0.5, 2.0 * third, 1.0]);
+    // Without exclude: no face at all.
+    assert_eq!(term_points("interior = { x = [0, 1, 4], t = [0, 1, 3] }"), [third, 0.5, 2.0 * third, 0.5]);
+    // A fixed input has no faces; one listed end of x leaves the other.
+    assert_eq!(
+        term_points(r#"interior = { x = [0, 1, 3], t = 7, exclude = ["x=hi"] }"#),
+        [0.0, 7.0, 0.5, 7.0]
+    );
+    // Rathore et al.'s residual candidates: 255 × 100, t = 1 kept, t = 0 and both x ends left out.
+    let points = term_points(
+        r#"interior = { x = [0, "2*pi", 257], t = [0, 1, 101], exclude = ["x=lo", "x=hi", "t=lo"] }"#,
+    );
+    assert_eq!(points.len(), 2 * 25_500);
+    let (x, t): (Vec<f64>, Vec<f64>) = points.chunks(2).map(|p| (p[0], p[1])).unzip();
+    assert_eq!((x[0], t[0]), (2.0 * std::f64::consts::PI / 256.0, 0.01));
+    assert_eq!(t[99], 1.0);
+    let two_pi = 2.0 * std::f64::consts::PI;
+    assert!(x.iter().all(|&x| x > 0.0 && x < two_pi) && t.iter().all(|&t| t > 0.0));
+    assert_eq!(x[25_499], two_pi * 255.0 / 256.0);
+}
+
+/// `sample = N, seed = S` keeps N distinct lattice points in lattice order, the same for
+/// the same seed.
+#[test]
+fn lattice_samples_are_seeded_subsets_in_lattice_order() {
+    let grid = term_points("grid = { x = [0, 9, 10], t = 0 }");
+    let sample =
+        |seed: u64| term_points(&format!("grid = {{ x = [0, 9, 10], t = 0, sample = 5, seed = {seed} }}"));
+    let a = sample(0);
+    assert_eq!(a.len(), 10);
+    let xs: Vec<f64> = a.chunks(2).map(|p| p[0]).collect();
+    assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+    assert!(a.chunks(2).all(|p| grid.chunks(2).any(|q| q == p)), "{a:?}");
+    assert_eq!(a, sample(0));
+    assert_ne!(a, sample(1));
+    // All of a lattice is the lattice itself.
+    assert_eq!(term_points("grid = { x = [0, 9, 10], t = 0, sample = 10, seed = 4 }"), grid);
+    let file = load(
+        &one_term(
+            r#"interior = { x = [0, "2*pi", 257], t = [0, 1, 101], exclude = ["x=lo", "x=hi", "t=lo"], sample = 2500, seed = 0 }"#,
+        ),
+        &[],
+    );
+    assert_eq!(file.terms[0].count, 2500);
+    for kind in ["midpoints", "boundary"] {
+        let text = format!("{kind} = {{ x = [0, 1, 4], t = [0, 1, 4], sample = 3, seed = 2 }}");
+        assert_eq!(term_points(&text).len(), 6, "{kind}");
+    }
+}
+
+/// `weight = "mean"` is 1 / the term's point count: the same loss as that number.
+#[test]
+fn mean_weight_is_one_over_the_point_count() {
+    let text = |w: &str| {
+        format!(
+            "inputs = [\"x\"]\n[[terms]]\nname = \"a\"\nresidual = \"u - x\"\nweight = {w}\npoints = {{ grid = {{ x = [0, 1, 7] }} }}\n[[terms]]\nname = \"b\"\nresidual = \"u_x\"\nweight = \"mean\"\npoints = {{ midpoints = {{ x = [0, 1, 4] }} }}\n"
+        )
+    };
+    let mean = load(&text("\"mean\""), &[]);
+    assert_eq!(mean.terms[0].weight, 1.0 / 7.0);
+    assert_eq!(mean.terms[1].weight, 0.25);
+    let number = load(&text("0.14285714285714285"), &[]);
+    let loss = |file: &ProblemFile| {
+        let problem = FileProblem::new(file, "1,3,1".parse().unwrap(), Activation::Tanh).unwrap();
+        Derivatives::new(&problem).unwrap().loss(&theta(problem.param_count(), 6)).unwrap()
+    };
+    let (a, b) = (loss(&mean), loss(&number));
+    assert!(a > 0.0 && a == b, "{a} vs {b}");
+}
+
+/// Faults in the new fields name the field and, in an expression, the column.
+#[test]
+fn point_set_faults_name_their_field() {
+    let cases = [
+        (
+            r#"grid = { x = [0, "2*pi + y", 5], t = 0 }"#,
+            "terms[0].points.grid.x: column 8: unknown name 'y' (constants: L)",
+        ),
+        (r#"grid = { x = [0, "2*x", 5], t = 0 }"#, "terms[0].points.grid.x: column 3: 'x' is an input"),
+        (r#"grid = { x = [0, 1, 5], t = "u" }"#, "terms[0].points.grid.t: column 1: 'u' is the solution"),
+        (
+            r#"grid = { x = [0, 1, 5], t = "2*d(u_x, x)" }"#,
+            "terms[0].points.grid.t: column 5: 'u_x' is the solution",
+        ),
+        (r#"grid = { x = [0, 1, 5], t = "1 +" }"#, "terms[0].points.grid.t: column 4: unexpected"),
+        (
+            r#"grid = { x = [0, 1, 5], t = "log(0)" }"#,
+            "terms[0].points.grid.t: 'log(0)' is -inf, not a finite number",
+        ),
+        (
+            r#"grid = { x = [0, 1, "5"], t = 0 }"#,
+            "terms[0].points.grid.x: expected a whole number, found string",
+        ),
+        (r#"grid = { x = ["L", 1, 5], t = 0 }"#, "terms[0].points.grid.x: lo must be below hi, found [2, 1]"),
+        (
+            r#"interior = { x = [0, 1, 5], t = 0, exclude = ["x=lo", "t=lo"] }"#,
+            "terms[0].points.interior.exclude[1]: 't=lo' is not NAME=lo or NAME=hi for a ranged input (x)",
+        ),
+        (
+            r#"interior = { x = [0, 1, 5], t = 0, exclude = ["x=mid"] }"#,
+            "terms[0].points.interior.exclude[0]: 'x=mid' is not NAME=lo",
+        ),
+        (
+            r#"interior = { x = [0, 1, 5], t = 0, exclude = ["x=lo", "x=lo"] }"#,
+            "terms[0].points.interior.exclude[1]: 'x=lo' is listed twice",
+        ),
+        (
+            r#"interior = { x = [0, 1, 5], t = 0, exclude = "x=lo" }"#,
+            "terms[0].points.interior.exclude: expected a list",
+        ),
+        (
+            r#"interior = { x = [0, 1, 2], t = 0 }"#,
+            "terms[0].points.interior: no points (every grid point lies on an excluded face)",
+        ),
+        (
+            r#"grid = { x = [0, 1, 5], t = 0, exclude = ["x=lo"] }"#,
+            "terms[0].points.grid: unknown field 'exclude'",
+        ),
+        (
+            r#"grid = { x = [0, 1, 5], t = 0, sample = 6, seed = 0 }"#,
+            "terms[0].points.grid.sample: 6 is more than the lattice's 5 points",
+        ),
+        (
+            r#"grid = { x = [0, 1, 5], t = 0, sample = 0, seed = 0 }"#,
+            "terms[0].points.grid.sample: expected a whole number of at least 1, found 0",
+        ),
+        (
+            r#"boundary = { x = [0, 1, 5], t = 0, seed = 1 }"#,
+            "terms[0].points.boundary.seed: a seed without sample = N",
+        ),
+        (
+            r#"midpoints = { x = [0, 1, 5], t = 0, sample = 2 }"#,
+            "terms[0].points.midpoints.seed: missing: the seed of the sample",
+        ),
+        (
+            r#"random = { n = 3, seed = 1, x = [0, 1], t = 0, sample = 2 }"#,
+            "terms[0].points.random: unknown field 'sample'",
+        ),
+    ];
+    for (points, needle) in cases {
+        let message = load_error(&one_term(points));
+        assert!(message.contains(needle), "{points}: {message}");
+        assert!(message.contains("problem.toml: ") && !message.contains('\n'), "{message}");
+    }
+    let weight = |w: &str| {
+        load_error(
+            &one_term("grid = { x = [0, 1, 5], t = 0 }")
+                .replace("residual", &format!("weight = {w}\nresidual")),
+        )
+    };
+    assert!(
+        weight("\"median\"").contains("terms[0].weight: expected a number or \"mean\", found \"median\"")
+    );
+    assert!(weight("[1]").contains("terms[0].weight: expected a number or \"mean\", found array"));
+    assert!(weight("-0.5").contains("terms[0].weight: must be at least 0, found -0.5"));
 }
