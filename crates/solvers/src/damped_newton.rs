@@ -142,7 +142,7 @@ pub const SOLVER: Solver = Solver {
     summary: "(H + λI)p = −g, λ raised until H + λI is positive definite, Nielsen's λ update",
     family: Family::SafeguardedNewton,
     options: &[
-        OptionSpec::number("eta", Range::UNIT, DampedNewton::DEFAULT_ETA, "a step is accepted when its gain ratio exceeds eta"),
+        dense::GAIN_ETA_OPTION,
         OptionSpec::number(
             "initial_damping",
             Range::POSITIVE,

@@ -61,6 +61,14 @@ pub(crate) const DEFAULT_GAIN_ETA: f64 = 1e-4;
 /// Default τ of the damped solvers: the first damping is τ times the curvature's scale.
 pub(crate) const DEFAULT_INITIAL_DAMPING: f64 = 1e-3;
 
+/// The damped solvers' option `eta`, the acceptance threshold on the gain ratio.
+pub(crate) const GAIN_ETA_OPTION: crate::options::OptionSpec = crate::options::OptionSpec::number(
+    "eta",
+    crate::options::Range::UNIT,
+    DEFAULT_GAIN_ETA,
+    "a step is accepted when its gain ratio exceeds eta",
+);
+
 /// Checks a damped solver's settings, η ∈ [0, 1) and τ > 0 finite; the error names the
 /// solver, the setting, what τ is relative to (`scale`) and the default.
 pub(crate) fn check_damping_settings(

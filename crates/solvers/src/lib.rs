@@ -98,12 +98,6 @@ impl SolverKind {
     pub fn with_defaults(self) -> Box<dyn Method> {
         SolverSpec::new(self).method().unwrap_or_else(|e| unreachable!("{self}'s defaults are invalid: {e}"))
     }
-
-    /// `Err` with a one-line message when a dense matrix of the solver (default options)
-    /// for n parameters and m residuals would exceed [`DENSE_BYTES_LIMIT`].
-    pub fn check_size(self, n: usize, m: usize) -> Result<(), String> {
-        self.solver().check_size(&Options::defaults(self.solver().options), n, m)
-    }
 }
 
 impl fmt::Display for SolverKind {
@@ -129,8 +123,8 @@ mod tests {
     #[test]
     fn dense_solvers_refuse_networks_above_the_limit() {
         // 11585² · 8 bytes is just under 1 GiB, 11586² just over.
-        assert!(SolverKind::Newton.check_size(11585, 10).is_ok());
-        let e = SolverKind::Newton.check_size(1_002_001, 1024).unwrap_err();
+        assert!(ChainSpec::from(SolverKind::Newton).check_size(11585, 10).is_ok());
+        let e = ChainSpec::from(SolverKind::Newton).check_size(1_002_001, 1024).unwrap_err();
         assert_eq!(
             e,
             "--solver newton needs the dense 1002001 × 1002001 Hessian (7.3 TiB) for n = 1002001 \
@@ -138,12 +132,12 @@ mod tests {
              newton-cg, lbfgs, adam, gd"
         );
         // Gauss-Newton's Jacobian is m × n: 20000 points × 8000 parameters is 1.2 GiB.
-        let e = SolverKind::Lm.check_size(8000, 20000).unwrap_err();
+        let e = ChainSpec::from(SolverKind::Lm).check_size(8000, 20000).unwrap_err();
         assert!(e.contains("20000 × 8000 Jacobian (1.2 GiB)"), "{e}");
         for kind in [SolverKind::Adam, SolverKind::Gd, SolverKind::Lbfgs, SolverKind::NewtonCg] {
-            assert!(kind.check_size(usize::MAX, usize::MAX).is_ok());
+            assert!(ChainSpec::from(kind).check_size(usize::MAX, usize::MAX).is_ok());
         }
         // Sizes whose byte count overflows are refused, not wrapped.
-        assert!(SolverKind::Bfgs.check_size(usize::MAX / 2, 1).is_err());
+        assert!(ChainSpec::from(SolverKind::Bfgs).check_size(usize::MAX / 2, 1).is_err());
     }
 }

@@ -3,6 +3,7 @@
 //! fills in the defaults, prints the help table, and names the effective values in output.
 
 use std::fmt;
+use std::num::IntErrorKind;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -178,19 +179,13 @@ impl OptionSpec {
             Kind::Integer(range) => match text.parse::<u64>() {
                 Ok(v) if !range.contains(v as f64) => refuse("is out of range"),
                 Ok(v) => Ok(Value::Integer(v)),
-                Err(_) if text.parse::<f64>().is_ok() && !text.starts_with('-') => {
-                    match text.parse::<f64>() {
-                        Ok(v) if v.fract() == 0.0 && v > 0.0 && v >= u64::MAX as f64 => {
-                            refuse("is too large")
-                        }
-                        _ => refuse("is not a whole number"),
-                    }
-                }
+                Err(e) if *e.kind() == IntErrorKind::PosOverflow => refuse("is too large"),
                 Err(_) if text.starts_with('-') => refuse("is out of range"),
-                Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-                    refuse("is too large")
-                }
-                Err(_) => refuse("is not a whole number"),
+                // A whole number written as a float (`1e30`) past u64 is too large too.
+                Err(_) => match text.parse::<f64>() {
+                    Ok(v) if v.fract() == 0.0 && v >= u64::MAX as f64 => refuse("is too large"),
+                    _ => refuse("is not a whole number"),
+                },
             },
             Kind::Choice(names) => match names.iter().find(|n| **n == text) {
                 Some(name) => Ok(Value::Choice(name)),
@@ -353,6 +348,7 @@ mod tests {
             ("memory", "-3", "memory = '-3' is out of range"),
             ("memory", "2.5", "memory = '2.5' is not a whole number"),
             ("memory", "99999999999999999999999", "is too large"),
+            ("memory", "1e30", "is too large"),
             ("memory", "ten", "is not a whole number"),
             ("c1", "1", "c1 = '1' is out of range (valid: number in (0, 1))"),
             ("c1", "nan", "is not finite"),

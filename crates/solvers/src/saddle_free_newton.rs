@@ -139,7 +139,7 @@ pub const SOLVER: Solver = Solver {
     summary: "p = −(|H| + λI)⁻¹g through the eigendecomposition (Dauphin et al. 2014), damped",
     family: Family::SafeguardedNewton,
     options: &[
-        OptionSpec::number("eta", Range::UNIT, SaddleFreeNewton::DEFAULT_ETA, "a step is accepted when its gain ratio exceeds eta"),
+        dense::GAIN_ETA_OPTION,
         OptionSpec::number(
             "initial_damping",
             Range::POSITIVE,

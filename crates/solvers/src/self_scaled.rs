@@ -65,11 +65,7 @@ impl SelfScaled {
 
     /// The same method with the strong-Wolfe constants 0 < `c1` < `c2` < 1.
     pub fn with_wolfe(self, c1: f64, c2: f64) -> Result<Self, String> {
-        let name = match self.family {
-            Update::Bfgs => "ssbfgs",
-            Update::Broyden => "ssbroyden",
-        };
-        Ok(SelfScaled { wolfe: Wolfe::new(name, c1, c2)?, ..self })
+        Ok(SelfScaled { wolfe: Wolfe::new(self.name(), c1, c2)?, ..self })
     }
 
     /// The registry's options of both members: the strong-Wolfe constants.
