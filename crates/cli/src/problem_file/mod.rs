@@ -129,11 +129,23 @@ fn coordinate(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<f64> {
     let resolved = scope(&[], names.constants, &[], false, false)
         .resolve(&parsed)
         .map_err(|(col, message)| at.err_at(col, message))?;
-    match resolved.value() {
-        Some(v) if v.is_finite() => Ok(v),
-        Some(v) => Err(at.err(format!("'{text}' is {v}, not a finite number"))),
-        None => Err(at.err(format!("'{text}' is not a number"))),
+    match constant_value(&resolved)? {
+        v if v.is_finite() => Ok(v),
+        v => Err(at.err(format!("'{text}' is {v}, not a finite number"))),
     }
+}
+
+/// The value of an expression of numbers and constants, computed by the same graph
+/// kernels as every other expression.
+fn constant_value(e: &Resolved) -> Result<f64> {
+    let mut g = Graph::new();
+    let node = lower(&mut g, e, &mut |_, _| {
+        Err(saddle_graph::GraphError::Internal("a constant expression refers to an input or u".into()))
+    })?;
+    g.set_output("value", node);
+    let mut program = Program::compile(&g.simplify()?)?;
+    program.run();
+    Ok(program.output("value")?[0])
 }
 
 /// The first name in `e` that `wanted` picks, with its column.

@@ -38,18 +38,6 @@ impl Func {
     fn named(name: &str) -> Option<Func> {
         Func::ALL.iter().find(|(n, _)| *n == name).map(|&(_, f)| f)
     }
-
-    /// f(x).
-    pub fn apply(self, x: f64) -> f64 {
-        match self {
-            Func::Sin => x.sin(),
-            Func::Cos => x.cos(),
-            Func::Exp => x.exp(),
-            Func::Log => x.ln(),
-            Func::Sqrt => x.sqrt(),
-            Func::Tanh => x.tanh(),
-        }
-    }
 }
 
 /// An expression with its names resolved.
@@ -89,29 +77,6 @@ impl Resolved {
             Resolved::Binary(_, a, b) => a.uses_solution() || b.uses_solution(),
             _ => false,
         }
-    }
-
-    /// The value of an expression of numbers alone; `None` when it refers to an input, a
-    /// data variable, N or u.
-    pub fn value(&self) -> Option<f64> {
-        Some(match self {
-            Resolved::Num(v) => *v,
-            Resolved::Neg(a) => -a.value()?,
-            Resolved::Func(f, a) => f.apply(a.value()?),
-            Resolved::Binary(op, a, b) => {
-                let (a, b) = (a.value()?, b.value()?);
-                match op {
-                    BinOp::Add => a + b,
-                    BinOp::Sub => a - b,
-                    BinOp::Mul => a * b,
-                    BinOp::Div => a / b,
-                    BinOp::Pow => a.powf(b),
-                }
-            }
-            Resolved::Input(_) | Resolved::Data(_) | Resolved::Network | Resolved::Solution { .. } => {
-                return None;
-            }
-        })
     }
 }
 
