@@ -25,6 +25,10 @@ use crate::problem_file::ProblemFile;
                   See `saddle <command> --help`."
 )]
 pub struct Cli {
+    /// Print the one-line JSON even on a terminal, where compare, fit, sweep and problem
+    /// print a table (stdout not a terminal: always JSON); solvers: JSON, not Markdown.
+    #[arg(long, global = true)]
+    pub json: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -47,8 +51,9 @@ pub enum Command {
     /// Check a problem file: its inputs, each term's points and, given `exact`, each term's
     /// residual at the exact solution.
     Problem(ProblemFileArgs),
-    /// List the solvers, each option with its default, valid values and meaning.
-    Solvers(SolversArgs),
+    /// List the solvers, each option with its default, valid values and meaning (Markdown
+    /// tables; JSON with --json).
+    Solvers,
     /// Extreme eigenvalues, trace, negative count and spectral density of the Hessian (or
     /// its Gauss-Newton or residual part) at given parameters.
     Spectrum(SpectrumArgs),
@@ -169,6 +174,10 @@ pub struct FitArgs {
     /// Also record the exact Hessian's inertia and extreme eigenvalues every K iterations.
     #[arg(long, value_name = "K")]
     pub curvature_every: Option<usize>,
+    /// Time budget: stop with status time_limit once this many seconds have passed (the
+    /// one stopping rule whose result depends on the machine).
+    #[arg(long, value_name = "S")]
+    pub max_seconds: Option<f64>,
     /// Write one JSON object per iteration (JSON Lines).
     #[arg(long, value_name = "RUN.jsonl")]
     pub out: Option<PathBuf>,
@@ -186,15 +195,6 @@ impl std::str::FromStr for SolverList {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         ChainSpec::parse_list(s).map(SolverList)
     }
-}
-
-/// Arguments of `saddle solvers`.
-#[derive(Debug, Clone, Args)]
-pub struct SolversArgs {
-    /// Print JSON (every solver with its family, size class and options) instead of the
-    /// Markdown tables.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Arguments of `saddle compare`.
@@ -286,9 +286,6 @@ pub struct BenchArgs {
     /// Seconds to spend timing each operation (at least 5 runs each, after a warm-up run).
     #[arg(long, value_name = "S", default_value_t = 1.0, allow_negative_numbers = true)]
     pub budget: f64,
-    /// Print one JSON object (the default output is the same object; kept for scripts).
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Arguments of `saddle problem`.

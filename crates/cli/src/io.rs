@@ -958,11 +958,4 @@ mod tests {
         assert!(msg.contains("file/x.npy: cannot write: "), "{msg}");
         assert!(msg.ends_with("file is not a directory"), "{msg}");
     }
-
-    #[test]
-    fn empty_output_set_commits() {
-        let out = OutputFiles::new();
-        assert!(out.is_empty());
-        out.commit().unwrap();
-    }
 }

@@ -13,6 +13,9 @@ pub mod linear_basis;
 pub mod objective;
 pub mod problem;
 pub mod problem_file;
+pub mod render;
+
+use std::io::IsTerminal;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -35,19 +38,30 @@ impl std::fmt::Display for Output {
     }
 }
 
-/// Runs the command line on `argv` and returns what to print.
+/// Runs the command line and returns what to print: `compare`, `fit`, `sweep` and
+/// `problem` give a table when stdout is a terminal and `--json` is not given, every
+/// other case the command's JSON object (`solvers`: Markdown tables unless `--json`).
 pub fn run(cli: &Cli) -> error::Result<Output> {
-    let json = match &cli.command {
-        Command::Derivs(args) => commands::derivs::run(args),
-        Command::Fit(args) => commands::fit::run(args),
-        Command::Bench(args) => commands::bench::run(args),
-        Command::Compare(args) => commands::compare::run(args),
-        Command::Sweep(args) => commands::sweep::run(args),
-        Command::Problem(args) => commands::problem::run(args),
-        Command::Spectrum(args) => commands::spectrum::run(args),
-        Command::Solvers(args) => return Ok(commands::solvers::run(args)),
+    run_as(cli, !cli.json && std::io::stdout().is_terminal())
+}
+
+/// [`run`], with a table (where the command has one) when `tables` is true.
+pub fn run_as(cli: &Cli, tables: bool) -> error::Result<Output> {
+    type Table = fn(&serde_json::Value) -> String;
+    let (json, table): (_, Option<Table>) = match &cli.command {
+        Command::Derivs(args) => (commands::derivs::run(args)?, None),
+        Command::Fit(args) => (commands::fit::run(args)?, Some(render::fit)),
+        Command::Bench(args) => (commands::bench::run(args)?, None),
+        Command::Compare(args) => (commands::compare::run(args)?, Some(render::compare)),
+        Command::Sweep(args) => (commands::sweep::run(args)?, Some(render::sweep)),
+        Command::Problem(args) => (commands::problem::run(args)?, Some(render::problem)),
+        Command::Spectrum(args) => (commands::spectrum::run(args)?, None),
+        Command::Solvers => return Ok(commands::solvers::run(cli.json)),
     };
-    json.map(Output::Json)
+    Ok(match table {
+        Some(table) if tables => Output::Text(table(&json)),
+        _ => Output::Json(json),
+    })
 }
 
 /// Parses the arguments; help and version requests print and exit, other parse

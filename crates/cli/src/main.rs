@@ -1,4 +1,4 @@
-//! The `saddle` binary: parse, run, print one JSON object (or text); errors are one line.
+//! The `saddle` binary: parse, run, print one JSON object or a table (text); errors are one line.
 
 use std::process::ExitCode;
 

@@ -262,7 +262,7 @@ mod tests {
     fn factorization_route_agrees_with_the_spectrum() {
         // A symmetric 60 × 60 matrix with eigenvalues −5..=54 (one zero) in a rotated basis.
         let d: Vec<f64> = (0..60).map(|i| i as f64 - 5.0).collect();
-        let h = crate::dense::fixtures::rotated(&d);
+        let h = crate::test_functions::rotated(&d);
         let exact = curvature(h.as_ref());
         assert_eq!(exact.inertia.as_array(), [5, 1, 54]);
         let fast = curvature_by_factorization(h.as_ref(), 60);
@@ -278,7 +278,7 @@ mod tests {
     fn negative_count_uses_the_spectrum_s_zero_tolerance() {
         // Eigenvalues −5..=54 and two tiny negative ones (−1e-13 relative: zero).
         let d: Vec<f64> = (0..60).map(|i| i as f64 - 5.0).chain([-54e-13, -1e-12]).collect();
-        let h = crate::dense::fixtures::rotated(&d);
+        let h = crate::test_functions::rotated(&d);
         assert_eq!(inertia(&d, ZERO_TOLERANCE).negative, 5);
         assert_eq!(negative_count(h.as_ref()), Some(5));
         let bad = faer::mat![[f64::NAN, 0.0], [0.0, 1.0]];

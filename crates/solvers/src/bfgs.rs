@@ -193,50 +193,10 @@ pub const SOLVER: Solver = Solver {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use faer::MatMut;
-
     use super::*;
     use crate::driver::{Control, Status, minimize};
-    use crate::line_search::tests::Rosenbrock;
-    use crate::objective::Objective;
+    use crate::test_functions::{DenseQuadratic, Rosenbrock};
 
-    /// f(x) = ½xᵀAx − bᵀx with a dense symmetric positive definite A (4 × 4).
-    pub(crate) struct DenseQuadratic;
-
-    impl DenseQuadratic {
-        pub(crate) const A: [[f64; 4]; 4] =
-            [[4.0, 1.0, 0.0, 0.0], [1.0, 3.0, 1.0, 0.0], [0.0, 1.0, 2.0, 0.5], [0.0, 0.0, 0.5, 1.0]];
-        const B: [f64; 4] = [1.0, -2.0, 3.0, -1.0];
-
-        fn a_times(v: &[f64]) -> Vec<f64> {
-            Self::A.iter().map(|row| dot(row, v)).collect()
-        }
-    }
-
-    impl Objective for DenseQuadratic {
-        fn dim(&self) -> usize {
-            4
-        }
-        fn value(&mut self, x: &[f64]) -> f64 {
-            0.5 * dot(x, &Self::a_times(x)) - dot(&Self::B, x)
-        }
-        fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-            for ((g, ax), b) in grad.iter_mut().zip(Self::a_times(x)).zip(Self::B) {
-                *g = ax - b;
-            }
-            self.value(x)
-        }
-        fn hvp(&mut self, _: &[f64], v: &[f64], out: &mut [f64]) {
-            out.copy_from_slice(&Self::a_times(v));
-        }
-        fn hessian(&mut self, _: &[f64], mut out: MatMut<'_, f64>) {
-            for (i, row) in Self::A.iter().enumerate() {
-                for (j, aij) in row.iter().enumerate() {
-                    out[(i, j)] = *aij;
-                }
-            }
-        }
-    }
 
     #[test]
     fn converges_on_rosenbrock() {
@@ -268,7 +228,7 @@ pub(crate) mod tests {
 
     #[test]
     fn every_update_satisfies_the_secant_condition() {
-        let mut objective = DenseQuadratic;
+        let mut objective = DenseQuadratic::spd4();
         let mut f = Counted::new(&mut objective);
         let mut bfgs = Bfgs::default();
         let mut current = Iterate::at(&mut f, vec![2.0, -1.0, 0.5, 3.0]);
@@ -277,7 +237,7 @@ pub(crate) mod tests {
             let s: Vec<f64> = next.x.iter().zip(&current.x).map(|(a, b)| a - b).collect();
             let y: Vec<f64> = next.grad.iter().zip(&current.grad).map(|(a, b)| a - b).collect();
             // On a quadratic y = As exactly.
-            let as_ = DenseQuadratic::a_times(&s);
+            let as_ = DenseQuadratic::spd4().a_times(&s);
             assert!(y.iter().zip(&as_).all(|(yi, ai)| (yi - ai).abs() <= 1e-12 * norm(&y)));
             let hy = mat_vec(bfgs.inverse.as_ref().expect("updated"), &y);
             let error = hy.iter().zip(&s).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
@@ -295,14 +255,14 @@ pub(crate) mod tests {
         let mut exact = Bfgs::new(1e-9, 1e-8).unwrap();
         let control = Control { max_iter: 30, gtol: 1e-10, ..Control::default() };
         let x0 = vec![2.0, -1.0, 0.5, 3.0];
-        let out = minimize(&mut exact, &mut DenseQuadratic, x0.clone(), &control, &mut |_| {});
+        let out = minimize(&mut exact, &mut DenseQuadratic::spd4(), x0.clone(), &control, &mut |_| {});
         assert_eq!(out.status, Status::Converged);
         // Measured: 4 iterations (16 gradients, as each search needs 3-4 trials).
         assert!(out.iterations <= 4, "{} iterations", out.iterations);
         let h = exact.inverse.as_ref().unwrap();
         for j in 0..4 {
             let column: Vec<f64> = (0..4).map(|i| h[i * 4 + j]).collect();
-            let a_h = DenseQuadratic::a_times(&column);
+            let a_h = DenseQuadratic::spd4().a_times(&column);
             for (i, v) in a_h.iter().enumerate() {
                 let identity = if i == j { 1.0 } else { 0.0 };
                 assert!((v - identity).abs() < 1e-8, "(A·H₄)[{i}][{j}] = {v}");
@@ -311,7 +271,7 @@ pub(crate) mod tests {
         // With the default, inexact, search (c₂ = 0.9) the directions are not conjugate
         // and there is no finite termination: measured, 11 iterations (13 gradients) to
         // ‖∇f‖ ≤ 1e-10, with superlinear convergence at the end (unit steps from the 2nd).
-        let out = minimize(&mut Bfgs::default(), &mut DenseQuadratic, x0, &control, &mut |_| {});
+        let out = minimize(&mut Bfgs::default(), &mut DenseQuadratic::spd4(), x0, &control, &mut |_| {});
         assert_eq!(out.status, Status::Converged);
         assert!((10..=20).contains(&out.iterations), "{} iterations", out.iterations);
     }

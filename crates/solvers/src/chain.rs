@@ -74,7 +74,7 @@ impl Method for Chain {
 mod tests {
     use crate::ChainSpec;
     use crate::driver::{Control, Status, minimize};
-    use crate::line_search::tests::Rosenbrock;
+    use crate::test_functions::Rosenbrock;
 
     #[test]
     fn stages_run_in_turn_and_iterations_count_across_them() {

@@ -19,7 +19,7 @@
 
 use faer::Mat;
 
-use crate::dense::{self, Ldl};
+use crate::dense::{self, Damping, Ldl};
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
@@ -121,16 +121,12 @@ impl Method for DampedNewton {
 
         let hp = dense::matvec(h.as_ref(), &p);
         let predicted = -dot(&current.grad, &p) - 0.5 * dot(&p, &hp);
-        let trial: Vec<f64> = current.x.iter().zip(&p).map(|(x, p)| x + p).collect();
-        let value = f.value(&trial);
-        let rho = dense::gain_ratio(current.loss, value, predicted);
-        let (next, hessian) = if rho > self.eta {
-            dense::nielsen_accept(&mut damping, &mut nu, rho);
-            (Iterate::at(f, trial), None)
-        } else {
-            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
-            (current.clone(), Some(h))
+        let mut nielsen = Damping { value: damping, nu };
+        let (next, hessian) = match nielsen.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
+            Some(next) => (next, None),
+            None => (current.clone(), Some(h)),
         };
+        let Damping { value: damping, nu } = nielsen;
         self.state = Some(State { at: next.x.clone(), damping, nu, hessian });
         Step::next(next, norm(&p)).with_damping(damping)
     }
@@ -157,7 +153,7 @@ pub const SOLVER: Solver = Solver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dense::fixtures::{DenseQuadratic, Rosenbrock};
+    use crate::test_functions::{DenseQuadratic, Rosenbrock};
     use crate::driver::{Control, Status, minimize};
 
     #[test]

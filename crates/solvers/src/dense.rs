@@ -8,6 +8,7 @@ use faer::linalg::solvers::{Lblt, Solve};
 use faer::{Col, ColRef, Mat, MatRef, Side};
 
 use crate::analysis::Inertia;
+use crate::driver::Iterate;
 use crate::objective::Counted;
 
 /// A pivot block eigenvalue d of LBLᵀ counts as zero when |d| ≤ `PIVOT_RTOL` · n ·
@@ -103,6 +104,41 @@ pub(crate) fn nielsen_accept(damping: &mut f64, nu: &mut f64, rho: f64) {
 pub(crate) fn nielsen_reject(damping: &mut f64, nu: &mut f64, floor: f64) {
     *damping = (*damping * *nu).max(floor);
     *nu *= 2.0;
+}
+
+/// The Nielsen damping state of the damped solvers: λ and its growth factor ν.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Damping {
+    /// λ.
+    pub value: f64,
+    /// ν, the factor λ grows by at the next rejection.
+    pub nu: f64,
+}
+
+impl Damping {
+    /// Tries the step x + p whose quadratic model predicts the decrease `predicted`: with
+    /// gain ratio ρ > `eta` it is accepted (λ shrinks, Nielsen's rule) and its iterate
+    /// returned; otherwise λ grows (to at least `floor`) and `None` says stay at x.
+    pub fn trial(
+        &mut self,
+        f: &mut Counted<'_>,
+        current: &Iterate,
+        p: &[f64],
+        predicted: f64,
+        eta: f64,
+        floor: f64,
+    ) -> Option<Iterate> {
+        let trial: Vec<f64> = current.x.iter().zip(p).map(|(x, p)| x + p).collect();
+        let value = if p.iter().all(|v| v.is_finite()) { f.value(&trial) } else { f64::NAN };
+        let rho = gain_ratio(current.loss, value, predicted);
+        if rho > eta {
+            nielsen_accept(&mut self.value, &mut self.nu, rho);
+            Some(Iterate::at(f, trial))
+        } else {
+            nielsen_reject(&mut self.value, &mut self.nu, floor);
+            None
+        }
+    }
 }
 
 /// The LBLᵀ factorization of a symmetric matrix, with its inertia (by Sylvester's law,
@@ -215,113 +251,10 @@ impl Eigen {
     }
 }
 
-/// Objectives with hand-written derivatives shared by the Hessian-based solvers' tests.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use faer::{Mat, MatMut};
-
-    use crate::objective::Objective;
-
-    /// f(x) = ½ xᵀAx + bᵀx for a symmetric A.
-    #[derive(Clone, Debug)]
-    pub(crate) struct DenseQuadratic {
-        pub(crate) a: Mat<f64>,
-        pub(crate) b: Vec<f64>,
-    }
-
-    impl DenseQuadratic {
-        /// From the rows of A and b.
-        pub(crate) fn new(rows: &[&[f64]], b: &[f64]) -> Self {
-            let n = b.len();
-            let a = Mat::from_fn(n, n, |i, j| rows[i][j]);
-            DenseQuadratic { a, b: b.to_vec() }
-        }
-    }
-
-    impl Objective for DenseQuadratic {
-        fn dim(&self) -> usize {
-            self.b.len()
-        }
-        fn value(&mut self, x: &[f64]) -> f64 {
-            let ax = super::matvec(self.a.as_ref(), x);
-            x.iter().zip(&ax).zip(&self.b).map(|((x, ax), b)| 0.5 * x * ax + b * x).sum()
-        }
-        fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-            let ax = super::matvec(self.a.as_ref(), x);
-            for ((g, ax), b) in grad.iter_mut().zip(&ax).zip(&self.b) {
-                *g = ax + b;
-            }
-            self.value(x)
-        }
-        fn hvp(&mut self, _: &[f64], v: &[f64], out: &mut [f64]) {
-            out.copy_from_slice(&super::matvec(self.a.as_ref(), v));
-        }
-        fn hessian(&mut self, _: &[f64], mut out: MatMut<'_, f64>) {
-            out.copy_from(&self.a);
-        }
-    }
-
-    /// Rosenbrock's function f(x, y) = 100(y − x²)² + (1 − x)², minimum 0 at (1, 1).
-    #[derive(Clone, Copy, Debug)]
-    pub(crate) struct Rosenbrock;
-
-    impl Objective for Rosenbrock {
-        fn dim(&self) -> usize {
-            2
-        }
-        fn value(&mut self, v: &[f64]) -> f64 {
-            let (x, y) = (v[0], v[1]);
-            100.0 * (y - x * x).powi(2) + (1.0 - x).powi(2)
-        }
-        fn gradient(&mut self, v: &[f64], grad: &mut [f64]) -> f64 {
-            let (x, y) = (v[0], v[1]);
-            grad[0] = -400.0 * x * (y - x * x) - 2.0 * (1.0 - x);
-            grad[1] = 200.0 * (y - x * x);
-            self.value(v)
-        }
-        fn hvp(&mut self, v: &[f64], w: &[f64], out: &mut [f64]) {
-            let mut h = Mat::zeros(2, 2);
-            self.hessian(v, h.as_mut());
-            out.copy_from_slice(&super::matvec(h.as_ref(), w));
-        }
-        fn hessian(&mut self, v: &[f64], mut out: MatMut<'_, f64>) {
-            let (x, y) = (v[0], v[1]);
-            out[(0, 0)] = 1200.0 * x * x - 400.0 * y + 2.0;
-            out[(0, 1)] = -400.0 * x;
-            out[(1, 0)] = -400.0 * x;
-            out[(1, 1)] = 200.0;
-        }
-    }
-
-    /// An orthogonal n × n matrix: the product of plane rotations by fixed angles.
-    pub(crate) fn rotation(n: usize) -> Mat<f64> {
-        let mut q = Mat::<f64>::identity(n, n);
-        for i in 0..n {
-            for j in i + 1..n {
-                let t = 0.3 + 0.7 * (i * n + j) as f64;
-                let (s, c) = t.sin_cos();
-                for k in 0..n {
-                    let (a, b) = (q[(k, i)], q[(k, j)]);
-                    q[(k, i)] = c * a - s * b;
-                    q[(k, j)] = s * a + c * b;
-                }
-            }
-        }
-        q
-    }
-
-    /// Q diag(d) Qᵀ with Q = [`rotation`]`(n)`.
-    pub(crate) fn rotated(d: &[f64]) -> Mat<f64> {
-        let n = d.len();
-        let q = rotation(n);
-        Mat::from_fn(n, n, |i, j| (0..n).map(|k| q[(i, k)] * d[k] * q[(j, k)]).sum())
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{rotated, rotation};
     use super::*;
+    use crate::test_functions::{rotated, rotation};
 
     #[test]
     fn lblt_solves_and_counts_the_inertia() {

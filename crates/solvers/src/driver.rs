@@ -20,11 +20,14 @@ pub struct Control {
     /// Every this many iterations (and at the end), record the exact Hessian's inertia
     /// and extreme eigenvalues; `None` for never during the run.
     pub curvature_every: Option<usize>,
+    /// Stop (`time_limit`) once this many seconds have passed since the start; `None` for
+    /// no limit. The one rule whose outcome depends on the machine.
+    pub max_seconds: Option<f64>,
 }
 
 impl Default for Control {
     fn default() -> Self {
-        Control { max_iter: 100, gtol: 1e-8, xtol: 1e-14, curvature_every: None }
+        Control { max_iter: 100, gtol: 1e-8, xtol: 1e-14, curvature_every: None, max_seconds: None }
     }
 }
 
@@ -36,6 +39,11 @@ pub enum Status {
     Converged,
     /// The step (or every trial step) became negligible before convergence.
     StepTooSmall,
+    /// The search direction's slope ∇fᵀd rose above −ftol (`lbfgs`'s `ftol`, PyTorch's
+    /// tolerance_change rule).
+    SlopeTolerance,
+    /// The time budget ([`Control::max_seconds`]) ran out.
+    TimeLimit,
     /// The iteration limit was reached.
     MaxIterations,
     /// A non-finite value appeared; the last finite iterate is kept.
@@ -52,6 +60,8 @@ impl Status {
         match self {
             Status::Converged => "converged",
             Status::StepTooSmall => "step_too_small",
+            Status::SlopeTolerance => "slope_tolerance",
+            Status::TimeLimit => "time_limit",
             Status::MaxIterations => "max_iterations",
             Status::Diverged => "diverged",
             Status::Singular => "singular",
@@ -274,6 +284,9 @@ pub fn minimize_observing_iterates(
         }
         if iterations == control.max_iter {
             break Status::MaxIterations;
+        }
+        if control.max_seconds.is_some_and(|limit| start.elapsed().as_secs_f64() >= limit) {
+            break Status::TimeLimit;
         }
         let step = method.step(&mut f, &current);
         if let Step::Stop(status) = step {

@@ -551,7 +551,7 @@ mod tests {
         // Lanczos), four separated large ones and three negative ones.
         let d: Vec<f64> =
             (1..=100).map(f64::from).chain([150.0, 200.0, 260.0, 330.0, -2.0, -7.0, -20.0]).collect();
-        let a = crate::dense::fixtures::rotated(&d);
+        let a = crate::test_functions::rotated(&d);
         let n = d.len();
         let mut sorted = d.clone();
         sorted.sort_by(f64::total_cmp);
@@ -603,7 +603,7 @@ mod tests {
         let bottom_three = [-5.0, -4.9, -4.8];
         let d: Vec<f64> =
             (1..=292).map(|k| 0.35 * f64::from(k) - 4.0).chain(top_five).chain(bottom_three).collect();
-        let a = crate::dense::fixtures::rotated(&d);
+        let a = crate::test_functions::rotated(&d);
         let n = d.len();
         let exact = a.as_ref().self_adjoint_eigenvalues(Side::Lower).unwrap();
         let mut apply =

@@ -29,7 +29,7 @@ pub struct Lbfgs {
     last: Vec<f64>,
     /// Stop once max|∇f| ≤ this (0: never).
     gtol_inf: f64,
-    /// Stop once the slope ∇fᵀd > −ftol (0: never).
+    /// Stop (`slope_tolerance`) once the slope ∇fᵀd > −ftol (0: never).
     ftol: f64,
 }
 
@@ -149,7 +149,7 @@ impl Method for Lbfgs {
                 None => -dot(&current.grad, &current.grad),
             };
             if slope > -self.ftol {
-                return Step::Stop(Status::StepTooSmall);
+                return Step::Stop(Status::SlopeTolerance);
             }
         }
         let (alpha, next) = match quasi_newton_search(&self.line_search, f, current, direction) {
@@ -199,7 +199,7 @@ pub const SOLVER: Solver = Solver {
             "ftol",
             Range::NON_NEGATIVE,
             0.0,
-            "stop (step_too_small) once the slope ∇fᵀd > −ftol, PyTorch's tolerance_change (0: off)",
+            "stop (slope_tolerance) once the slope ∇fᵀd > −ftol, PyTorch's tolerance_change (0: off)",
         ),
     ],
     build: |o| {
@@ -215,10 +215,10 @@ pub const SOLVER: Solver = Solver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bfgs::tests::DenseQuadratic;
+    use crate::test_functions::DenseQuadratic;
     use crate::bfgs::update_inverse;
     use crate::driver::{Control, Status, minimize};
-    use crate::line_search::tests::Rosenbrock;
+    use crate::test_functions::Rosenbrock;
 
     #[test]
     fn converges_on_rosenbrock() {
@@ -241,6 +241,32 @@ mod tests {
     }
 
     #[test]
+    fn pytorch_stopping_rules_end_the_run_with_their_own_status() {
+        let control = Control { max_iter: 200, gtol: 0.0, ..Control::default() };
+        let run = |lbfgs: &mut Lbfgs| minimize(lbfgs, &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |_| {});
+        // Without the rules, gtol = 0 runs until the gradient is exactly zero.
+        let full = run(&mut Lbfgs::default());
+        assert_eq!((full.status, full.last.grad_norm()), (Status::Converged, 0.0));
+        let by_grad = run(&mut Lbfgs { gtol_inf: 1e-4, ..Lbfgs::default() });
+        assert_eq!(by_grad.status, Status::Converged);
+        assert!(by_grad.last.grad.iter().all(|g| g.abs() <= 1e-4), "{:?}", by_grad.last.grad);
+        assert!(by_grad.last.grad_norm() > 1e-8 && by_grad.iterations < full.iterations);
+        let by_slope = run(&mut Lbfgs { ftol: 1e-6, ..Lbfgs::default() });
+        assert_eq!(by_slope.status, Status::SlopeTolerance);
+        assert!(by_slope.iterations < full.iterations, "{} vs {}", by_slope.iterations, full.iterations);
+        assert!(by_slope.last.x.iter().all(|x| (x - 1.0).abs() < 1e-2), "{:?}", by_slope.last.x);
+        // A time budget of zero stops before the first step.
+        let timed = minimize(
+            &mut Lbfgs::default(),
+            &mut Rosenbrock,
+            vec![-1.2, 1.0],
+            &Control { max_seconds: Some(0.0), ..control.clone() },
+            &mut |_| {},
+        );
+        assert_eq!((timed.status, timed.iterations), (Status::TimeLimit, 0));
+    }
+
+    #[test]
     fn converges_on_rosenbrock_with_the_hager_zhang_search() {
         let mut lbfgs = Lbfgs::default().with_line_search(LineSearchKind::HagerZhang);
         let control = Control { max_iter: 200, gtol: 1e-8, ..Control::default() };
@@ -259,7 +285,7 @@ mod tests {
         let steps =
             [[1.0, 0.0, 0.5, -1.0], [0.0, 2.0, -1.0, 0.5], [0.3, -0.2, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]];
         for s in steps {
-            let y = DenseQuadratic::A.iter().map(|row| dot(row, &s)).collect();
+            let y = DenseQuadratic::spd4().a_times(&s);
             lbfgs.remember(s.to_vec(), y);
         }
         assert_eq!(lbfgs.pairs.len(), 3);
@@ -287,7 +313,7 @@ mod tests {
     fn converges_on_a_quadratic() {
         let control = Control { max_iter: 50, gtol: 1e-10, ..Control::default() };
         let x0 = vec![2.0, -1.0, 0.5, 3.0];
-        let out = minimize(&mut Lbfgs::default(), &mut DenseQuadratic, x0, &control, &mut |_| {});
+        let out = minimize(&mut Lbfgs::default(), &mut DenseQuadratic::spd4(), x0, &control, &mut |_| {});
         assert_eq!(out.status, Status::Converged);
         // Measured: 12 iterations (13 gradients); the last steps are taken where the decrease
         // of f is below its rounding (f* = −8.27), on the strength of the curvature test.

@@ -418,45 +418,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::objective::Objective;
-
-    /// Rosenbrock's function f(x) = 100(x₂ − x₁²)² + (1 − x₁)², minimum 0 at (1, 1), with
-    /// its exact derivatives by hand; the solvers' tests share it.
-    pub(crate) struct Rosenbrock;
-
-    impl Rosenbrock {
-        fn hessian_entries(x: &[f64]) -> [[f64; 2]; 2] {
-            let h12 = -400.0 * x[0];
-            [[1200.0 * x[0] * x[0] - 400.0 * x[1] + 2.0, h12], [h12, 200.0]]
-        }
-    }
-
-    impl Objective for Rosenbrock {
-        fn dim(&self) -> usize {
-            2
-        }
-        fn value(&mut self, x: &[f64]) -> f64 {
-            100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2)
-        }
-        fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-            let r = x[1] - x[0] * x[0];
-            grad[0] = -400.0 * x[0] * r - 2.0 * (1.0 - x[0]);
-            grad[1] = 200.0 * r;
-            self.value(x)
-        }
-        fn hvp(&mut self, x: &[f64], v: &[f64], out: &mut [f64]) {
-            let h = Self::hessian_entries(x);
-            out[0] = h[0][0] * v[0] + h[0][1] * v[1];
-            out[1] = h[1][0] * v[0] + h[1][1] * v[1];
-        }
-        fn hessian(&mut self, x: &[f64], mut out: MatMut<'_, f64>) {
-            let h = Self::hessian_entries(x);
-            for (i, row) in h.iter().enumerate() {
-                for (j, hij) in row.iter().enumerate() {
-                    out[(i, j)] = *hij;
-                }
-            }
-        }
-    }
+    use crate::test_functions::Rosenbrock;
 
     /// An objective from a value-and-gradient function (no second derivatives).
     struct FirstOrder(fn(&[f64], &mut [f64]) -> f64);

@@ -131,7 +131,7 @@ mod tests {
 
     use super::*;
     use crate::analysis::{Classification, curvature};
-    use crate::dense::fixtures::DenseQuadratic;
+    use crate::test_functions::DenseQuadratic;
     use crate::driver::{Control, Status, minimize};
     use crate::objective::Objective;
 
@@ -184,7 +184,7 @@ mod tests {
         let mut q = DenseQuadratic::new(&[&[1.0, 1.0], &[1.0, 1.0]], &[1.0, -1.0]);
         assert_eq!(run(&mut Newton::default(), &mut q, vec![0.3, 0.1]).status, Status::Singular);
         // A rotated zero eigenvalue leaves a rounding-sized pivot, still singular.
-        let a = crate::dense::fixtures::rotated(&[2.0, 0.0, 1.0]);
+        let a = crate::test_functions::rotated(&[2.0, 0.0, 1.0]);
         let mut q = DenseQuadratic { a, b: vec![1.0, 1.0, 1.0] };
         let h = q.a.clone();
         assert_eq!(curvature(h.as_ref()).inertia.as_array(), [0, 1, 2]);

@@ -242,9 +242,9 @@ mod tests {
     use faer::MatMut;
 
     use super::*;
-    use crate::bfgs::tests::DenseQuadratic;
+    use crate::test_functions::DenseQuadratic;
     use crate::driver::{Control, Record, Status, minimize};
-    use crate::line_search::tests::Rosenbrock;
+    use crate::test_functions::Rosenbrock;
     use crate::objective::Objective;
     use crate::test_functions::Quadratic;
 
@@ -254,7 +254,7 @@ mod tests {
         let mut records = Vec::new();
         let out = minimize(
             &mut NewtonCg::default(),
-            &mut DenseQuadratic,
+            &mut DenseQuadratic::spd4(),
             vec![2.0, -1.0, 0.5, 3.0],
             &control,
             &mut |r: &Record| records.push(r.clone()),
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn cg_stops_on_the_boundary_on_the_residual_or_at_the_cap() {
-        let mut q = DenseQuadratic;
+        let mut q = DenseQuadratic::spd4();
         let mut f = Counted::new(&mut q);
         let at = Iterate::at(&mut f, vec![2.0, -1.0, 0.5, 3.0]);
         let newton_norm = 3.1; // ‖A⁻¹∇f‖ ≈ 3.3
@@ -315,7 +315,7 @@ mod tests {
         assert_eq!(cg.exit, CgExit::Converged);
         assert!(f.evals.hvp - hvps <= 4 && norm(&cg.p) > newton_norm);
         // The Newton step: A p = −∇f, and the model value −½ ∇fᵀA⁻¹∇f = ½∇fᵀp.
-        let ap = DenseQuadratic::A.map(|row| dot(&row, &cg.p));
+        let ap = DenseQuadratic::spd4().a_times(&cg.p);
         assert!(ap.iter().zip(&at.grad).all(|(ap, g)| (ap + g).abs() < 1e-11));
         assert!((cg.model - 0.5 * dot(&at.grad, &cg.p)).abs() < 1e-12);
         let hvps = f.evals.hvp;

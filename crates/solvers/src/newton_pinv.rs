@@ -85,7 +85,7 @@ mod tests {
     use faer::{Mat, MatMut};
 
     use super::*;
-    use crate::dense::fixtures::DenseQuadratic;
+    use crate::test_functions::DenseQuadratic;
     use crate::driver::{Control, Status, minimize};
     use crate::newton::Newton;
     use crate::objective::Objective;
@@ -151,6 +151,6 @@ mod tests {
     fn rejects_a_bad_cut_off() {
         assert!(NewtonPinv::new(1.0).unwrap_err().contains("cut-off"));
         assert!(NewtonPinv::new(-1e-3).is_err());
-        assert!(NewtonPinv::new(1e-8).is_ok());
+        assert_eq!(NewtonPinv::new(1e-8).unwrap().rtol, 1e-8);
     }
 }

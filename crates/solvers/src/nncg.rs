@@ -335,7 +335,7 @@ pub const SOLVER: Solver = Solver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dense::fixtures::{DenseQuadratic, Rosenbrock, rotation};
+    use crate::test_functions::{DenseQuadratic, Rosenbrock, rotation};
     use crate::dense::matvec;
     use crate::driver::{Control, Status, minimize};
 

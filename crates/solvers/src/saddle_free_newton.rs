@@ -19,7 +19,7 @@
 //! is kept. A run is recognized by the iterate it is handed: anything other than the
 //! iterate this solver returned last restarts δ and ν.
 
-use crate::dense::{self, Eigen};
+use crate::dense::{self, Damping, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
@@ -112,22 +112,17 @@ impl Method for SaddleFreeNewton {
             s if s > 0.0 => s,
             _ => 1.0,
         };
-        let mut damping = if damping.is_nan() { self.initial_damping * scale } else { damping };
-        let mut nu = nu;
+        let damping = if damping.is_nan() { self.initial_damping * scale } else { damping };
 
         let g = eigen.qt_mul(&current.grad);
         let (p_eig, predicted) = saddle_free_step(&eigen.values, &g, damping);
         let p = eigen.q_mul(&p_eig);
-        let trial: Vec<f64> = current.x.iter().zip(&p).map(|(x, p)| x + p).collect();
-        let value = if p.iter().all(|v| v.is_finite()) { f.value(&trial) } else { f64::NAN };
-        let rho = dense::gain_ratio(current.loss, value, predicted);
-        let (next, eigen) = if rho > self.eta {
-            dense::nielsen_accept(&mut damping, &mut nu, rho);
-            (Iterate::at(f, trial), None)
-        } else {
-            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
-            (current.clone(), Some(eigen))
+        let mut nielsen = Damping { value: damping, nu };
+        let (next, eigen) = match nielsen.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
+            Some(next) => (next, None),
+            None => (current.clone(), Some(eigen)),
         };
+        let Damping { value: damping, nu } = nielsen;
         self.state = Some(State { at: next.x.clone(), damping, nu, eigen });
         Step::next(next, norm(&p)).with_damping(damping)
     }
@@ -155,7 +150,7 @@ pub const SOLVER: Solver = Solver {
 mod tests {
     use super::*;
     use crate::analysis::Classification;
-    use crate::dense::fixtures::{DenseQuadratic, Rosenbrock};
+    use crate::test_functions::{DenseQuadratic, Rosenbrock};
     use crate::driver::{Control, Status, minimize};
 
     fn indefinite() -> DenseQuadratic {

@@ -163,14 +163,14 @@ fn mat_vec(h: &[f64], v: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bfgs::tests::DenseQuadratic;
     use crate::driver::{Control, Status, minimize};
-    use crate::line_search::tests::Rosenbrock;
+    use crate::test_functions::DenseQuadratic;
+    use crate::test_functions::Rosenbrock;
 
     #[test]
     fn every_update_keeps_the_secant_condition_and_positive_definiteness() {
         for family in [Update::Bfgs, Update::Broyden] {
-            let mut objective = DenseQuadratic;
+            let mut objective = DenseQuadratic::spd4();
             let mut f = Counted::new(&mut objective);
             let mut method = SelfScaled::new(family);
             let mut current = Iterate::at(&mut f, vec![2.0, -1.0, 0.5, 3.0]);

@@ -244,9 +244,9 @@ pub fn trapezoid(curve: &[(f64, f64)], f: impl Fn(f64, f64) -> f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dense::fixtures::rotated;
     use crate::dense::matvec;
     use crate::lanczos::SplitMix64;
+    use crate::test_functions::rotated;
 
     /// ±1 entries from SplitMix64's top bit.
     fn rademacher(seed: u64) -> impl FnMut(&mut [f64]) {

@@ -254,7 +254,7 @@ mod tests {
     use faer::Mat;
 
     use super::*;
-    use crate::dense::fixtures::{DenseQuadratic, Rosenbrock, rotated};
+    use crate::test_functions::{DenseQuadratic, Rosenbrock, rotated};
     use crate::dense::matvec;
     use crate::driver::{Control, Status, dot, minimize};
 
@@ -312,7 +312,7 @@ mod tests {
         // H = Q diag(−2, 1, 3) Qᵀ and g = Q(0, 1, 1): g ⟂ the eigenvector of λ₁ = −2.
         // p(2) = −Q(0, 1/3, 1/5) has norm 0.389 < Δ = 1, so p = p(2) ± τ q₁, λ = 2.
         let h = rotated(&[-2.0, 1.0, 3.0]);
-        let q = crate::dense::fixtures::rotation(3);
+        let q = crate::test_functions::rotation(3);
         let g: Vec<f64> = (0..3).map(|i| q[(i, 1)] + q[(i, 2)]).collect();
         let (p, lambda, hard) = solve(&h, &g, 1.0);
         assert!(hard);
@@ -351,7 +351,7 @@ mod tests {
         ];
         for (eigs, g_eig, radius) in cases {
             let h = rotated(&eigs);
-            let q = crate::dense::fixtures::rotation(eigs.len());
+            let q = crate::test_functions::rotation(eigs.len());
             let g = matvec(q.as_ref(), &g_eig);
             let (p, lambda, _) = solve(&h, &g, radius);
             assert_optimal(&h, &g, radius, &p, lambda);

@@ -437,7 +437,7 @@ fn run_all(all: &[Problem]) -> Vec<Run> {
 }
 
 /// The (solver, MGH problem numbers) asserted to reach a published minimum from the
-/// standard start, each with its justification (docs/solvers.md repeats them). Pairs that
+/// standard start, each with its justification (docs/solvers-results.md repeats them). Pairs that
 /// succeed but are not listed (pure Newton's, Gauss-Newton's on large residuals, adam's
 /// and gd's) are not asserted: nothing but the run itself vouches for them. Success is
 /// judged on the final f, whatever the status (some reach f* at the iteration limit).
@@ -481,7 +481,7 @@ fn expected_successes() -> Vec<(SolverKind, &'static [usize], &'static str)> {
             "exact trust-region Newton: its limit points satisfy the second-order necessary \
              conditions (Moré & Sorensen 1983), so it is not caught by the saddles that stop pure \
              Newton (observed: 3, 5, 14, 15); not 4, where with Δmax = 1000 going from x₁ = 1 to \
-             10⁶ takes over 1000 iterations, nor 18 (see docs/solvers.md)",
+             10⁶ takes over 1000 iterations, nor 18 (see docs/solvers-results.md)",
         ),
         (
             NewtonCg,
@@ -555,7 +555,8 @@ fn cell(run: &Run, p: &Problem) -> String {
         Some(_) => run.iterations.to_string(),
         None => match run.status {
             Status::Converged => "✗ conv".into(),
-            Status::StepTooSmall => "✗ step".into(),
+            Status::StepTooSmall | Status::SlopeTolerance => "✗ step".into(),
+            Status::TimeLimit => "✗ time".into(),
             Status::MaxIterations => "✗ max".into(),
             Status::Diverged => "✗ div".into(),
             Status::Singular => "✗ sing".into(),
@@ -625,7 +626,7 @@ fn markdown_tables(all: &[Problem], runs: &[Run]) -> String {
 }
 
 /// Runs every solver on every problem, prints the table (and writes it to
-/// `target/solvers-table.md`; fails if docs/solvers.md's copy is stale, which
+/// `target/solvers-table.md`; fails if docs/solvers-results.md's copy is stale, which
 /// `SADDLE_UPDATE_DOCS=1` rewrites),
 /// then asserts the expected successes.
 #[test]
@@ -634,7 +635,7 @@ fn every_solver_on_every_problem() {
     let runs = run_all(&all);
     let tables = markdown_tables(&all, &runs);
     eprintln!("{tables}");
-    mgh::docs::publish("solvers-table.md", "mgh-table", &tables);
+    mgh::docs::publish("solvers-results.md", "solvers-table.md", "mgh-table", &tables);
 
     // No run may end below the lowest published minimum: MGH's values are the global minima.
     for r in &runs {

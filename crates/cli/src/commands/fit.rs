@@ -21,6 +21,11 @@ pub fn run(args: &FitArgs) -> Result<Value> {
             return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
         }
     }
+    if let Some(seconds) = args.max_seconds
+        && !(seconds.is_finite() && seconds > 0.0)
+    {
+        return Err(CliError::Invalid(format!("--max-seconds must be a positive number, got {seconds}")));
+    }
     let spec = solver_spec(args)?;
     let mut method = spec.method().map_err(CliError::Invalid)?;
     let (def, problem) = args.problem.load()?;
@@ -40,6 +45,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         max_iter: spec.max_iter(args.max_iter),
         gtol: args.gtol,
         curvature_every: args.curvature_every,
+        max_seconds: args.max_seconds,
         ..Control::default()
     };
     let progress = progress_bar(control.max_iter as u64, method.name());

@@ -4,12 +4,11 @@ use saddle_solvers::{SolverKind, options_table, solvers_table};
 use serde_json::json;
 
 use crate::Output;
-use crate::args::SolversArgs;
 
-/// The two Markdown tables (solvers, then options), or with `--json` one object listing
-/// every solver.
-pub fn run(args: &SolversArgs) -> Output {
-    if !args.json {
+/// The two Markdown tables (solvers, then options), or with `json` (`--json`) one object
+/// listing every solver.
+pub fn run(json: bool) -> Output {
+    if !json {
         return Output::Text(format!("{}\n{}", solvers_table(), options_table()));
     }
     let solvers: Vec<serde_json::Value> = SolverKind::ALL

@@ -308,6 +308,7 @@ impl LossSource for FileProblem {
 pub struct SolutionError {
     program: Program,
     exact_norm: f64,
+    points: Vec<f64>,
 }
 
 impl SolutionError {
@@ -333,13 +334,23 @@ impl SolutionError {
         program.set_input("theta", &vec![0.0; arch.param_count()])?;
         program.run();
         let exact_norm = saddle_solvers::norm(program.output("exact")?);
-        Ok(Some(SolutionError { program, exact_norm }))
+        Ok(Some(SolutionError { program, exact_norm, points: file.test_points.clone() }))
     }
 
     /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points.
     pub fn rel_l2(&mut self, theta: &[f64]) -> Result<f64> {
+        Ok(saddle_solvers::norm(self.errors(theta)?) / self.exact_norm)
+    }
+
+    /// u(θ) − u* at each test point, in the order of [`SolutionError::points`].
+    pub fn errors(&mut self, theta: &[f64]) -> Result<&[f64]> {
         self.program.set_input("theta", theta)?;
         self.program.run();
-        Ok(saddle_solvers::norm(self.program.output("error")?) / self.exact_norm)
+        Ok(self.program.output("error")?)
+    }
+
+    /// The test points, one row of the file's inputs per point.
+    pub fn points(&self) -> &[f64] {
+        &self.points
     }
 }
