@@ -222,6 +222,27 @@ fn a_chain_runs_its_stages_in_turn() {
     assert!(records[6]["loss"].as_f64() < records[5]["loss"].as_f64());
 }
 
+/// A stage stopped by its own rule hands over at once, and the summary's `stages` says
+/// how each stage ended: here lbfgs's slope rule (ftol far above any slope) holds before
+/// its first step.
+#[test]
+fn a_chain_reports_how_each_stage_ended() {
+    let data = support::workspace_root().join("examples/sine.csv");
+    let args = ["--solver", "adam:5,lbfgs(ftol=1e30):20,bfgs:4", "--seed", "2"];
+    let summary = fit(&data, "regression", "1,6,1", &args).success_json();
+    assert_eq!(summary["iterations"], 9, "{summary:?}");
+    assert_eq!(
+        summary["stages"],
+        serde_json::json!([
+            {"solver": "adam", "iterations": 5, "status": "max_iterations"},
+            {"solver": "lbfgs", "iterations": 0, "status": "slope_tolerance"},
+            {"solver": "bfgs", "iterations": 4, "status": "max_iterations"},
+        ])
+    );
+    let single = fit(&data, "regression", "1,6,1", &["--solver", "bfgs", "--max-iter", "3"]).success_json();
+    assert!(single.get("stages").is_none(), "{single:?}");
+}
+
 /// `--line-search hager-zhang` gives bfgs and lbfgs, alone or as chain stages, the
 /// Hager–Zhang search: another path from the same start, downhill; `strong-wolfe` is the
 /// default.

@@ -20,16 +20,34 @@ pub struct Chain {
     in_stage: usize,
     /// The stage that made the last step.
     stepped: Option<usize>,
+    /// How each stage before the current one ended.
+    ended: Vec<StageEnd>,
+}
+
+/// How a stage of a chain handed over: its iterations and the status that ended it
+/// (`max_iterations` when its count ran out).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StageEnd {
+    /// The stage's solver.
+    pub solver: &'static str,
+    /// The iterations it made.
+    pub iterations: usize,
+    /// Why it ended.
+    pub status: Status,
 }
 
 impl Chain {
     /// The stages in order, each a solver and its most iterations.
     pub fn new(stages: Vec<(Box<dyn Method>, usize)>) -> Chain {
-        Chain { stages, current: 0, in_stage: 0, stepped: None }
+        Chain { stages, current: 0, in_stage: 0, stepped: None, ended: Vec::new() }
     }
 
-    fn advance(&mut self) -> bool {
+    /// Hands over to the next stage, recording why the current one ended; `false` at the
+    /// last stage (whose end is the run's).
+    fn advance(&mut self, why: Status) -> bool {
         if self.current + 1 < self.stages.len() {
+            let solver = self.stages[self.current].0.name();
+            self.ended.push(StageEnd { solver, iterations: self.in_stage, status: why });
             self.current += 1;
             self.in_stage = 0;
             true
@@ -48,20 +66,25 @@ impl Method for Chain {
         Some(self.stages[self.stepped.unwrap_or(self.current)].0.name())
     }
 
+    fn stage_ends(&self) -> Vec<StageEnd> {
+        self.ended.clone()
+    }
+
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
         // The last stage's count ends the run even when earlier stages stopped early.
-        if self.in_stage >= self.stages[self.current].1 && !self.advance() {
+        if self.in_stage >= self.stages[self.current].1 && !self.advance(Status::MaxIterations) {
             return Step::Stop(Status::MaxIterations);
         }
         loop {
             let step = self.stages[self.current].0.step(f, current);
             self.stepped = Some(self.current);
             let stuck = match &step {
-                Step::Singular | Step::Stop(_) => true,
-                Step::Next { trial_norm, .. } => *trial_norm == 0.0,
-                Step::NonFinite | Step::NotLeastSquares => false,
+                Step::Singular => Some(Status::Singular),
+                Step::Stop(status) => Some(*status),
+                Step::Next { trial_norm, .. } if *trial_norm == 0.0 => Some(Status::StepTooSmall),
+                Step::Next { .. } | Step::NonFinite | Step::NotLeastSquares => None,
             };
-            if stuck && self.advance() {
+            if stuck.is_some_and(|why| self.advance(why)) {
                 continue;
             }
             self.in_stage += 1;

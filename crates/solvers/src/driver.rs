@@ -172,6 +172,11 @@ pub trait Method {
     fn stage(&self) -> Option<&'static str> {
         None
     }
+
+    /// For a chain, how each stage that handed over to the next ended; empty otherwise.
+    fn stage_ends(&self) -> Vec<crate::chain::StageEnd> {
+        Vec::new()
+    }
 }
 
 /// One line of a run's record.

@@ -29,7 +29,7 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use analysis::{Classification, Curvature, Inertia};
-pub use chain::Chain;
+pub use chain::{Chain, StageEnd};
 pub use driver::{
     Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,

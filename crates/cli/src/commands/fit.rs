@@ -2,7 +2,7 @@
 //! classified by the exact Hessian's spectrum.
 
 use saddle_solvers::analysis::Method as Analysis;
-use saddle_solvers::{ChainSpec, Control, SolverKind};
+use saddle_solvers::{ChainSpec, Control, SolverKind, StageEnd};
 
 use crate::args::FitArgs;
 use serde_json::{Value, json};
@@ -105,6 +105,18 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     });
     if args.params.is_none() {
         summary["seed"] = json!(args.seed);
+    }
+    if spec.stages.len() > 1 {
+        // How each stage the run reached ended: those that handed over, then the last.
+        let mut stages = method.stage_ends();
+        let before: usize = stages.iter().map(|s| s.iterations).sum();
+        let last = StageEnd {
+            solver: method.name(),
+            iterations: outcome.iterations - before,
+            status: outcome.status,
+        };
+        stages.push(last);
+        summary["stages"] = json!(stages);
     }
     Ok(summary)
 }
