@@ -33,9 +33,9 @@ const SOLVERS: [SolverKind; 7] = [
 
 /// The seed of the single-start panels: the study's F2–F4 seed on the regression problem
 /// (exact Newton ends at the trivial point), and a seed at which exact Newton ends at the
-/// trivial saddle u ≈ 0 of ENGD's 2-D Poisson (as 17 of F9's 20 runs do).
+/// trivial saddle u ≈ 0 of ENGD's 2-D Poisson (as 8 of F9's 20 `newton` runs do).
 const REGRESSION_SEED: u64 = crate::figures::SEED;
-const POISSON_SEED: u64 = 0;
+const POISSON_SEED: u64 = 2;
 
 /// The larger network of the density panels, on the study's regression data (a small one
 /// with --quick).

@@ -24,6 +24,10 @@ pub struct Settings {
     pub quick: bool,
     /// Where figures, CSVs and run records go.
     pub out: PathBuf,
+    /// F10 only: run this one problem and write its shard, nothing else.
+    pub shard: Option<String>,
+    /// F10 only: make the figure and tables from the shards in OUT/f10 instead of running.
+    pub merge: bool,
 }
 
 impl Settings {
@@ -38,19 +42,20 @@ pub type Generator = fn(&Settings, &mut Report) -> anyhow::Result<()>;
 
 /// The experiments in order: (figures, what runs, generator). Some experiments feed
 /// several figures (F2–F4 share their runs, as do F5 and F7).
-pub const STEPS: [(&str, &str, Generator); 8] = [
+pub const STEPS: [(&str, &str, Generator); 9] = [
     ("F1", "linear vs nonlinear discretization", f1),
     ("F2-F4", "solver comparison, spectra, learned basis", f2_f3_f4),
     ("F5,F7", "end points over seeds, widths and depths", f5_f7),
     ("F6", "the PINN counterpart", f6),
     ("F8", "two-parameter landscape and basins", f8),
     ("F9", "ENGD's 2-D Poisson: the field's solvers over seeds", crate::field::f9),
-    ("F10", "Rathore et al.'s problems and where L-BFGS stalls", crate::field::f10),
+    ("F9t", "ENGD's 2-D Poisson at equal wall time", crate::field::f9_time),
+    ("F10", "Rathore et al.'s problems and where L-BFGS stalls", crate::rathore::f10),
     ("F11", "where the curvature at the end points comes from", crate::curvature::f11),
 ];
 
 /// The figure stems every full or quick run writes (each as .svg, .png and .csv).
-pub const STEMS: [&str; 12] = [
+pub const STEMS: [&str; 13] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -61,12 +66,13 @@ pub const STEMS: [&str; 12] = [
     "f7_loss_vs_index",
     "f8_landscape",
     "f9_poisson2d",
+    "f9_time",
     "f10_field",
     "f11_curvature",
 ];
 
 /// Every table the figures produce (the names docs/REPRODUCTION.md may use).
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 17] = [
     "f1",
     "f2",
     "f5",
@@ -77,9 +83,11 @@ pub const TABLES: [&str; 15] = [
     "f8",
     "f8_points",
     "f9",
+    "f9_time",
     "f9_split",
     "f10",
     "f10_stall",
+    "f10_modes",
     "f11",
     "f11_density",
 ];

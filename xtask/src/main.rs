@@ -6,6 +6,7 @@ mod curvature;
 mod field;
 mod figures;
 mod plot;
+mod rathore;
 mod report;
 
 use std::path::PathBuf;
@@ -34,11 +35,19 @@ enum Task {
         /// Write into this directory instead of docs/figures (tables go to OUT/tables.md).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Run only these experiments (F1, F2-F4, F5,F7, F6, F8, F9, F10, F11; repeat the
+        /// Run only these experiments (F1, F2-F4, F5,F7, F6, F8, F9, F9t, F10, F11; repeat the
         /// flag for several); the tables of the others keep their text in
         /// docs/REPRODUCTION.md.
         #[arg(long, value_name = "FIGURES")]
         only: Vec<String>,
+        /// With --only F10: run only this problem (convection, reaction or wave) and write
+        /// its results to OUT/f10/PROBLEM.json, so the problems can run as separate jobs.
+        #[arg(long, value_name = "PROBLEM", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// With --only F10: make F10's figure and tables from OUT/f10/*.json (written by
+        /// --shard runs) instead of running the problems.
+        #[arg(long)]
+        merge: bool,
     },
 }
 
@@ -50,10 +59,23 @@ fn root() -> PathBuf {
 /// A progress bar on stderr when it is a terminal (the command line's).
 pub use saddle_cli::commands::progress_bar as progress;
 
-fn run_figures(quick: bool, out: Option<PathBuf>, only: Vec<String>) -> anyhow::Result<()> {
+fn run_figures(
+    quick: bool,
+    out: Option<PathBuf>,
+    only: Vec<String>,
+    shard: Option<String>,
+    merge: bool,
+) -> anyhow::Result<()> {
     let ids: Vec<&str> = figures::STEPS.iter().map(|s| s.0).collect();
     if let Some(unknown) = only.iter().find(|o| !ids.contains(&o.as_str())) {
         anyhow::bail!("--only {unknown}: no such experiment (known: {})", ids.join(", "));
+    }
+    if (shard.is_some() || merge) && only != ["F10"] {
+        anyhow::bail!("--shard and --merge apply to F10 alone: add --only F10");
+    }
+    let problems: Vec<&str> = rathore::RECIPES.iter().map(|r| r.name).collect();
+    if let Some(name) = shard.as_deref().filter(|name| !problems.contains(name)) {
+        anyhow::bail!("--shard {name}: no such problem (known: {})", problems.join(", "));
     }
     let steps: Vec<_> =
         figures::STEPS.iter().filter(|s| only.is_empty() || only.contains(&s.0.to_string())).collect();
@@ -76,7 +98,7 @@ fn run_figures(quick: bool, out: Option<PathBuf>, only: Vec<String>) -> anyhow::
             );
         }
     }
-    let settings = figures::Settings { quick, out: out.clone() };
+    let settings = figures::Settings { quick, out: out.clone(), shard, merge };
     let mut report = report::Report::default();
     let started = Instant::now();
     for (i, (id, what, generate)) in steps.iter().enumerate() {
@@ -124,7 +146,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.task {
-        Task::Figures { quick, out, only } => run_figures(quick, out, only),
+        Task::Figures { quick, out, only, shard, merge } => run_figures(quick, out, only, shard, merge),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

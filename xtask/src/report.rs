@@ -53,6 +53,15 @@ impl Table {
     }
 }
 
+/// How often each name occurs, as "2 converged, 1 max_iterations" (names sorted).
+pub fn tally<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut counts = BTreeMap::new();
+    for name in names {
+        *counts.entry(name).or_insert(0usize) += 1;
+    }
+    counts.iter().map(|(name, n)| format!("{n} {name}")).collect::<Vec<_>>().join(", ")
+}
+
 /// A number as CSV text: its shortest round-trip representation.
 pub fn num(v: f64) -> String {
     format!("{v:?}")

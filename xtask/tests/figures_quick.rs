@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const STEMS: [&str; 12] = [
+const STEMS: [&str; 13] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -17,6 +17,7 @@ const STEMS: [&str; 12] = [
     "f7_loss_vs_index",
     "f8_landscape",
     "f9_poisson2d",
+    "f9_time",
     "f10_field",
     "f11_curvature",
 ];
@@ -160,6 +161,30 @@ fn an_unknown_experiment_is_one_error_line() {
     assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
     assert!(stderr.contains("--only F12") && stderr.contains("F11"), "{stderr}");
     assert!(!std::path::Path::new("unused").exists());
+}
+
+#[test]
+fn f10_shards_are_checked_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: [(&[&str], &[&str]); 3] = [
+        (&["--shard", "reaction"], &["--only F10"]),
+        (&["--only", "F10", "--shard", "heat"], &["--shard heat", "convection, reaction, wave"]),
+        (&["--only", "F10", "--merge"], &["convection.json", "--shard convection"]),
+    ];
+    for (args, needles) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["figures", "--quick", "--out", out])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(needles.iter().all(|n| errors[0].contains(n)), "{args:?}: {stderr}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a failed run left files");
 }
 
 #[test]
