@@ -125,8 +125,6 @@ pub struct PoissonRun {
     pub seed: u64,
     /// Its history and end.
     pub history: History,
-    /// The spectra of H, G and H − G at its end.
-    pub split: saddle_cli::experiments::curvature::Split,
 }
 
 /// How long each run of the Poisson study may go on.
@@ -138,15 +136,20 @@ pub enum Limit {
     Seconds(f64),
 }
 
-/// Every solver of [`POISSON_SOLVERS`] from the same `seeds` on ENGD's 2-D Poisson with a
-/// [2,32,1] tanh network, each within `limit`. Runs go one at a time so that their wall
-/// times are comparable; `progress` is called after each.
+/// ENGD's 2-D Poisson with a [2,32,1] tanh network.
+fn poisson() -> anyhow::Result<FieldProblem> {
+    FieldProblem::load("poisson2d", "2,32,1")
+}
+
+/// Every solver of [`POISSON_SOLVERS`] from the same `seeds` on `problem`, each within
+/// `limit`. Runs go one at a time so that their wall times are comparable; `progress` is
+/// called after each.
 pub fn poisson_runs(
+    problem: &FieldProblem,
     seeds: u64,
     limit: Limit,
     progress: &(dyn Fn() + Sync),
 ) -> anyhow::Result<Vec<PoissonRun>> {
-    let problem = FieldProblem::load("poisson2d", "2,32,1")?;
     let mut runs = Vec::new();
     for solver in POISSON_SOLVERS {
         for seed in 0..seeds {
@@ -155,9 +158,8 @@ pub fn poisson_runs(
                 Limit::Iterations(k) => problem.run(method.as_mut(), problem.start(seed), k)?,
                 Limit::Seconds(t) => problem.run_for(method.as_mut(), problem.start(seed), t)?,
             };
-            let split = split_of(&problem.derivs, &history.fit)?;
             progress();
-            runs.push(PoissonRun { solver, seed, history, split });
+            runs.push(PoissonRun { solver, seed, history });
         }
     }
     Ok(runs)
@@ -214,7 +216,8 @@ fn best(v: &[f64]) -> String {
 pub fn f9(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let (seeds, max_iter) = (s.pick(20, 1), s.pick(200, 10));
     let progress = crate::progress(seeds * POISSON_SOLVERS.len() as u64, "  runs");
-    let runs = poisson_runs(seeds, Limit::Iterations(max_iter), &|| progress.inc(1))?;
+    let problem = poisson()?;
+    let runs = poisson_runs(&problem, seeds, Limit::Iterations(max_iter), &|| progress.inc(1))?;
     progress.finish_and_clear();
 
     let mut ends = Table::default();
@@ -274,8 +277,11 @@ pub fn f9(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         });
     }
     report.table("f9", &table);
-    let splits =
-        runs.iter().map(|r| (r.solver, r.split.clone(), category(&r.history.fit))).collect::<Vec<_>>();
+    // The spectra of H, G and H − G at each end (the timed runs' ends are not split).
+    let splits = runs
+        .iter()
+        .map(|r| Ok((r.solver, split_of(problem.derivatives(), &r.history.fit)?, category(&r.history.fit))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     report.table("f9_split", &split_table(&splits));
     report.figure(
         &s.out,
@@ -303,7 +309,7 @@ pub fn f9(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
 pub fn f9_time(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
     let (seeds, seconds) = (s.pick(10, 1), s.pick(POISSON_SECONDS, 0.2));
     let progress = crate::progress(seeds * POISSON_SOLVERS.len() as u64, "  runs");
-    let timed = poisson_runs(seeds, Limit::Seconds(seconds), &|| progress.inc(1))?;
+    let timed = poisson_runs(&poisson()?, seeds, Limit::Seconds(seconds), &|| progress.inc(1))?;
     progress.finish_and_clear();
 
     let mut times = Table::default();

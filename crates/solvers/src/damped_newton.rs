@@ -38,8 +38,7 @@ pub struct DampedNewton {
 struct State {
     /// The iterate returned last.
     at: Vec<f64>,
-    damping: f64,
-    nu: f64,
+    damping: Damping,
     /// H at `at`, kept after a rejected step.
     hessian: Option<Mat<f64>>,
 }
@@ -82,14 +81,13 @@ impl Method for DampedNewton {
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
         let n = current.x.len();
         let state = self.state.take().filter(|s| s.at == current.x);
-        let (h, mut damping, mut nu) = match state {
-            Some(State { hessian: Some(h), damping, nu, .. }) => (h, damping, nu),
-            Some(State { hessian: None, damping, nu, .. }) => (dense::hessian(f, &current.x), damping, nu),
+        let (h, mut damping) = match state {
+            Some(State { hessian: Some(h), damping, .. }) => (h, damping),
+            Some(State { hessian: None, damping, .. }) => (dense::hessian(f, &current.x), damping),
             None => {
                 let h = dense::hessian(f, &current.x);
                 let diag = (0..n).fold(0.0f64, |m, i| m.max(h[(i, i)].abs()));
-                let damping = self.initial_damping * if diag > 0.0 { diag } else { 1.0 };
-                (h, damping, 2.0)
+                (h, Damping::new(self.initial_damping * if diag > 0.0 { diag } else { 1.0 }))
             }
         };
         if !dense::is_finite(h.as_ref()) {
@@ -104,7 +102,7 @@ impl Method for DampedNewton {
         let mut factorizations = 0;
         let p = loop {
             for i in 0..n {
-                shifted[(i, i)] = h[(i, i)] + damping;
+                shifted[(i, i)] = h[(i, i)] + damping.value;
             }
             let solved = Ldl::new(shifted.as_ref())
                 .filter(Ldl::is_positive_definite)
@@ -113,22 +111,20 @@ impl Method for DampedNewton {
                 break p;
             }
             factorizations += 1;
-            if factorizations == MAX_FACTORIZATIONS || !damping.is_finite() {
+            if factorizations == MAX_FACTORIZATIONS || !damping.value.is_finite() {
                 return Step::Singular;
             }
-            dense::nielsen_reject(&mut damping, &mut nu, f64::EPSILON * scale);
+            damping.reject(f64::EPSILON * scale);
         };
 
         let hp = dense::matvec(h.as_ref(), &p);
         let predicted = -dot(&current.grad, &p) - 0.5 * dot(&p, &hp);
-        let mut nielsen = Damping { value: damping, nu };
-        let (next, hessian) = match nielsen.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
+        let (next, hessian) = match damping.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
             Some(next) => (next, None),
             None => (current.clone(), Some(h)),
         };
-        let Damping { value: damping, nu } = nielsen;
-        self.state = Some(State { at: next.x.clone(), damping, nu, hessian });
-        Step::next(next, norm(&p)).with_damping(damping)
+        self.state = Some(State { at: next.x.clone(), damping, hessian });
+        Step::next(next, norm(&p)).with_damping(damping.value)
     }
 }
 

@@ -92,21 +92,8 @@ pub(crate) fn check_damping_settings(
     Ok(())
 }
 
-/// Nielsen's damping update after an accepted step with gain ratio ρ
-/// (Madsen, Nielsen & Tingleff 2004): λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
-pub(crate) fn nielsen_accept(damping: &mut f64, nu: &mut f64, rho: f64) {
-    *damping *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
-    *nu = 2.0;
-}
-
-/// Nielsen's damping update after a rejected step (or a failed factorization):
-/// λ ← max(λ·ν, `floor`), ν ← 2ν.
-pub(crate) fn nielsen_reject(damping: &mut f64, nu: &mut f64, floor: f64) {
-    *damping = (*damping * *nu).max(floor);
-    *nu *= 2.0;
-}
-
-/// The Nielsen damping state of the damped solvers: λ and its growth factor ν.
+/// The Nielsen damping state of the damped solvers (Madsen, Nielsen & Tingleff 2004): λ
+/// and its growth factor ν.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Damping {
     /// λ.
@@ -116,9 +103,26 @@ pub(crate) struct Damping {
 }
 
 impl Damping {
+    /// λ = `value` with ν = 2.
+    pub fn new(value: f64) -> Self {
+        Damping { value, nu: 2.0 }
+    }
+
+    /// After an accepted step with gain ratio ρ: λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2.
+    pub fn accept(&mut self, rho: f64) {
+        self.value *= (1.0 - (2.0 * rho - 1.0).powi(3)).max(1.0 / 3.0);
+        self.nu = 2.0;
+    }
+
+    /// After a rejected step (or a failed factorization): λ ← max(λ·ν, `floor`), ν ← 2ν.
+    pub fn reject(&mut self, floor: f64) {
+        self.value = (self.value * self.nu).max(floor);
+        self.nu *= 2.0;
+    }
+
     /// Tries the step x + p whose quadratic model predicts the decrease `predicted`: with
-    /// gain ratio ρ > `eta` it is accepted (λ shrinks, Nielsen's rule) and its iterate
-    /// returned; otherwise λ grows (to at least `floor`) and `None` says stay at x.
+    /// gain ratio ρ > `eta` it is accepted (λ shrinks) and its iterate returned; otherwise
+    /// λ grows (to at least `floor`) and `None` says stay at x.
     pub fn trial(
         &mut self,
         f: &mut Counted<'_>,
@@ -132,10 +136,10 @@ impl Damping {
         let value = if p.iter().all(|v| v.is_finite()) { f.value(&trial) } else { f64::NAN };
         let rho = gain_ratio(current.loss, value, predicted);
         if rho > eta {
-            nielsen_accept(&mut self.value, &mut self.nu, rho);
+            self.accept(rho);
             Some(Iterate::at(f, trial))
         } else {
-            nielsen_reject(&mut self.value, &mut self.nu, floor);
+            self.reject(floor);
             None
         }
     }

@@ -38,8 +38,7 @@ pub struct SaddleFreeNewton {
 struct State {
     /// The iterate returned last.
     at: Vec<f64>,
-    damping: f64,
-    nu: f64,
+    damping: Damping,
     /// The eigendecomposition of H at `at`, kept after a rejected step.
     eigen: Option<Eigen>,
 }
@@ -90,10 +89,9 @@ impl Method for SaddleFreeNewton {
 
     fn step(&mut self, f: &mut Counted<'_>, current: &Iterate) -> Step {
         let state = self.state.take().filter(|s| s.at == current.x);
-        let (eigen, damping, nu) = match state {
-            Some(State { eigen: Some(eigen), damping, nu, .. }) => (Some(eigen), damping, nu),
-            Some(State { damping, nu, .. }) => (None, damping, nu),
-            None => (None, f64::NAN, 2.0),
+        let (eigen, damping) = match state {
+            Some(State { eigen, damping, .. }) => (eigen, Some(damping)),
+            None => (None, None),
         };
         let eigen = match eigen {
             Some(eigen) => eigen,
@@ -112,19 +110,17 @@ impl Method for SaddleFreeNewton {
             s if s > 0.0 => s,
             _ => 1.0,
         };
-        let damping = if damping.is_nan() { self.initial_damping * scale } else { damping };
+        let mut damping = damping.unwrap_or_else(|| Damping::new(self.initial_damping * scale));
 
         let g = eigen.qt_mul(&current.grad);
-        let (p_eig, predicted) = saddle_free_step(&eigen.values, &g, damping);
+        let (p_eig, predicted) = saddle_free_step(&eigen.values, &g, damping.value);
         let p = eigen.q_mul(&p_eig);
-        let mut nielsen = Damping { value: damping, nu };
-        let (next, eigen) = match nielsen.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
+        let (next, eigen) = match damping.trial(f, current, &p, predicted, self.eta, f64::EPSILON * scale) {
             Some(next) => (next, None),
             None => (current.clone(), Some(eigen)),
         };
-        let Damping { value: damping, nu } = nielsen;
-        self.state = Some(State { at: next.x.clone(), damping, nu, eigen });
-        Step::next(next, norm(&p)).with_damping(damping)
+        self.state = Some(State { at: next.x.clone(), damping, eigen });
+        Step::next(next, norm(&p)).with_damping(damping.value)
     }
 }
 
