@@ -173,6 +173,7 @@ fn sweep_runs_solver_chains() {
 
     // Bad chains are one-line errors that write nothing.
     fs::remove_file(&out).unwrap();
+    fs::remove_file(dir.path().join("runs.jsonl.args.json")).unwrap();
     for (chain, says) in [
         ("adam:10,bogus:5", "unknown solver 'bogus'"),
         ("adam:10,lbfgs", "stage 2: lbfgs has no iteration count"),

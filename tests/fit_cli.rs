@@ -10,9 +10,10 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use support::{files_in, read_vector, run};
 
-const SOLVERS: [&str; 16] = [
+const SOLVERS: [&str; 17] = [
     "newton",
     "newton-pinv",
+    "newton-minres",
     "damped-newton",
     "saddle-free-newton",
     "trust-region",
@@ -539,7 +540,7 @@ fn solvers_lists_the_family_and_options_as_docs_show_them() {
     let solvers = json["solvers"].as_array().unwrap();
     let names: Vec<&str> = solvers.iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, SOLVERS);
-    let nncg = &solvers[13];
+    let nncg = &solvers[14];
     assert_eq!(nncg["family"], "safeguarded-newton");
     assert_eq!(nncg["matrix_free"], false);
     let mu = &nncg["options"][0];
@@ -547,5 +548,5 @@ fn solvers_lists_the_family_and_options_as_docs_show_them() {
         (&mu["name"], &mu["default"], &mu["valid"]),
         (&"mu".into(), &0.01.into(), &"number in (0, ∞)".into())
     );
-    assert_eq!(solvers[9]["matrix_free"], true);
+    assert_eq!(solvers[10]["matrix_free"], true);
 }

@@ -356,7 +356,7 @@ fn large_networks_refuse_dense_solvers_and_never_abort() {
         fit("1,20000,1", solver).user_error(&[
             "n = 60001",
             "26.8 GiB",
-            "matrix-free solver: newton-cg, lbfgs, adam, gd",
+            "matrix-free solver: newton-minres, newton-cg, lbfgs, adam, gd",
         ]);
     }
     fit("1,20000,1", "lm").user_error(&["n = 60001", "adam"]);

@@ -2,11 +2,8 @@
 //! regenerates every figure of the study (docs/figures/) and the tables of
 //! docs/REPRODUCTION.md.
 
-mod curvature;
-mod field;
 mod figures;
 mod plot;
-mod rathore;
 mod report;
 
 use std::path::PathBuf;
@@ -14,6 +11,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+use figures::root;
 
 /// Project automation for saddle.
 #[derive(Parser)]
@@ -51,14 +50,6 @@ enum Task {
     },
 }
 
-/// The workspace root (xtask lives one level below it).
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
-}
-
-/// A progress bar on stderr when it is a terminal (the command line's).
-pub use saddle_cli::commands::progress_bar as progress;
-
 fn run_figures(
     quick: bool,
     out: Option<PathBuf>,
@@ -73,7 +64,7 @@ fn run_figures(
     if (shard.is_some() || merge) && only != ["F10"] {
         anyhow::bail!("--shard and --merge apply to F10 alone: add --only F10");
     }
-    let problems: Vec<&str> = rathore::RECIPES.iter().map(|r| r.name).collect();
+    let problems: Vec<&str> = figures::RECIPES.iter().map(|r| r.name).collect();
     if let Some(name) = shard.as_deref().filter(|name| !problems.contains(name)) {
         anyhow::bail!("--shard {name}: no such problem (known: {})", problems.join(", "));
     }

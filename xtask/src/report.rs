@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use saddle_cli::io::OutputFiles;
+use saddle_cli::study::io::output::OutputFiles;
 
 use crate::plot::{Figure, render};
 

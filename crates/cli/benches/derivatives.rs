@@ -42,10 +42,11 @@ use criterion::{
 };
 use faer::linalg::solvers::Solve;
 use faer::{Col, MatRef, Side};
-use saddle_cli::commands::bench::{BENCH_SEED, bench_data};
-use saddle_cli::derivatives::Derivatives;
-use saddle_cli::init::glorot_normal;
-use saddle_cli::problem::{Problem, ProblemKind};
+use saddle_cli::commands::bench::BENCH_SEED;
+use saddle_cli::study::compiled::Derivatives;
+use saddle_cli::study::init::glorot_normal;
+use saddle_cli::study::io::csv::bench_data;
+use saddle_cli::study::problem::{Problem, ProblemKind};
 use saddle_graph::{Activation, Arch};
 
 /// Set to a non-empty value other than `0` to skip the largest (8577-parameter) size.

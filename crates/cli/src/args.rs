@@ -1,17 +1,15 @@
 //! The command line's arguments (clap), shared by the subcommands.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use saddle_graph::{Activation, Arch};
 use saddle_solvers::{ChainSpec, LineSearchKind};
 
-use crate::error::{CliError, Result};
-use crate::experiments::sweep::Shard;
-use crate::io::read_data_csv;
-use crate::problem::{NetworkProblem, ProblemDef, ProblemSpec};
-use crate::problem_file::ProblemFile;
+use crate::study::error::Result;
+use crate::study::experiments::curvature::Operator;
+use crate::study::experiments::sweep::Shard;
+use crate::study::problem::{NetworkProblem, ProblemDef, ProblemSpec};
 
 /// saddle: exact derivatives and Newton-type solvers for neural-network objectives.
 #[derive(Debug, Parser)]
@@ -69,9 +67,21 @@ pub struct ModelArgs {
     /// Layer widths from input to output, e.g. 1,20,20,1 (the output width must be 1).
     #[arg(long, value_name = "WIDTHS")]
     pub arch: Arch,
-    /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
-    #[arg(long)]
+    /// Hidden-layer activation: one of `Activation::ALL` (the help lists them).
+    #[arg(long, help = act_help())]
     pub act: Activation,
+}
+
+/// `--act`'s help, listing the activations: "Hidden-layer activation: tanh, sin, sigmoid
+/// or softplus".
+fn act_help() -> String {
+    let names: Vec<&str> = Activation::ALL.iter().map(|a| a.name()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("Hidden-layer activation: {} or {last}", rest.join(", "))
+        }
+        _ => format!("Hidden-layer activation: {}", names.join("")),
+    }
 }
 
 /// The problem `derivs` and `fit` work on: the model and its data file.
@@ -89,27 +99,9 @@ pub struct ProblemArgs {
 impl ProblemArgs {
     /// Reads the data or the problem file, and builds the problem with the network.
     pub fn load(&self) -> Result<(ProblemDef, NetworkProblem)> {
-        let def = definition(&self.model.problem, self.data.as_deref())?;
+        let def = ProblemDef::new(&self.model.problem, self.data.as_deref())?;
         let problem = def.with_network(self.model.arch.clone(), self.model.act)?;
         Ok((def, problem))
-    }
-}
-
-/// The problem `--problem` names, with its points: the built-in problem on `--data`, or the
-/// problem file (which refuses `--data`).
-pub fn definition(spec: &ProblemSpec, data: Option<&Path>) -> Result<ProblemDef> {
-    match (spec, data) {
-        (ProblemSpec::Builtin(kind), Some(data)) => {
-            Ok(ProblemDef::Builtin { kind: *kind, data: read_data_csv(data)? })
-        }
-        (ProblemSpec::Builtin(kind), None) => Err(CliError::Invalid(format!(
-            "--problem {kind} needs --data FILE (CSV with a header row; the last column is the target)"
-        ))),
-        (ProblemSpec::File(path), None) => Ok(ProblemDef::File(Arc::new(ProblemFile::load(path)?))),
-        (ProblemSpec::File(path), Some(_)) => Err(CliError::Invalid(format!(
-            "--data does not go with --problem {}: a problem file names its own points",
-            path.display()
-        ))),
     }
 }
 
@@ -178,12 +170,25 @@ pub struct FitArgs {
     /// one stopping rule whose result depends on the machine).
     #[arg(long, value_name = "S")]
     pub max_seconds: Option<f64>,
-    /// Write one JSON object per iteration (JSON Lines).
+    /// Write one JSON object per iteration (JSON Lines), each line as it is made; with
+    /// --resume, an existing file is continued after the checkpoint's iteration.
     #[arg(long, value_name = "RUN.jsonl")]
     pub out: Option<PathBuf>,
     /// Write the final parameters (.npy).
     #[arg(long, value_name = "P.npy")]
     pub params_out: Option<PathBuf>,
+    /// Save a checkpoint (θ, iteration, a chain's position; JSON) every --checkpoint-every
+    /// iterations and at the end, replacing the file atomically.
+    #[arg(long, value_name = "CK.json")]
+    pub checkpoint: Option<PathBuf>,
+    /// Iterations between checkpoints [default: 100].
+    #[arg(long, value_name = "K", requires = "checkpoint")]
+    pub checkpoint_every: Option<usize>,
+    /// Continue the run saved in CK.json (same --problem, --data, --arch, --act, --solver;
+    /// --max-iter counts the total); a missing file starts the run afresh. Exact for
+    /// newton, newton-pinv, gauss-newton, engd, gd; other solvers restart their state.
+    #[arg(long, value_name = "CK.json")]
+    pub resume: Option<PathBuf>,
 }
 
 /// A comma-separated list of solver specs (commas inside parentheses belong to options).
@@ -230,14 +235,14 @@ pub struct CompareArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
     /// The objective: regression, pinn or a problem file FILE.toml.
-    #[arg(long, value_name = "PROBLEM")]
-    pub problem: ProblemSpec,
+    #[arg(long, value_name = "PROBLEM", required_unless_present = "merge")]
+    pub problem: Option<ProblemSpec>,
     /// An architecture of the sweep; repeat for several (e.g. --arch 1,5,1 --arch 1,10,1).
-    #[arg(long, value_name = "WIDTHS", required = true)]
+    #[arg(long, value_name = "WIDTHS", required_unless_present = "merge")]
     pub arch: Vec<Arch>,
-    /// Hidden-layer activation: tanh, sin, sigmoid or softplus.
-    #[arg(long)]
-    pub act: Activation,
+    /// Hidden-layer activation: one of `Activation::ALL` (the help lists them).
+    #[arg(long, help = act_help(), required_unless_present = "merge")]
+    pub act: Option<Activation>,
     /// CSV data with a header row; the last column is the target (y, or f for pinn). Built-in
     /// problems only.
     #[arg(long, value_name = "FILE")]
@@ -268,9 +273,25 @@ pub struct SweepArgs {
     /// Run only part I of N of the plan (runs numbered ≡ I−1 mod N), e.g. 3/8.
     #[arg(long, value_name = "I/N", default_value = "1/1")]
     pub shard: Shard,
-    /// Write one JSON object per run (JSON Lines).
+    /// Write one JSON object per run (JSON Lines), each as its run ends, then sorted by run;
+    /// the arguments go to RUNS.jsonl.args.json.
     #[arg(long, value_name = "RUNS.jsonl")]
     pub out: PathBuf,
+    /// Continue the sweep in --out (made with the same arguments): keep its complete runs,
+    /// drop a cut-off last line, run the missing runs; a missing file starts afresh.
+    #[arg(long)]
+    pub resume: bool,
+    /// Merge the outputs of shards of one sweep into --out, sorted by run; runs nothing.
+    #[arg(
+        long,
+        value_name = "PART.jsonl",
+        num_args = 1..,
+        conflicts_with_all = [
+            "problem", "arch", "act", "data", "solvers", "chains", "seeds", "first_seed",
+            "max_iter", "gtol", "stationary_tol", "shard", "resume",
+        ]
+    )]
+    pub merge: Vec<PathBuf>,
 }
 
 /// Arguments of `saddle bench`.
@@ -305,6 +326,16 @@ pub enum SpectrumOperator {
     GaussNewton,
     /// The residual part H − G = Σᵢ rᵢ∇²rᵢ.
     Residual,
+}
+
+impl From<SpectrumOperator> for Operator {
+    fn from(op: SpectrumOperator) -> Operator {
+        match op {
+            SpectrumOperator::Hessian => Operator::Hessian,
+            SpectrumOperator::GaussNewton => Operator::GaussNewton,
+            SpectrumOperator::Residual => Operator::Residual,
+        }
+    }
 }
 
 /// How `saddle spectrum` computes.

@@ -4,39 +4,15 @@
 
 pub mod args;
 pub mod commands;
-pub mod derivatives;
-pub mod error;
-pub mod experiments;
-pub mod init;
-pub mod io;
-pub mod linear_basis;
-pub mod objective;
-pub mod problem;
-pub mod problem_file;
 pub mod render;
+pub mod study;
 
 use std::io::IsTerminal;
 
 use args::{Cli, Command};
 use clap::Parser;
-
-/// What a command prints on stdout: one JSON object, or text for a person.
-#[derive(Debug)]
-pub enum Output {
-    /// One JSON object on one line.
-    Json(serde_json::Value),
-    /// Text, printed as it is.
-    Text(String),
-}
-
-impl std::fmt::Display for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Output::Json(value) => write!(f, "{value}"),
-            Output::Text(text) => f.write_str(text.trim_end()),
-        }
-    }
-}
+pub use commands::Output;
+use study::error;
 
 /// Runs the command line and returns what to print: `compare`, `fit`, `sweep` and
 /// `problem` give a table when stdout is a terminal and `--json` is not given, every

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::experiments::Category;
+use crate::study::experiments::Category;
 
 /// `fit`'s summary as two columns, field and value; absent and null fields are left out.
 pub fn fit(summary: &Value) -> String {

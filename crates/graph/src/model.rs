@@ -6,59 +6,7 @@ use std::str::FromStr;
 
 use crate::{Graph, GraphError, NodeId, Shape};
 
-/// The activation applied on every hidden layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Activation {
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Sine.
-    Sin,
-    /// Logistic sigmoid.
-    Sigmoid,
-    /// Softplus log(1 + eˣ).
-    Softplus,
-}
-
-impl Activation {
-    /// Every activation, in the order the command line lists them.
-    pub const ALL: [Activation; 4] =
-        [Activation::Tanh, Activation::Sin, Activation::Sigmoid, Activation::Softplus];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::Tanh => "tanh",
-            Activation::Sin => "sin",
-            Activation::Sigmoid => "sigmoid",
-            Activation::Softplus => "softplus",
-        }
-    }
-
-    /// Applies the activation to `x`.
-    pub fn apply(self, g: &mut Graph, x: NodeId) -> Result<NodeId, GraphError> {
-        match self {
-            Activation::Tanh => g.tanh(x),
-            Activation::Sin => g.sin(x),
-            Activation::Sigmoid => g.sigmoid(x),
-            Activation::Softplus => g.softplus(x),
-        }
-    }
-}
-
-impl fmt::Display for Activation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Activation {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Activation::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
-            format!("unknown activation '{s}' (expected one of: tanh, sin, sigmoid, softplus)")
-        })
-    }
-}
+pub use crate::ops::Activation;
 
 /// Layer widths `d_in, hidden..., d_out`, e.g. `1,20,20,1`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -3,68 +3,13 @@
 
 use faer::{MatRef, Side};
 
+pub use crate::inertia::{Classification, Inertia};
+
+use crate::dense::{Ldl, matvec};
+use crate::lanczos::{self, SplitMix64};
+
 /// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (docs/CONTRACT.md).
 pub const ZERO_TOLERANCE: f64 = 1e-10;
-
-/// What the curvature says a stationary point is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Classification {
-    /// Every eigenvalue positive.
-    Minimum,
-    /// Both negative and positive eigenvalues.
-    Saddle,
-    /// Every eigenvalue negative.
-    Maximum,
-    /// Zero eigenvalues and no sign change: second order cannot decide (or the
-    /// spectrum could not be computed).
-    Degenerate,
-}
-
-impl Classification {
-    /// The name used in summaries.
-    pub fn name(self) -> &'static str {
-        match self {
-            Classification::Minimum => "minimum",
-            Classification::Saddle => "saddle",
-            Classification::Maximum => "maximum",
-            Classification::Degenerate => "degenerate",
-        }
-    }
-}
-
-/// Counts of negative, zero and positive eigenvalues.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
-pub struct Inertia {
-    /// Eigenvalues below −tol.
-    pub negative: usize,
-    /// Eigenvalues within ±tol.
-    pub zero: usize,
-    /// Eigenvalues above tol.
-    pub positive: usize,
-}
-
-impl Inertia {
-    /// `[negative, zero, positive]`, as printed in summaries.
-    pub fn as_array(&self) -> [usize; 3] {
-        [self.negative, self.zero, self.positive]
-    }
-
-    /// The classification this inertia implies.
-    pub fn classify(&self) -> Classification {
-        match (self.negative, self.zero, self.positive) {
-            (0, 0, p) if p > 0 => Classification::Minimum,
-            (n, 0, 0) if n > 0 => Classification::Maximum,
-            (n, _, p) if n > 0 && p > 0 => Classification::Saddle,
-            _ => Classification::Degenerate,
-        }
-    }
-
-    /// Index of the point: the fraction of negative eigenvalues.
-    pub fn index(&self) -> f64 {
-        self.negative as f64 / (self.negative + self.zero + self.positive).max(1) as f64
-    }
-}
 
 /// The inertia of ascending `eigenvalues`, zero meaning |λ| ≤ `rel_tol` · max|λ|.
 pub fn inertia(eigenvalues: &[f64], rel_tol: f64) -> Inertia {
@@ -146,7 +91,7 @@ pub const LANCZOS_STEPS: usize = 300;
 /// How a [`Curvature`] was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub enum SpectrumMethod {
     /// Full symmetric eigendecomposition.
     Eigen,
     /// Inertia from an LBLᵀ factorization (Sylvester's law); extreme eigenvalues from
@@ -159,11 +104,11 @@ pub enum Method {
 
 /// The curvature of the symmetric `h` by the full spectrum when n ≤
 /// [`DENSE_SPECTRUM_LIMIT`], otherwise by [`curvature_by_factorization`].
-pub fn curvature_auto(h: MatRef<'_, f64>) -> (Curvature, Method) {
+pub fn curvature_auto(h: MatRef<'_, f64>) -> (Curvature, SpectrumMethod) {
     if h.nrows() <= DENSE_SPECTRUM_LIMIT {
-        (curvature(h), Method::Eigen)
+        (curvature(h), SpectrumMethod::Eigen)
     } else {
-        (curvature_by_factorization(h, LANCZOS_STEPS), Method::LbltLanczos)
+        (curvature_by_factorization(h, LANCZOS_STEPS), SpectrumMethod::LbltLanczos)
     }
 }
 
@@ -174,20 +119,13 @@ pub fn curvature_auto(h: MatRef<'_, f64>) -> (Curvature, Method) {
 /// n³/3 flops. `None` if `h` is not finite.
 pub fn negative_count(h: MatRef<'_, f64>) -> Option<usize> {
     let n = h.nrows();
-    let mut rng = crate::lanczos::SplitMix64::new(0);
+    let mut rng = SplitMix64::new(0);
     let start: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
-    let ends = crate::lanczos::extremes(
-        &mut |v, out| out.copy_from_slice(&crate::dense::matvec(h, v)),
-        &start,
-        1,
-        1,
-        1e-12,
-        n,
-    );
+    let ends = lanczos::extremes(&mut |v, out| out.copy_from_slice(&matvec(h, v)), &start, 1, 1, 1e-12, n);
     let scale = ends.top.iter().chain(&ends.bottom).fold(0.0f64, |m, l| m.max(l.abs()));
     let tol = ZERO_TOLERANCE * scale;
     let shifted = faer::Mat::from_fn(n, n, |i, j| h[(i, j)] + if i == j { tol } else { 0.0 });
-    crate::dense::Ldl::new(shifted.as_ref()).map(|ldl| ldl.inertia().negative)
+    Ldl::new(shifted.as_ref()).map(|ldl| ldl.inertia().negative)
 }
 
 /// The curvature known from extreme eigenvalues alone (matrix-free): no inertia (all
@@ -214,16 +152,12 @@ pub fn curvature_from_extremes(min_eig: f64, max_eig: f64) -> Curvature {
 /// `steps` Lanczos steps on products with `h` (seed 0): about n³/3 flops instead of the
 /// eigendecomposition's several n³. The classification follows the inertia.
 pub fn curvature_by_factorization(h: MatRef<'_, f64>, steps: usize) -> Curvature {
-    let Some(ldl) = crate::dense::Ldl::new(h) else {
+    let Some(ldl) = Ldl::new(h) else {
         return curvature(h); // not finite: reported as degenerate with NaN extremes
     };
     let inertia = ldl.inertia();
-    let (min_eig, max_eig) = crate::lanczos::extreme_eigenvalues(
-        h.nrows(),
-        &mut |v, out| out.copy_from_slice(&crate::dense::matvec(h, v)),
-        steps,
-        0,
-    );
+    let (min_eig, max_eig) =
+        lanczos::extreme_eigenvalues(h.nrows(), &mut |v, out| out.copy_from_slice(&matvec(h, v)), steps, 0);
     Curvature { inertia, min_eig, max_eig, classification: inertia.classify() }
 }
 

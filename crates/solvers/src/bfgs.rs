@@ -16,11 +16,11 @@
 //! (20 of 20; SciPy's BFGS 3.5e-7, 20 of 20).
 
 use crate::driver::{Iterate, Method, Step, dot, norm};
-use crate::line_search::{
-    LineSearch, LineSearchChoice, LineSearchKind, QuasiNewtonSearch, Wolfe, quasi_newton_search,
-};
+use crate::line_search::{LineSearch, QuasiNewtonSearch, quasi_newton_search};
+use crate::line_search_kind::{LINE_SEARCH_OPTIONS, LineSearchChoice, LineSearchKind};
 use crate::objective::Counted;
 use crate::registry::{self, Family, Solver};
+use crate::strong_wolfe::Wolfe;
 
 /// Dense BFGS with a strong-Wolfe (default) or Hager–Zhang line search.
 ///
@@ -183,7 +183,7 @@ pub const SOLVER: Solver = Solver {
     name: "bfgs",
     summary: "dense BFGS on the inverse Hessian with a strong-Wolfe (or Hager–Zhang) search",
     family: Family::QuasiNewton,
-    options: &[crate::line_search::LINE_SEARCH_OPTIONS[0], crate::line_search::LINE_SEARCH_OPTIONS[1], crate::line_search::LINE_SEARCH_OPTIONS[2]],
+    options: &[LINE_SEARCH_OPTIONS[0], LINE_SEARCH_OPTIONS[1], LINE_SEARCH_OPTIONS[2]],
     build: |o| {
         let kind: LineSearchKind = o.choice("line_search").parse()?;
         Ok(Box::new(Bfgs::new(o.number("c1"), o.number("c2"))?.with_line_search(kind)))

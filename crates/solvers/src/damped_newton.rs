@@ -9,7 +9,7 @@
 //!    H = 0), and refactorize.
 //! 2. p = −(H + λI)⁻¹g; the gain ratio ρ = (f(x) − f(x + p)) / (−gᵀp − ½pᵀHp) compares the
 //!    actual decrease with the decrease of the undamped model (positive whenever H + λI
-//!    is positive definite), both shifted by 10ε·max(1, |f|) (`dense::gain_ratio`).
+//!    is positive definite), both shifted by 10ε·max(1, |f|) (`damping::gain_ratio`).
 //! 3. ρ > η: accept, λ ← λ·max(⅓, 1 − (2ρ − 1)³), ν ← 2. Otherwise (including a
 //!    non-finite f(x + p)) reject, keep x, λ ← λν, ν ← 2ν.
 //!
@@ -19,7 +19,8 @@
 
 use faer::Mat;
 
-use crate::dense::{self, Damping, Ldl};
+use crate::damping::{self, Damping};
+use crate::dense::{self, Ldl};
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
@@ -48,14 +49,14 @@ const MAX_FACTORIZATIONS: usize = 64;
 
 impl DampedNewton {
     /// Default acceptance threshold η on the gain ratio.
-    pub const DEFAULT_ETA: f64 = dense::DEFAULT_GAIN_ETA;
+    pub const DEFAULT_ETA: f64 = damping::DEFAULT_GAIN_ETA;
     /// Default τ: the first damping is τ·max|Hᵢᵢ|.
-    pub const DEFAULT_INITIAL_DAMPING: f64 = dense::DEFAULT_INITIAL_DAMPING;
+    pub const DEFAULT_INITIAL_DAMPING: f64 = damping::DEFAULT_INITIAL_DAMPING;
 
     /// Damped Newton accepting steps with gain ratio ρ > `eta` (in [0, 1)) and starting
     /// from λ₀ = `initial_damping`·max|Hᵢᵢ| (`initial_damping` > 0, finite).
     pub fn new(eta: f64, initial_damping: f64) -> Result<Self, String> {
-        dense::check_damping_settings("damped-newton", eta, initial_damping, "max|H_ii|")?;
+        damping::check_damping_settings("damped-newton", eta, initial_damping, "max|H_ii|")?;
         Ok(DampedNewton { eta, initial_damping, state: None })
     }
 }
@@ -134,7 +135,7 @@ pub const SOLVER: Solver = Solver {
     summary: "(H + λI)p = −g, λ raised until H + λI is positive definite, Nielsen's λ update",
     family: Family::SafeguardedNewton,
     options: &[
-        dense::GAIN_ETA_OPTION,
+        damping::GAIN_ETA_OPTION,
         OptionSpec::number(
             "initial_damping",
             Range::POSITIVE,

@@ -23,11 +23,22 @@ pub struct Control {
     /// Stop (`time_limit`) once this many seconds have passed since the start; `None` for
     /// no limit. The one rule whose outcome depends on the machine.
     pub max_seconds: Option<f64>,
+    /// The iteration number of x₀: 0, or where a resumed run left off. Records count
+    /// from it and `curvature_every` counts in it; `max_iter` still counts this run's
+    /// iterations.
+    pub first_iter: usize,
 }
 
 impl Default for Control {
     fn default() -> Self {
-        Control { max_iter: 100, gtol: 1e-8, xtol: 1e-14, curvature_every: None, max_seconds: None }
+        Control {
+            max_iter: 100,
+            gtol: 1e-8,
+            xtol: 1e-14,
+            curvature_every: None,
+            max_seconds: None,
+            first_iter: 0,
+        }
     }
 }
 
@@ -52,6 +63,9 @@ pub enum Status {
     Singular,
     /// The method needs residuals and a Jacobian, and the objective has none.
     NotLeastSquares,
+    /// An inner iterative solve used its whole budget without reaching its tolerance, and
+    /// the method was told to stop there (`newton-minres(on_stop=stop)`).
+    InnerLimit,
 }
 
 impl Status {
@@ -66,7 +80,26 @@ impl Status {
             Status::Diverged => "diverged",
             Status::Singular => "singular",
             Status::NotLeastSquares => "not_least_squares",
+            Status::InnerLimit => "inner_limit",
         }
+    }
+
+    /// Every status, in the order of the docs' list.
+    pub const ALL: [Status; 9] = [
+        Status::Converged,
+        Status::StepTooSmall,
+        Status::SlopeTolerance,
+        Status::TimeLimit,
+        Status::MaxIterations,
+        Status::Diverged,
+        Status::Singular,
+        Status::NotLeastSquares,
+        Status::InnerLimit,
+    ];
+
+    /// The status called `name` in summaries and records.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 
@@ -116,6 +149,9 @@ pub enum Step {
         damping: Option<f64>,
         /// Trust radius after this iteration (trust-region methods).
         trust_radius: Option<f64>,
+        /// The inner iterative solve that made the step (`newton-minres`; boxed to keep
+        /// `Step` small).
+        inner: Option<Box<InnerSolve>>,
     },
     /// The step's linear system could not be solved.
     Singular,
@@ -132,7 +168,7 @@ impl Step {
     /// The next iterate, after a trial step of norm `trial_norm`, with none of the
     /// methods' own quantities (add them with the `with_` builders).
     pub fn next(next: Iterate, trial_norm: f64) -> Step {
-        Step::Next { next, trial_norm, step_length: None, damping: None, trust_radius: None }
+        Step::Next { next, trial_norm, step_length: None, damping: None, trust_radius: None, inner: None }
     }
 
     /// The same step with its step length along the search direction.
@@ -158,6 +194,24 @@ impl Step {
         }
         self
     }
+
+    /// The same step with what the inner iterative solve that made it did.
+    pub fn with_inner(mut self, solve: impl Into<Option<InnerSolve>>) -> Step {
+        if let Step::Next { inner, .. } = &mut self {
+            *inner = solve.into().map(Box::new);
+        }
+        self
+    }
+}
+
+/// What an inner iterative solve (a Krylov method on Hessian-vector products) did for one
+/// step; records carry it as `products` and `residual`.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct InnerSolve {
+    /// Hessian-vector products this step.
+    pub products: usize,
+    /// The relative residual reached, ‖Hp + ∇f‖₂ / ‖∇f‖₂.
+    pub residual: f64,
 }
 
 /// One solver: a name and one iteration at a time; the [`minimize`] loop does the rest.
@@ -174,9 +228,21 @@ pub trait Method {
     }
 
     /// For a chain, how each stage that handed over to the next ended; empty otherwise.
-    fn stage_ends(&self) -> Vec<crate::chain::StageEnd> {
+    fn stage_ends(&self) -> Vec<StageEnd> {
         Vec::new()
     }
+}
+
+/// How a stage of a chain handed over: its iterations and the status that ended it
+/// (`max_iterations` when its count ran out).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StageEnd {
+    /// The stage's solver.
+    pub solver: &'static str,
+    /// The iterations it made.
+    pub iterations: usize,
+    /// Why it ended.
+    pub status: Status,
 }
 
 /// One line of a run's record.
@@ -202,6 +268,9 @@ pub struct Record {
     /// Trust radius, if the method has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trust_radius: Option<f64>,
+    /// The inner solve of the step (`products`, `residual`), if the method has one.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub inner: Option<InnerSolve>,
     /// Cumulative evaluation counts.
     pub evals: Evals,
     /// Seconds since the start of the run.
@@ -248,18 +317,20 @@ pub fn minimize_observing_iterates(
     let mut current = Iterate::at(&mut f, x0);
     let wants_curvature =
         |k: usize| control.curvature_every.is_some_and(|every| every > 0 && k.is_multiple_of(every));
+    let first = control.first_iter;
     let mut record = |f: &mut Counted<'_>,
                       k: usize,
                       it: &Iterate,
                       step_norm: f64,
                       step: Option<&Step>,
                       stage: Option<&'static str>| {
-        let (step_length, damping, trust_radius) = match step {
-            Some(Step::Next { step_length, damping, trust_radius, .. }) => {
-                (*step_length, *damping, *trust_radius)
+        let (step_length, damping, trust_radius, inner) = match step {
+            Some(Step::Next { step_length, damping, trust_radius, inner, .. }) => {
+                (*step_length, *damping, *trust_radius, inner.as_deref().copied())
             }
-            _ => (None, None, None),
+            _ => (None, None, None, None),
         };
+        let k = first + k;
         let curvature = (wants_curvature(k) && it.is_finite()).then(|| curvature_at(f, &it.x));
         observe(
             &Record {
@@ -271,6 +342,7 @@ pub fn minimize_observing_iterates(
                 step_length,
                 damping,
                 trust_radius,
+                inner,
                 evals: f.evals,
                 seconds: start.elapsed().as_secs_f64(),
                 curvature,

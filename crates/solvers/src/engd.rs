@@ -45,25 +45,15 @@ impl Engd {
     /// Sets the relative cutoff on the Gramian's eigenvalues (in [0, 1)): directions with
     /// |λ| ≤ rcond·max|λ| are dropped. Default ε·n (n the number of parameters).
     pub fn with_rcond(mut self, rcond: f64) -> Result<Self, String> {
-        if !(0.0..1.0).contains(&rcond) {
-            return Err(format!(
-                "engd: rcond (the cutoff on the Gramian's eigenvalues relative to the largest) must \
-                 lie in [0, 1), got {rcond}; the default is ε·n"
-            ));
-        }
-        self.rcond = Some(rcond);
+        let what = "rcond (the cutoff on the Gramian's eigenvalues relative to the largest)";
+        self.rcond = Some(Range::UNIT.check("engd", what, rcond, "ε·n")?);
         Ok(self)
     }
 
     /// Sets K, the number of halvings of the line-search grid (≥ 1).
     pub fn with_halvings(mut self, halvings: usize) -> Result<Self, String> {
-        if halvings == 0 {
-            return Err(format!(
-                "engd: the line-search grid needs at least 1 halving, got 0; the default is {}",
-                Self::DEFAULT_HALVINGS
-            ));
-        }
-        self.halvings = halvings;
+        let what = "the line-search grid's number of halvings";
+        self.halvings = Range::AT_LEAST_ONE.check_count("engd", what, halvings, Self::DEFAULT_HALVINGS)?;
         Ok(self)
     }
 

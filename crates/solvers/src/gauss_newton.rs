@@ -60,50 +60,34 @@ impl GaussNewton {
     /// Sets the relative rank tolerance (in [0, 1); 0 means only an exactly zero pivot
     /// is rank loss).
     pub fn with_rank_tolerance(mut self, rank_tolerance: f64) -> Result<Self, String> {
-        if !(0.0..1.0).contains(&rank_tolerance) {
-            return Err(format!(
-                "gauss-newton: the rank tolerance must be in [0, 1) (relative to the largest pivot of R; \
-                 default {}), got {rank_tolerance}",
-                Self::DEFAULT_RANK_TOLERANCE
-            ));
-        }
-        self.rank_tolerance = rank_tolerance;
+        let what = "the rank tolerance (relative to the largest pivot of R)";
+        self.rank_tolerance =
+            Range::UNIT.check("gauss-newton", what, rank_tolerance, Self::DEFAULT_RANK_TOLERANCE)?;
         Ok(self)
     }
 
     /// Sets the Armijo sufficient-decrease constant c₁ (in (0, 1)).
     pub fn with_armijo(mut self, c1: f64) -> Result<Self, String> {
-        if !(c1 > 0.0 && c1 < 1.0) {
-            return Err(format!(
-                "gauss-newton: the Armijo constant c1 must be in (0, 1) (default {}), got {c1}",
-                Self::DEFAULT_ARMIJO
-            ));
-        }
-        self.armijo = c1;
+        self.armijo =
+            Range::OPEN_UNIT.check("gauss-newton", "the Armijo constant c1", c1, Self::DEFAULT_ARMIJO)?;
         Ok(self)
     }
 
     /// Sets the backtracking contraction ρ (in (0, 1)): α ← ρα after a failed trial.
     pub fn with_contraction(mut self, rho: f64) -> Result<Self, String> {
-        if !(rho > 0.0 && rho < 1.0) {
-            return Err(format!(
-                "gauss-newton: the backtracking contraction must be in (0, 1) (default {}), got {rho}",
-                Self::DEFAULT_CONTRACTION
-            ));
-        }
-        self.contraction = rho;
+        let what = "the backtracking contraction";
+        self.contraction = Range::OPEN_UNIT.check("gauss-newton", what, rho, Self::DEFAULT_CONTRACTION)?;
         Ok(self)
     }
 
     /// Sets the maximum number of backtracks per iteration (≥ 1).
     pub fn with_max_backtracks(mut self, max_backtracks: usize) -> Result<Self, String> {
-        if max_backtracks == 0 {
-            return Err(format!(
-                "gauss-newton: max_backtracks must be at least 1 (default {}), got 0",
-                Self::DEFAULT_MAX_BACKTRACKS
-            ));
-        }
-        self.max_backtracks = max_backtracks;
+        self.max_backtracks = Range::AT_LEAST_ONE.check_count(
+            "gauss-newton",
+            "max_backtracks",
+            max_backtracks,
+            Self::DEFAULT_MAX_BACKTRACKS,
+        )?;
         Ok(self)
     }
 }

@@ -9,10 +9,12 @@
 use std::collections::VecDeque;
 
 use crate::driver::{Iterate, Method, Status, Step, dot, norm};
-use crate::line_search::{LineSearchChoice, LineSearchKind, QuasiNewtonSearch, Wolfe, quasi_newton_search};
+use crate::line_search::{QuasiNewtonSearch, quasi_newton_search};
+use crate::line_search_kind::{LINE_SEARCH_OPTIONS, LineSearchChoice, LineSearchKind};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
 use crate::registry::{Family, Solver};
+use crate::strong_wolfe::Wolfe;
 
 /// Limited-memory BFGS with a strong-Wolfe (default) or Hager–Zhang line search.
 ///
@@ -186,9 +188,9 @@ pub const SOLVER: Solver = Solver {
     family: Family::QuasiNewton,
     options: &[
         OptionSpec::integer("memory", Range::AT_LEAST_ONE, Lbfgs::DEFAULT_MEMORY as u64, "curvature pairs kept"),
-        crate::line_search::LINE_SEARCH_OPTIONS[0],
-        crate::line_search::LINE_SEARCH_OPTIONS[1],
-        crate::line_search::LINE_SEARCH_OPTIONS[2],
+        LINE_SEARCH_OPTIONS[0],
+        LINE_SEARCH_OPTIONS[1],
+        LINE_SEARCH_OPTIONS[2],
         OptionSpec::number(
             "gtol_inf",
             Range::NON_NEGATIVE,

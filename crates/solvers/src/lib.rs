@@ -10,17 +10,22 @@
 
 pub mod analysis;
 mod chain;
+mod damping;
 mod dense;
 mod driver;
 mod hager_zhang;
+mod inertia;
 pub mod lanczos;
 mod line_search;
+mod line_search_kind;
+mod minres_qlp;
 mod objective;
 pub mod options;
 mod registry;
 mod self_scaled;
 mod spec;
 pub mod spectrum;
+mod strong_wolfe;
 #[cfg(test)]
 mod test_functions;
 mod trust;
@@ -29,12 +34,12 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use analysis::{Classification, Curvature, Inertia};
-pub use chain::{Chain, StageEnd};
+pub use chain::Chain;
 pub use driver::{
-    Control, Iterate, Method, Outcome, Record, Status, Step, distance, dot, minimize,
+    Control, InnerSolve, Iterate, Method, Outcome, Record, StageEnd, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,
 };
-pub use line_search::LineSearchKind;
+pub use line_search_kind::LineSearchKind;
 pub use objective::{Counted, Evals, LeastSquares, Objective};
 pub use options::{OptionSpec, Options, Range, Value};
 pub use registry::{
@@ -72,6 +77,7 @@ macro_rules! solvers {
 solvers! {
     Newton: newton,
     NewtonPinv: newton_pinv,
+    NewtonMinres: newton_minres,
     DampedNewton: damped_newton,
     SaddleFreeNewton: saddle_free_newton,
     TrustRegion: trust_region,
@@ -129,7 +135,7 @@ mod tests {
             e,
             "--solver newton needs the dense 1002001 × 1002001 Hessian (7.3 TiB) for n = 1002001 \
              parameters, more than the 1.0 GiB limit on a dense matrix; use a matrix-free solver: \
-             newton-cg, lbfgs, adam, gd"
+             newton-minres, newton-cg, lbfgs, adam, gd"
         );
         // Gauss-Newton's Jacobian is m × n: 20000 points × 8000 parameters is 1.2 GiB.
         let e = ChainSpec::from(SolverKind::Lm).check_size(8000, 20000).unwrap_err();

@@ -91,26 +91,15 @@ impl LevenbergMarquardt {
     /// Sets the initial-radius factor (positive, finite): Δ₀ = factor·‖D x₀‖. MINPACK
     /// suggests values in [0.1, 100]; smaller is more cautious.
     pub fn with_factor(mut self, factor: f64) -> Result<Self, String> {
-        if !(factor.is_finite() && factor > 0.0) {
-            return Err(format!(
-                "lm: the initial-radius factor must be positive and finite (try 0.1 to 100; default {}), got {factor}",
-                Self::DEFAULT_FACTOR
-            ));
-        }
-        self.factor = factor;
+        let what = "the initial-radius factor (try 0.1 to 100)";
+        self.factor = Range::POSITIVE.check("lm", what, factor, Self::DEFAULT_FACTOR)?;
         Ok(self)
     }
 
     /// Sets the relative rank tolerance on the pivots of R (in [0, 1)).
     pub fn with_rank_tolerance(mut self, rank_tolerance: f64) -> Result<Self, String> {
-        if !(0.0..1.0).contains(&rank_tolerance) {
-            return Err(format!(
-                "lm: the rank tolerance must be in [0, 1) (relative to the largest pivot of R; default {}), got \
-                 {rank_tolerance}",
-                Self::DEFAULT_RANK_TOLERANCE
-            ));
-        }
-        self.rank_tolerance = rank_tolerance;
+        let what = "the rank tolerance (relative to the largest pivot of R)";
+        self.rank_tolerance = Range::UNIT.check("lm", what, rank_tolerance, Self::DEFAULT_RANK_TOLERANCE)?;
         Ok(self)
     }
 }

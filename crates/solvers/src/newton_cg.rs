@@ -20,10 +20,10 @@
 //! being noise.
 
 use crate::driver::{Iterate, Method, Step, dot, norm};
-use crate::line_search::ROUNDING_SLACK;
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
 use crate::registry::{Family, Solver};
+use crate::strong_wolfe::ROUNDING_SLACK;
 
 /// Newton-CG (Steihaug) in a trust region, with HVPs only.
 ///

@@ -30,7 +30,7 @@ use crate::dense::Eigen;
 use crate::driver::{Iterate, Method, Step, dot, norm};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
-use crate::registry::{Family, Solver};
+use crate::registry::{DenseMatrix, Family, Solver};
 
 /// Nyström-preconditioned damped Newton-CG with an Armijo line search.
 #[derive(Clone, Debug)]
@@ -328,7 +328,7 @@ pub const SOLVER: Solver = Solver {
         Ok(Box::new(nncg))
     },
     dense: Some(|n, _m, o| {
-        vec![crate::DenseMatrix { what: "Nyström sketch", rows: n, cols: o.integer("rank").min(n) }]
+        vec![DenseMatrix { what: "Nyström sketch", rows: n, cols: o.integer("rank").min(n) }]
     }),
 };
 

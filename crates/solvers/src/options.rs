@@ -43,6 +43,62 @@ impl Range {
         let below = if self.hi_closed { v <= self.hi } else { v < self.hi };
         above && below
     }
+
+    /// The range check of a solver's constructor: `Ok(value)` if the interval holds the
+    /// setting `value`, else the one-line error `{solver}: {what} must lie in {range}, got
+    /// {value}; the default is {default}` (a range without upper end is put in words:
+    /// `must be positive and finite`). Pass the range the solver's [`OptionSpec`] declares:
+    /// a spec's values are checked against it by [`OptionSpec::parse`], a value given to
+    /// the constructor directly by this.
+    pub(crate) fn check(
+        &self,
+        solver: &str,
+        what: &str,
+        value: f64,
+        default: impl fmt::Display,
+    ) -> Result<f64, String> {
+        if self.contains(value) {
+            Ok(value)
+        } else {
+            Err(format!(
+                "{solver}: {what} must {}, got {value}; the default is {default}",
+                self.requirement(false)
+            ))
+        }
+    }
+
+    /// [`Range::check`] for a whole-number setting.
+    pub(crate) fn check_count(
+        &self,
+        solver: &str,
+        what: &str,
+        value: usize,
+        default: impl fmt::Display,
+    ) -> Result<usize, String> {
+        if self.contains(value as f64) {
+            Ok(value)
+        } else {
+            Err(format!(
+                "{solver}: {what} must {}, got {value}; the default is {default}",
+                self.requirement(true)
+            ))
+        }
+    }
+
+    /// What the interval asks of a value, as a verb phrase: `lie in [0, 1)`, `be positive
+    /// and finite`, `be at least 1` (a `whole` number is finite anyway).
+    fn requirement(&self, whole: bool) -> String {
+        if !(self.lo.is_finite() && self.hi == f64::INFINITY && !self.hi_closed) {
+            return format!("lie in {self}");
+        }
+        let finite = if whole { "" } else { " and finite" };
+        match (self.lo == 0.0, self.lo_closed) {
+            (true, false) => format!("be positive{finite}"),
+            (true, true) => format!("be non-negative{finite}"),
+            (false, true) => format!("be at least {}{finite}", number_text(self.lo)),
+            (false, false) => format!("be above {}{finite}", number_text(self.lo)),
+        }
+    }
 }
 
 impl fmt::Display for Range {
@@ -382,5 +438,24 @@ mod tests {
         assert_eq!(number_text(1e-16), "1e-16");
         assert_eq!(number_text(0.9), "0.9");
         assert_eq!(number_text(1000.0), "1000");
+    }
+
+    #[test]
+    fn constructor_checks_name_the_solver_setting_range_and_default() {
+        assert_eq!(Range::UNIT.check("s", "x", 0.5, 0.1), Ok(0.5));
+        assert_eq!(
+            Range::UNIT.check("s", "the tolerance", 1.0, 0.1).unwrap_err(),
+            "s: the tolerance must lie in [0, 1), got 1; the default is 0.1"
+        );
+        assert_eq!(
+            Range::POSITIVE.check("s", "the factor", f64::INFINITY, 100.0).unwrap_err(),
+            "s: the factor must be positive and finite, got inf; the default is 100"
+        );
+        assert!(Range::OPEN_UNIT.check("s", "c1", f64::NAN, 1e-4).unwrap_err().contains("(0, 1), got NaN"));
+        assert_eq!(Range::AT_LEAST_ONE.check_count("s", "k", 3, 30), Ok(3));
+        assert_eq!(
+            Range::AT_LEAST_ONE.check_count("s", "k", 0, 30).unwrap_err(),
+            "s: k must be at least 1, got 0; the default is 30"
+        );
     }
 }

@@ -10,7 +10,7 @@
 //! eigenvalues, and it is adapted like Levenberg-Marquardt damping. The gain ratio
 //! ρ = (f(x) − f(x + p)) / (−gᵀp − ½pᵀHp) uses the true quadratic model, whose predicted
 //! decrease Σ g̃ᵢ²/dᵢ·(1 − λᵢ/(2dᵢ)), dᵢ = |λᵢ| + δ, is positive for any g ≠ 0 (both
-//! decreases are shifted by 10ε·max(1, |f|), `dense::gain_ratio`).
+//! decreases are shifted by 10ε·max(1, |f|), `damping::gain_ratio`).
 //! ρ > η accepts the step and sets δ ← δ·max(⅓, 1 − (2ρ − 1)³), ν ← 2 (Nielsen's rule);
 //! otherwise (or if f(x + p) is not finite) the iterate is kept and δ ← max(δν, ε·s),
 //! ν ← 2ν, with s = max|λᵢ| (1 if H = 0).
@@ -19,7 +19,8 @@
 //! is kept. A run is recognized by the iterate it is handed: anything other than the
 //! iterate this solver returned last restarts δ and ν.
 
-use crate::dense::{self, Damping, Eigen};
+use crate::damping::{self, Damping};
+use crate::dense::{self, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
 use crate::options::{OptionSpec, Range};
@@ -45,14 +46,14 @@ struct State {
 
 impl SaddleFreeNewton {
     /// Default acceptance threshold η on the gain ratio.
-    pub const DEFAULT_ETA: f64 = dense::DEFAULT_GAIN_ETA;
+    pub const DEFAULT_ETA: f64 = damping::DEFAULT_GAIN_ETA;
     /// Default τ: the first damping is τ·max|λᵢ|.
-    pub const DEFAULT_INITIAL_DAMPING: f64 = dense::DEFAULT_INITIAL_DAMPING;
+    pub const DEFAULT_INITIAL_DAMPING: f64 = damping::DEFAULT_INITIAL_DAMPING;
 
     /// Saddle-free Newton accepting steps with gain ratio ρ > `eta` (in [0, 1)) and
     /// starting from δ₀ = `initial_damping`·max|λᵢ| (`initial_damping` > 0, finite).
     pub fn new(eta: f64, initial_damping: f64) -> Result<Self, String> {
-        dense::check_damping_settings("saddle-free-newton", eta, initial_damping, "max|eigenvalue|")?;
+        damping::check_damping_settings("saddle-free-newton", eta, initial_damping, "max|eigenvalue|")?;
         Ok(SaddleFreeNewton { eta, initial_damping, state: None })
     }
 }
@@ -130,7 +131,7 @@ pub const SOLVER: Solver = Solver {
     summary: "p = −(|H| + λI)⁻¹g through the eigendecomposition (Dauphin et al. 2014), damped",
     family: Family::SafeguardedNewton,
     options: &[
-        dense::GAIN_ETA_OPTION,
+        damping::GAIN_ETA_OPTION,
         OptionSpec::number(
             "initial_damping",
             Range::POSITIVE,

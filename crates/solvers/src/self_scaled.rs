@@ -28,8 +28,9 @@
 
 use crate::bfgs::dense_quasi_newton_search;
 use crate::driver::{Iterate, Method, Step, dot, norm};
-use crate::line_search::Wolfe;
+use crate::line_search_kind::LINE_SEARCH_OPTIONS;
 use crate::objective::Counted;
+use crate::strong_wolfe::Wolfe;
 
 /// Which member of the self-scaled family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +71,7 @@ impl SelfScaled {
 
     /// The registry's options of both members: the strong-Wolfe constants.
     pub(crate) const OPTIONS: &[crate::options::OptionSpec] =
-        &[crate::line_search::LINE_SEARCH_OPTIONS[1], crate::line_search::LINE_SEARCH_OPTIONS[2]];
+        &[LINE_SEARCH_OPTIONS[1], LINE_SEARCH_OPTIONS[2]];
 
     /// Hₖ₊₁ from the pair (s, y), the step length α and ∇fₖ.
     fn update(&mut self, s: &[f64], y: &[f64], alpha: f64, grad: &[f64]) {

@@ -246,6 +246,8 @@ impl FromStr for ChainSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::{Control, Status, minimize};
+    use crate::test_functions::Rosenbrock;
 
     #[test]
     fn specs_parse_with_options_and_counts() {
@@ -327,5 +329,43 @@ mod tests {
                 .unwrap_err()
                 .contains("stage 2 (gd): lr = '-1' is out of range")
         );
+    }
+
+    // The chains a spec builds (chain.rs) run their stages in turn.
+
+    #[test]
+    fn stages_run_in_turn_and_iterations_count_across_them() {
+        let spec: ChainSpec = "gd:5,bfgs:100".parse().unwrap();
+        let mut chain = spec.method().unwrap();
+        let control =
+            Control { max_iter: spec.total_iterations().unwrap(), gtol: 1e-8, ..Control::default() };
+        let mut records = Vec::new();
+        let out = minimize(chain.as_mut(), &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |r| {
+            records.push(r.clone())
+        });
+        assert_eq!(out.status, Status::Converged);
+        let stages: Vec<(usize, Option<&str>)> = records.iter().map(|r| (r.iter, r.stage)).collect();
+        assert!(stages[..=5].iter().all(|(_, s)| *s == Some("gd")), "{stages:?}");
+        assert!(stages[6..].iter().all(|(_, s)| *s == Some("bfgs")), "{stages:?}");
+        assert!(records.iter().enumerate().all(|(i, r)| r.iter == i));
+        // The bfgs stage starts where gd ended: its first record follows gd's fifth.
+        assert!(records[6].loss <= records[5].loss);
+    }
+
+    #[test]
+    fn a_stage_stopped_by_its_own_rule_hands_over_to_the_next() {
+        // lbfgs stops itself once max|∇f| ≤ 1e-2; gd then continues for its 3 iterations.
+        let spec: ChainSpec = "lbfgs(gtol_inf=1e-2):1000,gd(lr=1e-4):3".parse().unwrap();
+        let mut chain = spec.method().unwrap();
+        let control = Control { max_iter: 1003, gtol: 0.0, ..Control::default() };
+        // The run ends after gd's 3 iterations: its count is the chain's last.
+        let mut records = Vec::new();
+        let out = minimize(chain.as_mut(), &mut Rosenbrock, vec![-1.2, 1.0], &control, &mut |r| {
+            records.push(r.clone())
+        });
+        let lbfgs = records.iter().filter(|r| r.stage == Some("lbfgs")).count();
+        assert!(lbfgs > 5 && lbfgs < 1000, "{lbfgs}");
+        assert_eq!(records.iter().filter(|r| r.stage == Some("gd")).count(), 3);
+        assert_eq!(out.status, Status::MaxIterations);
     }
 }

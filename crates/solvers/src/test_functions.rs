@@ -2,9 +2,15 @@
 //! unit tests: diagonal and dense quadratics, Rosenbrock's function, rotated diagonal
 //! matrices.
 
-use faer::{Mat, MatMut};
+use faer::{Col, ColRef, Mat, MatMut, MatRef};
 
 use crate::objective::Objective;
+
+/// A·v, as `dense::matvec` computes it (not imported: dense.rs's tests use this module).
+fn matvec(a: MatRef<'_, f64>, v: &[f64]) -> Vec<f64> {
+    let y: Col<f64> = a * ColRef::from_slice(v);
+    y.iter().copied().collect()
+}
 
 /// f(x) = ½ xᵀ diag(d) x.
 #[derive(Clone, Debug)]
@@ -72,7 +78,7 @@ impl DenseQuadratic {
 
     /// Av.
     pub(crate) fn a_times(&self, v: &[f64]) -> Vec<f64> {
-        crate::dense::matvec(self.a.as_ref(), v)
+        matvec(self.a.as_ref(), v)
     }
 }
 
@@ -81,18 +87,18 @@ impl Objective for DenseQuadratic {
         self.b.len()
     }
     fn value(&mut self, x: &[f64]) -> f64 {
-        let ax = crate::dense::matvec(self.a.as_ref(), x);
+        let ax = matvec(self.a.as_ref(), x);
         x.iter().zip(&ax).zip(&self.b).map(|((x, ax), b)| 0.5 * x * ax + b * x).sum()
     }
     fn gradient(&mut self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let ax = crate::dense::matvec(self.a.as_ref(), x);
+        let ax = matvec(self.a.as_ref(), x);
         for ((g, ax), b) in grad.iter_mut().zip(&ax).zip(&self.b) {
             *g = ax + b;
         }
         self.value(x)
     }
     fn hvp(&mut self, _: &[f64], v: &[f64], out: &mut [f64]) {
-        out.copy_from_slice(&crate::dense::matvec(self.a.as_ref(), v));
+        out.copy_from_slice(&matvec(self.a.as_ref(), v));
     }
     fn hessian(&mut self, _: &[f64], mut out: MatMut<'_, f64>) {
         out.copy_from(&self.a);
@@ -120,7 +126,7 @@ impl Objective for Rosenbrock {
     fn hvp(&mut self, v: &[f64], w: &[f64], out: &mut [f64]) {
         let mut h = Mat::zeros(2, 2);
         self.hessian(v, h.as_mut());
-        out.copy_from_slice(&crate::dense::matvec(h.as_ref(), w));
+        out.copy_from_slice(&matvec(h.as_ref(), w));
     }
     fn hessian(&mut self, v: &[f64], mut out: MatMut<'_, f64>) {
         let (x, y) = (v[0], v[1]);

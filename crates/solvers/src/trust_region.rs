@@ -18,7 +18,7 @@
 //! to it (the contract's zero tolerance, docs/CONTRACT.md).
 //!
 //! Outer iteration (Algorithm 4.1): ρ = (f(x) − f(x + p)) / (m(0) − m(p)) (both shifted
-//! by 10ε·max(1, |f|), `dense::gain_ratio`); ρ < ¼ shrinks
+//! by 10ε·max(1, |f|), `damping::gain_ratio`); ρ < ¼ shrinks
 //! Δ ← ¼‖p‖ (rather than ¼Δ, so a failed interior step is not tried again); ρ > ¾ with
 //! ‖p‖ = Δ expands Δ ← min(2Δ, Δ_max); the step is accepted if ρ > η. A non-finite
 //! f(x + p) counts as ρ = −∞. The eigendecomposition of a rejected iterate is kept. A run
@@ -26,6 +26,7 @@
 //! returned last restarts Δ at its initial value.
 
 use crate::analysis::ZERO_TOLERANCE;
+use crate::damping;
 use crate::dense::{self, Eigen};
 use crate::driver::{Iterate, Method, Step, norm};
 use crate::objective::Counted;
@@ -228,7 +229,7 @@ impl Method for TrustRegion {
         }
         let trial: Vec<f64> = current.x.iter().zip(&p).map(|(x, p)| x + p).collect();
         let value = f.value(&trial);
-        let rho = dense::gain_ratio(current.loss, value, predicted);
+        let rho = damping::gain_ratio(current.loss, value, predicted);
         radius = crate::trust::next_radius(radius, rho, p_norm, sub.boundary, self.max_radius);
         let (next, eigen) =
             if rho > self.eta { (Iterate::at(f, trial), None) } else { (current.clone(), Some(eigen)) };

@@ -2,7 +2,7 @@
 //! what docs/solvers.md shows: the test fails when the committed text is stale
 //! (`SADDLE_UPDATE_DOCS=1` rewrites it).
 
-#[path = "mgh/docs.rs"]
+#[path = "../../../tests/support/docs.rs"]
 mod docs;
 
 use saddle_solvers::{SolverKind, SolverSpec, options_table, solvers_table};
@@ -33,5 +33,5 @@ fn every_solver_builds_from_its_defaults_and_names_itself() {
             );
         }
     }
-    assert_eq!(SolverKind::ALL.len(), 16);
+    assert_eq!(SolverKind::ALL.len(), 17);
 }

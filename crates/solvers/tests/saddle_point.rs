@@ -23,7 +23,7 @@
 //! x ← (x² + 1)/(2x) never leaves x > 0. None of them moves x towards 0, so all of them
 //! end at the minimum (1, 0).
 
-#[path = "mgh/docs.rs"]
+#[path = "../../../tests/support/docs.rs"]
 mod docs;
 #[path = "mgh/residual.rs"]
 mod residual;
@@ -109,7 +109,7 @@ fn curvature_aware_and_descent_methods_reach_the_minimum() {
     }
 }
 
-/// Where every solver ends from the saddle's Newton basin: the two undamped Newton steps
+/// Where every solver ends from the saddle's Newton basin: the three undamped Newton steps
 /// at the saddle (0, 0), every other solver at a minimum (±1, 0). The table is published
 /// like the MGH table (`target/saddle-table.md`; checked against docs/solvers-results.md,
 /// rewritten with `SADDLE_UPDATE_DOCS=1`).
@@ -122,7 +122,7 @@ fn where_every_solver_ends() {
     for &kind in SolverKind::ALL {
         let (out, c) = run(kind);
         let [x, y] = [out.last.x[0], out.last.x[1]];
-        if matches!(kind, SolverKind::Newton | SolverKind::NewtonPinv) {
+        if matches!(kind, SolverKind::Newton | SolverKind::NewtonPinv | SolverKind::NewtonMinres) {
             assert!(x.abs() <= 1e-10 && y.abs() <= 1e-10, "{kind}: ended at ({x}, {y})");
             assert!((out.last.loss - 0.5).abs() <= 1e-12, "{kind}: f = {}", out.last.loss);
             assert_eq!(c.classification, Classification::Saddle, "{kind}");

@@ -7,29 +7,15 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::args::BenchArgs;
-use crate::derivatives::Derivatives;
-use crate::error::{CliError, Result};
-use crate::init::glorot_normal;
-use crate::io::Dataset;
-use crate::problem::{ProblemDef, ProblemSpec};
-use crate::problem_file::ProblemFile;
+use crate::study::compiled::Derivatives;
+use crate::study::error::{CliError, Result};
+use crate::study::init::glorot_normal;
+use crate::study::io::csv::bench_data;
+use crate::study::problem::{ProblemDef, ProblemSpec};
+use crate::study::problem_file::ProblemFile;
 
 /// The seed of the benchmark's parameters.
 pub const BENCH_SEED: u64 = 0;
-
-/// The benchmark's data: N points with every input evenly spaced in [−1, 1] and target
-/// sin(3·x₁) (the same data for regression and the PINN).
-pub fn bench_data(n_points: usize, n_inputs: usize) -> Dataset {
-    let xs: Vec<f64> = (0..n_points)
-        .map(|i| if n_points == 1 { 0.0 } else { -1.0 + 2.0 * i as f64 / (n_points - 1) as f64 })
-        .collect();
-    Dataset {
-        inputs: xs.iter().flat_map(|&x| std::iter::repeat_n(x, n_inputs)).collect(),
-        targets: xs.iter().map(|x| (3.0 * x).sin()).collect(),
-        n_points,
-        n_inputs,
-    }
-}
 
 /// Times each operation and returns `loss_s`, `grad_s`, `hvp_s`, `hessian_s` (medians,
 /// seconds, each call at a new θ; `hessian_s` null when the dense Hessian would pass

@@ -6,11 +6,11 @@ use saddle_solvers::{ChainSpec, Control};
 use serde_json::{Value, json};
 
 use crate::args::CompareArgs;
-use crate::commands::progress_bar;
-use crate::derivatives::Derivatives;
-use crate::error::{CliError, Result};
-use crate::experiments::{Category, fit};
-use crate::init::glorot_normal;
+use crate::study::compiled::Derivatives;
+use crate::study::error::{CliError, Result};
+use crate::study::experiments::{Category, fit_streaming};
+use crate::study::init::glorot_normal;
+use crate::study::progress::progress_bar;
 
 /// Runs every solver from the seed's initialization and returns one summary per solver.
 pub fn run(args: &CompareArgs) -> Result<Value> {
@@ -40,14 +40,14 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         let control = Control { max_iter: spec.max_iter(args.max_iter), ..control.clone() };
         let progress = progress_bar(control.max_iter as u64, &spec.to_string());
         let mut error = error.clone();
-        let done = fit(
+        let done = fit_streaming(
             source,
             derivs.clone(),
             method.as_mut(),
             theta0.clone(),
             &control,
             error.as_mut(),
-            &mut |r, _| {
+            &mut |r, _, _| {
                 progress.set_position(r.iter as u64);
                 progress.set_message(format!("loss {:.3e}", r.loss));
             },

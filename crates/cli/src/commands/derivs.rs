@@ -3,17 +3,27 @@
 use serde_json::{Value, json};
 
 use crate::args::DerivsArgs;
-use crate::derivatives::Derivatives;
-use crate::error::Result;
-use crate::io::{OutputFiles, read_finite_npy_vector};
+use crate::study::compiled::Derivatives;
+use crate::study::error::Result;
+use crate::study::io::npy::read_finite_npy_vector;
+use crate::study::io::output::{OutputFiles, check_paths};
 
 /// Computes what `args` asks for, writes the requested files (all or none), and
 /// returns the summary: problem, `params` (n), `points`, `loss`, `grad_norm`.
 pub fn run(args: &DerivsArgs) -> Result<Value> {
+    let mut inputs = super::problem_inputs(&args.problem);
+    inputs.push(("--params", &args.params));
+    if let Some(v) = &args.hvp {
+        inputs.push(("--hvp", v));
+    }
+    let outputs =
+        [("--grad-out", &args.grad_out), ("--hessian-out", &args.hessian_out), ("--hvp-out", &args.hvp_out)];
+    let outputs: Vec<_> = outputs.iter().filter_map(|(flag, p)| p.as_deref().map(|p| (*flag, p))).collect();
+    check_paths(&inputs, &outputs)?;
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     if args.hessian_out.is_some() {
-        crate::derivatives::check_dense_hessian("--hessian-out", n)?;
+        crate::study::compiled::check_dense_hessian("--hessian-out", n)?;
     }
     let what = format!("the parameter count of --arch {}", problem.arch());
     let theta = read_finite_npy_vector(&args.params, n, &what)?;

@@ -1,21 +1,32 @@
-//! `saddle fit`: one solver from one start, every iterate recorded, and the end point
-//! classified by the exact Hessian's spectrum.
+//! `saddle fit`: one solver from one start, every iterate recorded (streamed to `--out` as
+//! it is made), checkpoints to resume from, and the end point classified by the exact
+//! Hessian's spectrum.
 
-use saddle_solvers::analysis::Method as Analysis;
-use saddle_solvers::{ChainSpec, Control, SolverKind, StageEnd};
+use std::path::Path;
+
+use saddle_solvers::analysis::SpectrumMethod as Analysis;
+use saddle_solvers::{ChainSpec, Control, Evals, Method, SolverKind, StageEnd};
 
 use crate::args::FitArgs;
 use serde_json::{Value, json};
 
-use crate::commands::progress_bar;
-use crate::derivatives::Derivatives;
-use crate::error::{CliError, Result};
-use crate::experiments::{Category, fit};
-use crate::init::glorot_normal;
-use crate::io::{OutputFiles, read_finite_npy_vector};
+use crate::study::checkpoint::{Checkpoint, Continuation, RunIdentity, StageTracker, add_evals};
+use crate::study::compiled::Derivatives;
+use crate::study::error::{CliError, Result};
+use crate::study::experiments::{Category, fit_streaming};
+use crate::study::init::glorot_normal;
+use crate::study::io::jsonl::{LineStream, read_complete_lines};
+use crate::study::io::npy::read_finite_npy_vector;
+use crate::study::io::output::{OutputFiles, check_paths, same_file};
+use crate::study::progress::progress_bar;
 
-/// Fits, writes the requested files (all or none), and returns the summary.
+/// Iterations between checkpoints when `--checkpoint-every` is not given.
+const CHECKPOINT_EVERY: usize = 100;
+
+/// Fits (from a checkpoint with `--resume`), streams the records, writes checkpoints and
+/// the final parameters, and returns the summary.
 pub fn run(args: &FitArgs) -> Result<Value> {
+    check_files(args)?;
     for (name, value) in [("--gtol", args.gtol), ("--stationary-tol", args.stationary_tol)] {
         if !(value.is_finite() && value >= 0.0) {
             return Err(CliError::Invalid(format!("{name} must be a non-negative number, got {value}")));
@@ -26,57 +37,160 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     {
         return Err(CliError::Invalid(format!("--max-seconds must be a positive number, got {seconds}")));
     }
+    let every = args.checkpoint_every.unwrap_or(CHECKPOINT_EVERY);
+    if every == 0 {
+        return Err(CliError::Invalid("--checkpoint-every must be at least 1, got 0".into()));
+    }
     let spec = solver_spec(args)?;
-    let mut method = spec.method().map_err(CliError::Invalid)?;
+    spec.method().map_err(CliError::Invalid)?;
     let (def, problem) = args.problem.load()?;
     let n = problem.param_count();
     let arch = problem.arch();
     spec.check_size(n, def.points()).map_err(CliError::Invalid)?;
     if args.curvature_every.is_some() {
-        crate::derivatives::check_dense_hessian("--curvature-every", n)?;
+        crate::study::compiled::check_dense_hessian("--curvature-every", n)?;
     }
-    let theta0 = match &args.params {
-        Some(path) => read_finite_npy_vector(path, n, &format!("the parameter count of --arch {arch}"))?,
-        None => glorot_normal(arch, args.seed),
+    let identity = RunIdentity {
+        problem: def.name(),
+        data: args.problem.data.as_ref().map(|d| d.display().to_string()),
+        arch: arch.to_string(),
+        act: problem.act().name().to_string(),
+        solver: spec.to_string(),
+        options: json!(spec.stages),
+    };
+    let resume = match &args.resume {
+        Some(path) if path.exists() => {
+            let ck = Checkpoint::read(path)?;
+            ck.check_identity(path, &identity)?;
+            if ck.theta.len() != n {
+                return Err(CliError::npy(path, format!("θ of {n} values"), ck.theta.len().to_string()));
+            }
+            Some(ck)
+        }
+        _ => None,
+    };
+    let theta0 = match (&resume, &args.params) {
+        (Some(ck), _) => ck.theta.clone(),
+        (None, Some(path)) => {
+            read_finite_npy_vector(path, n, &format!("the parameter count of --arch {arch}"))?
+        }
+        (None, None) => glorot_normal(arch, args.seed),
     };
     let mut error = def.solution_error(arch, problem.act())?;
+    let start = resume.as_ref().map_or(0, |ck| ck.iteration);
+    let (evals0, seconds0) = resume.as_ref().map_or((Evals::default(), 0.0), |ck| (ck.evals, ck.seconds));
+
+    // A chain continues in the stage it was in, with what is left of the counts; a plain
+    // solver with what is left of --max-iter.
+    let chain = spec.total_iterations().is_some();
+    let continuation =
+        Continuation::of(&spec, resume.as_ref().and_then(|ck| ck.chain.clone()).unwrap_or_default());
+    let (run_spec, max_iter) = if chain {
+        (continuation.spec.clone().unwrap_or_else(|| spec.clone()), continuation.budget())
+    } else {
+        (spec.clone(), args.max_iter.saturating_sub(start))
+    };
+    let mut method = run_spec.method().map_err(CliError::Invalid)?;
+    let mut method = StageTracker::new(method.as_mut());
+    let ends = method.ends();
+    let stop = method.stop();
     let control = Control {
-        // A chain's counts are its budget; --max-iter bounds a plain solver.
-        max_iter: spec.max_iter(args.max_iter),
+        max_iter,
         gtol: args.gtol,
         curvature_every: args.curvature_every,
         max_seconds: args.max_seconds,
+        first_iter: start,
         ..Control::default()
     };
-    let progress = progress_bar(control.max_iter as u64, method.name());
-    let mut records = String::new();
+    let position = |made: usize, local: &[StageEnd]| chain.then(|| continuation.position_after(made, local));
+
     let source = problem.source();
-    let done = fit(
+    let derivs = Derivatives::new(source)?;
+
+    // Every argument is checked: now the files.
+    let (mut stream, has_start) = match (&args.out, &resume) {
+        (Some(path), Some(ck)) => continue_records(path, ck.iteration)?,
+        (Some(path), None) => (Some(LineStream::create(path)?), false),
+        (None, _) => (None, false),
+    };
+    let progress = progress_bar((start + max_iter) as u64, method.name());
+    let mut failure = None;
+    let mut last = (start, seconds0);
+    let done = fit_streaming(
         source,
-        Derivatives::new(source)?,
-        method.as_mut(),
+        derivs,
+        &mut method,
         theta0,
         &control,
         error.as_mut(),
-        &mut |record, rel_l2| {
-            let mut line = serde_json::to_value(record).expect("records serialize");
-            line["rel_l2"] = json!(rel_l2);
-            if record.iter == 0 {
-                line["options"] = json!(spec.stages);
+        &mut |record, x, rel_l2| {
+            if failure.is_some() {
+                return;
             }
-            records.push_str(&line.to_string());
-            records.push('\n');
+            let evals = add_evals(record.evals, evals0);
+            let seconds = record.seconds + seconds0;
+            last = (record.iter, seconds);
+            if let Some(stream) = &mut stream
+                && !(has_start && record.iter == start)
+            {
+                let mut line = serde_json::to_value(record).expect("records serialize");
+                line["evals"] = json!(evals);
+                line["seconds"] = json!(seconds);
+                line["rel_l2"] = json!(rel_l2);
+                if record.iter == 0 {
+                    line["options"] = json!(spec.stages);
+                }
+                if let Err(e) = stream.line(&line.to_string()) {
+                    failure = Some(e);
+                    stop.set(true);
+                    return;
+                }
+            }
             progress.set_position(record.iter as u64);
             progress.set_message(format!("loss {:.3e}  |g| {:.3e}", record.loss, record.grad_norm));
+            if let Some(path) = &args.checkpoint
+                && record.iter > start
+                && record.iter.is_multiple_of(every)
+            {
+                let ck = Checkpoint {
+                    identity: identity.clone(),
+                    iteration: record.iter,
+                    seconds,
+                    evals,
+                    chain: position(record.iter - start, &ends.borrow()),
+                    theta: x.to_vec(),
+                };
+                if let Err(e) = ck.write(path, &spec) {
+                    failure = Some(e);
+                    stop.set(true);
+                }
+            }
         },
     )?;
     progress.finish_and_clear();
-    let (outcome, end) = (&done.outcome, &done.endpoint);
-
-    let mut out = OutputFiles::new();
-    if let Some(path) = &args.out {
-        out.text(path, records);
+    if let Some(e) = failure {
+        return Err(e);
     }
+    let (outcome, end) = (&done.outcome, &done.endpoint);
+    let iterations = start + outcome.iterations;
+    let evals = add_evals(outcome.evals, evals0);
+    let local_ends = method.stage_ends();
+
+    if let Some(stream) = &mut stream {
+        stream.sync()?;
+    }
+    if let Some(path) = &args.checkpoint {
+        let ck = Checkpoint {
+            identity: identity.clone(),
+            iteration: last.0,
+            seconds: last.1,
+            evals,
+            chain: position(last.0 - start, &local_ends),
+            theta: outcome.last.x.clone(),
+        };
+        ck.write(path, &spec)?;
+    }
+    let mut out = OutputFiles::new();
     if let Some(path) = &args.params_out {
         out.vector(path, &outcome.last.x);
     }
@@ -85,7 +199,7 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "solver": spec.to_string(),
         "options": spec.stages,
         "status": outcome.status.name(),
-        "iterations": outcome.iterations,
+        "iterations": iterations,
         "loss": end.loss,
         "grad_norm": end.grad_norm,
         "category": Category::of(end, args.stationary_tol).name(),
@@ -101,24 +215,81 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "arch": arch.to_string(),
         "act": problem.act().name(),
         "points": def.points(),
-        "evals": outcome.evals,
+        "evals": evals,
     });
     if args.params.is_none() {
         summary["seed"] = json!(args.seed);
     }
+    if let (Some(ck), Some(path)) = (&resume, &args.resume) {
+        summary["resumed"] = json!({
+            "from": ck.iteration,
+            "checkpoint": path.display().to_string(),
+            "solver_state": ck.solver_state(&spec),
+        });
+    }
     if spec.stages.len() > 1 {
         // How each stage the run reached ended: those that handed over, then the last.
-        let mut stages = method.stage_ends();
-        let before: usize = stages.iter().map(|s| s.iterations).sum();
-        let last = StageEnd {
-            solver: method.name(),
-            iterations: outcome.iterations - before,
-            status: outcome.status,
+        let reached = continuation.position_after(outcome.iterations, &local_ends);
+        let mut stages = reached.ended;
+        let last = match continuation.spec {
+            Some(_) => {
+                StageEnd { solver: method.name(), iterations: reached.iterations, status: outcome.status }
+            }
+            // Every count was used up before this part of the run: the last stage is the
+            // last that ended.
+            None => {
+                let mut last = stages.pop().expect("a used-up chain has ended stages");
+                last.status = outcome.status;
+                last
+            }
         };
         stages.push(last);
         summary["stages"] = json!(stages);
     }
     Ok(summary)
+}
+
+/// Checks every output path against the inputs and the other outputs before any work.
+/// `--checkpoint` may name the `--resume` file: it is meant to be replaced.
+fn check_files(args: &FitArgs) -> Result<()> {
+    let mut inputs = super::problem_inputs(&args.problem);
+    if let Some(params) = &args.params {
+        inputs.push(("--params", params));
+    }
+    if let Some(resume) = &args.resume
+        && !args.checkpoint.as_ref().is_some_and(|ck| same_file(ck, resume) || ck == resume)
+    {
+        inputs.push(("--resume", resume));
+    }
+    let outputs: Vec<(&str, &Path)> =
+        [("--out", &args.out), ("--params-out", &args.params_out), ("--checkpoint", &args.checkpoint)]
+            .into_iter()
+            .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+            .collect();
+    check_paths(&inputs, &outputs)
+}
+
+/// The `--out` stream of a resumed run: an existing file keeps its records up to the
+/// checkpoint's iteration `at` (a cut-off last line and later records are dropped) and
+/// continues after them; `true` when it holds the record of `at` itself. A missing file is
+/// created.
+fn continue_records(path: &Path, at: usize) -> Result<(Option<LineStream>, bool)> {
+    let (lines, _) = read_complete_lines(path)?;
+    if lines.is_empty() {
+        return Ok((Some(LineStream::create(path)?), false));
+    }
+    let (mut keep, mut last) = (0u64, None);
+    for line in &lines {
+        let iter = serde_json::from_str::<Value>(line).ok().and_then(|v| v["iter"].as_u64());
+        match iter {
+            Some(k) if k as usize <= at && last.is_none_or(|l| k > l) => {
+                keep += line.len() as u64 + 1;
+                last = Some(k);
+            }
+            _ => break,
+        }
+    }
+    Ok((Some(LineStream::continue_after(path, keep)?), last == Some(at as u64)))
 }
 
 /// The solver spec with the command line's shorthands applied: `--learning-rate` sets

@@ -9,20 +9,37 @@ pub mod solvers;
 pub mod spectrum;
 pub mod sweep;
 
-use std::io::IsTerminal;
+use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::args::ProblemArgs;
+use crate::study::problem::ProblemSpec;
 
-/// A progress bar of `len` steps on stderr when it is a terminal, hidden otherwise.
-pub fn progress_bar(len: u64, prefix: &str) -> ProgressBar {
-    let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} {msg}").expect("a valid template"),
-    );
-    bar.set_prefix(prefix.to_string());
-    bar
+/// The input files of a problem: the problem file and `--data`, each with its flag.
+pub(crate) fn problem_inputs(problem: &ProblemArgs) -> Vec<(&'static str, &Path)> {
+    let mut inputs = Vec::new();
+    if let ProblemSpec::File(path) = &problem.model.problem {
+        inputs.push(("--problem", path.as_path()));
+    }
+    if let Some(data) = &problem.data {
+        inputs.push(("--data", data.as_path()));
+    }
+    inputs
+}
+
+/// What a command prints on stdout: one JSON object, or text for a person.
+#[derive(Debug)]
+pub enum Output {
+    /// One JSON object on one line.
+    Json(serde_json::Value),
+    /// Text, printed as it is.
+    Text(String),
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Output::Json(value) => write!(f, "{value}"),
+            Output::Text(text) => f.write_str(text.trim_end()),
+        }
+    }
 }

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::args::ProblemFileArgs;
-use crate::error::Result;
-use crate::problem_file::{ProblemFile, exact_residuals};
+use crate::study::error::Result;
+use crate::study::problem_file::{ProblemFile, exact_residuals};
 
 /// Loads the file and returns its summary.
 pub fn run(args: &ProblemFileArgs) -> Result<Value> {

@@ -3,7 +3,7 @@
 use saddle_solvers::{SolverKind, options_table, solvers_table};
 use serde_json::json;
 
-use crate::Output;
+use super::Output;
 
 /// The two Markdown tables (solvers, then options), or with `json` (`--json`) one object
 /// listing every solver.

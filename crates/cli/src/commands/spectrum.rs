@@ -11,17 +11,14 @@ use saddle_solvers::spectrum::{hutch_pp, slq, smoothed_density};
 use saddle_solvers::{DENSE_BYTES_LIMIT, DenseMatrix, format_bytes};
 use serde_json::{Value, json};
 
-use crate::args::{NegativeCount, SpectrumArgs, SpectrumMethod, SpectrumOperator};
-use crate::derivatives::Derivatives;
-use crate::error::{CliError, Result};
-use crate::experiments::curvature::{dense_operator, operator_product, rademacher_stream};
-use crate::io::{OutputFiles, read_finite_npy_vector};
-
-/// Random probes of Hutch++ and of the density when `--probes` is not given.
-pub const DEFAULT_PROBES: usize = 10;
-
-/// Lanczos steps per density probe when `--steps` is not given.
-pub const DEFAULT_STEPS: usize = 80;
+use crate::args::{NegativeCount, SpectrumArgs, SpectrumMethod};
+use crate::study::compiled::Derivatives;
+use crate::study::error::{CliError, Result};
+use crate::study::experiments::curvature::{
+    DEFAULT_PROBES, DEFAULT_STEPS, Operator, dense_operator, operator_product, rademacher_stream,
+};
+use crate::study::io::npy::read_finite_npy_vector;
+use crate::study::io::output::{OutputFiles, check_paths};
 
 /// The extreme eigenvalues are converged when each residual bound is at most this
 /// times max|θ| (the spectral norm's estimate).
@@ -39,6 +36,10 @@ pub const LANCZOS_BASIS: usize = 30;
 /// Computes what `args` asks for, writes the density file if asked, and returns the
 /// summary.
 pub fn run(args: &SpectrumArgs) -> Result<Value> {
+    let mut inputs = super::problem_inputs(&args.problem);
+    inputs.push(("--params", &args.params));
+    let outputs: Vec<_> = args.density.iter().map(|p| ("--density", p.as_path())).collect();
+    check_paths(&inputs, &outputs)?;
     for (name, value) in [("--probes", args.probes), ("--steps", args.steps)] {
         if value == Some(0) {
             return Err(CliError::Invalid(format!("{name} must be at least 1")));
@@ -76,7 +77,7 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
         None
     };
     if let Some((flag, instead)) = needs_dense
-        && let Some(too_big) = dense_matrices(args.operator, n, m).into_iter().find(|d| !d.fits())
+        && let Some(too_big) = dense_matrices(args.operator.into(), n, m).into_iter().find(|d| !d.fits())
     {
         return Err(CliError::Invalid(format!(
             "{flag} needs the {} × {} {} ({}), more than the {} limit on a dense matrix; {instead}",
@@ -106,7 +107,7 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
         "act": problem.act().name(),
         "points": m,
         "params": n,
-        "operator": operator_name(args.operator),
+        "operator": Operator::from(args.operator).name(),
         "seed": args.seed,
     });
     for (key, value) in extra.as_object().expect("an object") {
@@ -115,23 +116,14 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
     Ok(summary)
 }
 
-/// The operator's name as on the command line.
-fn operator_name(op: SpectrumOperator) -> &'static str {
-    match op {
-        SpectrumOperator::Hessian => "hessian",
-        SpectrumOperator::GaussNewton => "gauss-newton",
-        SpectrumOperator::Residual => "residual",
-    }
-}
-
 /// The dense matrices the operator needs: the Hessian, the Jacobian, or both.
-fn dense_matrices(op: SpectrumOperator, n: usize, m: usize) -> Vec<DenseMatrix> {
+fn dense_matrices(op: Operator, n: usize, m: usize) -> Vec<DenseMatrix> {
     let hessian = DenseMatrix { what: "Hessian", rows: n, cols: n };
     let jacobian = DenseMatrix { what: "Jacobian", rows: m, cols: n };
     match op {
-        SpectrumOperator::Hessian => vec![hessian],
-        SpectrumOperator::GaussNewton => vec![jacobian, hessian],
-        SpectrumOperator::Residual => vec![jacobian, hessian],
+        Operator::Hessian => vec![hessian],
+        Operator::GaussNewton => vec![jacobian, hessian],
+        Operator::Residual => vec![jacobian, hessian],
     }
 }
 
@@ -142,7 +134,7 @@ fn dense_spectrum(
     theta: &[f64],
     out: &mut OutputFiles,
 ) -> Result<Value> {
-    let a = dense_operator(args.operator, derivs, theta)?;
+    let a = dense_operator(args.operator.into(), derivs, theta)?;
     let n = a.nrows();
     let eigs = analysis::eigenvalues(a.as_ref()).ok_or_else(|| not_finite(args))?;
     let trace: f64 = (0..n).map(|i| a[(i, i)]).sum();
@@ -180,7 +172,7 @@ fn matrix_free_spectrum(
     out: &mut OutputFiles,
 ) -> Result<Value> {
     let (n, m) = (derivs.param_count(), derivs.residual_count());
-    let op = args.operator;
+    let op = Operator::from(args.operator);
     let failure: RefCell<Option<CliError>> = RefCell::new(None);
     let products = RefCell::new(0usize);
     let shared = RefCell::new(&mut *derivs);
@@ -280,7 +272,7 @@ fn not_finite(args: &SpectrumArgs) -> CliError {
     CliError::Invalid(format!(
         "{}: the {} is not finite at these parameters",
         args.params.display(),
-        operator_name(args.operator)
+        Operator::from(args.operator).name()
     ))
 }
 

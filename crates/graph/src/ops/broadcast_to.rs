@@ -40,26 +40,11 @@ impl Primitive for BroadcastTo {
     fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
         Ok((g.shape(args[0]) == out).then_some(args[0]))
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.apply(*self, &[t])).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let a = g.shape(args[0]);
+    linear_rules!(self, |g, a, ct| {
+        let a = g.shape(a);
         let sum = SumTo { rows: a.rows == 1 && self.rows > 1, cols: a.cols == 1 && self.cols > 1 };
-        Ok(vec![Some(g.apply(sum, &[ct])?)])
-    }
+        g.apply(sum, &[ct])?
+    });
 }
 
 pub(super) fn examples() -> Vec<Example> {

@@ -47,25 +47,10 @@ impl Primitive for Embed {
         // Only a zero fill, or a fill covering the whole result, stays a fill.
         (values[0] == 0.0 || args[0].matrix_len() == self.len).then_some(values[0])
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.apply(*self, &[t])).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let a = g.shape(args[0]);
-        Ok(vec![Some(g.slice(ct, self.offset, a.rows, a.cols)?)])
-    }
+    linear_rules!(self, |g, a, ct| {
+        let a = g.shape(a);
+        g.slice(ct, self.offset, a.rows, a.cols)?
+    });
 }
 
 pub(super) fn examples() -> Vec<Example> {

@@ -1,8 +1,6 @@
 //! `exp`: the exponential; exp' = exp.
 
-use super::elementwise::unary;
-use super::mathfn::exp;
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Unary, mathfn};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elementwise eˣ by `mathfn::exp`: no library call, so that loops over it vectorize;
@@ -10,31 +8,15 @@ use crate::{Graph, GraphError, NodeId, Shape};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Exp;
 
-impl Primitive for Exp {
-    fn name(&self) -> &'static str {
-        "exp"
+impl Unary for Exp {
+    const NAME: &str = "exp";
+    #[inline(always)]
+    fn value(x: f64) -> f64 {
+        mathfn::exp(x)
     }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
-        Ok(args[0])
-    }
-    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, exp);
-    }
-    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
-        Some(exp(v[0]))
-    }
-    /// d exp(x) = dx · y, y = exp(x): the result node itself is the slope.
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        y: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        g.mul_maybe(t[0], y)
+    /// exp' = y, y = exp(x): the result node itself is the slope.
+    fn slope(_: &mut Graph, _: NodeId, y: NodeId) -> Result<NodeId, GraphError> {
+        Ok(y)
     }
 }
 
@@ -45,10 +27,11 @@ pub(super) fn examples() -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::super::mathfn::testing::{exp_range_points, worst};
-    use super::exp;
+    use super::{Exp, Unary};
 
     #[test]
     fn within_a_few_ulp_of_the_standard_library() {
+        let exp = Exp::value;
         // Around the overflow threshold ln(f64::MAX) = 709.782712893384 and the last
         // subnormal result, e^−745.13 = 2⁻¹⁰⁷⁴, too.
         let edges = [709.78, 709.782712893384, 709.7827128933841, 709.79, -745.13, -745.14, -708.4, -708.3];

@@ -1,40 +1,22 @@
 //! `log`: the natural logarithm; log' x = 1/x.
 
-use super::elementwise::unary;
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Unary};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elementwise natural logarithm (the standard library's): −∞ at ±0, NaN below 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Log;
 
-impl Primitive for Log {
-    fn name(&self) -> &'static str {
-        "log"
+impl Unary for Log {
+    const NAME: &str = "log";
+    #[inline(always)]
+    fn value(x: f64) -> f64 {
+        x.ln()
     }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
-        Ok(args[0])
-    }
-    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, f64::ln);
-    }
-    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
-        Some(v[0].ln())
-    }
-    /// d log(x) = dx · (1/x): the reciprocal is computed once for every tangent direction.
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        args: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
+    /// log' = 1/x: the reciprocal is computed once for every tangent direction.
+    fn slope(g: &mut Graph, x: NodeId, _: NodeId) -> Result<NodeId, GraphError> {
         let one = g.scalar(1.0);
-        let slope = g.div(one, args[0])?;
-        g.mul_maybe(t[0], slope)
+        g.div(one, x)
     }
 }
 

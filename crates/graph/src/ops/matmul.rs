@@ -42,37 +42,16 @@ impl Primitive for MatMul {
         let zero = args.iter().any(|&a| g.const_value(a) == Some(0.0));
         Ok(zero.then(|| g.fill(0.0, out)))
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        args: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        let da_b = t[0].map(|da| g.matmul(da, args[1])).transpose()?;
-        let a_db = t[1].map(|db| g.matmul(args[0], db)).transpose()?;
-        g.add_maybe(da_b, a_db)
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        linear: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let (a, b) = (args[0], args[1]);
-        match linear {
-            [true, false] => {
-                let bt = g.transpose(b)?;
-                Ok(vec![Some(g.matmul(ct, bt)?), None])
-            }
-            [false, true] => {
-                let at = g.transpose(a)?;
-                Ok(vec![None, Some(g.matmul(at, ct)?)])
-            }
-            _ => Err(GraphError::NotLinear { op: "matmul" }),
-        }
-    }
+    bilinear_rules!(
+        |g, b, ct| {
+            let bt = g.transpose(b)?;
+            g.matmul(ct, bt)?
+        },
+        |g, a, ct| {
+            let at = g.transpose(a)?;
+            g.matmul(at, ct)?
+        },
+    );
 }
 
 /// `out = op(a)·op(b)` where op transposes the operands flagged in `transposed` (each

@@ -2,7 +2,10 @@
 //! JVP rule and (for linear ops) transpose rule, and the examples the derivative
 //! harness checks it on.
 //!
-//! Adding an op is one file here plus one line in the [`primitives!`] list below.
+//! Adding an op is one file here plus one line in the [`primitives!`] list below; an
+//! elementwise function of one operand is a [`Unary`] (its value and its derivative), and
+//! its line's `[function]` and `[activation]` make it a [`Function`] of problem files and
+//! an [`Activation`].
 
 use std::fmt;
 
@@ -147,16 +150,87 @@ macro_rules! by_short_length {
     };
 }
 
-/// Declares the primitive set: the [`Op`] enum, its dispatch to each primitive's
-/// rules, and the list of examples over all of them.
+/// The JVP and transpose rules of an op linear in its one operand, x ↦ op(x): the JVP is
+/// the op applied to the tangent, the transpose `adjoint`, built from the graph, the
+/// operand and the cotangent: `linear_rules!(|g, a, ct| adjoint)`, or
+/// `linear_rules!(self, |g, a, ct| adjoint)` when the adjoint reads the op's parameters.
+macro_rules! linear_rules {
+    (|$g:ident, $a:pat_param, $ct:ident| $adjoint:expr) => {
+        linear_rules!(self, |$g, $a, $ct| $adjoint);
+    };
+    ($self:tt, |$g:ident, $a:pat_param, $ct:ident| $adjoint:expr) => {
+        fn jvp(
+            &$self,
+            g: &mut Graph,
+            _: NodeId,
+            _: &[NodeId],
+            t: &[Option<NodeId>],
+        ) -> Result<Option<NodeId>, GraphError> {
+            t[0].map(|t| g.apply(*$self, &[t])).transpose()
+        }
+        fn transpose(
+            &$self,
+            $g: &mut Graph,
+            args: &[NodeId],
+            _: &[bool],
+            $ct: NodeId,
+        ) -> Result<Vec<Option<NodeId>>, GraphError> {
+            let $a = args[0];
+            Ok(vec![Some($adjoint)])
+        }
+    };
+}
+
+/// The JVP and transpose rules of an op f(a, b) linear in each operand separately (a
+/// product): d f = f(da, b) + f(a, db), and the cotangent of a (b fixed) is `left`, built
+/// from the graph, b and the cotangent, that of b (a fixed) `right`:
+/// `bilinear_rules!(|g, b, ct| left, |g, a, ct| right)`.
+macro_rules! bilinear_rules {
+    (|$g:ident, $b:pat_param, $ct:ident| $left:expr, |$g2:ident, $a:pat_param, $ct2:ident| $right:expr $(,)?) => {
+        fn jvp(
+            &self,
+            g: &mut Graph,
+            _: NodeId,
+            args: &[NodeId],
+            t: &[Option<NodeId>],
+        ) -> Result<Option<NodeId>, GraphError> {
+            let da_b = t[0].map(|da| g.apply(*self, &[da, args[1]])).transpose()?;
+            let a_db = t[1].map(|db| g.apply(*self, &[args[0], db])).transpose()?;
+            g.add_maybe(da_b, a_db)
+        }
+        fn transpose(
+            &self,
+            g: &mut Graph,
+            args: &[NodeId],
+            linear: &[bool],
+            ct: NodeId,
+        ) -> Result<Vec<Option<NodeId>>, GraphError> {
+            match linear {
+                [true, false] => {
+                    let ($g, $b, $ct) = (g, args[1], ct);
+                    Ok(vec![Some($left), None])
+                }
+                [false, true] => {
+                    let ($g2, $a, $ct2) = (g, args[0], ct);
+                    Ok(vec![None, Some($right)])
+                }
+                _ => Err(GraphError::NotLinear { op: self.name() }),
+            }
+        }
+    };
+}
+
+/// Declares the primitive set: the [`Op`] enum, its dispatch to each primitive's rules,
+/// the list of examples over all of them, and the [`Function`]s and [`Activation`]s:
+/// the ops whose line carries `[function]`, `[activation]` or both.
 macro_rules! primitives {
-    ($($(#[$doc:meta])* $variant:ident in $module:ident),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $variant:ident in $module:ident $([$($role:ident),*])?),* $(,)?) => {
         $(mod $module; pub use $module::$variant;)*
 
         /// An operation: one variant per primitive.
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum Op {
-            $($(#[$doc])* $variant($variant),)*
+            $($(#[doc = $doc])* $variant($variant),)*
         }
 
         $(impl From<$variant> for Op {
@@ -172,10 +246,94 @@ macro_rules! primitives {
             /// The names of all primitives, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),*];
 
+            /// Every primitive's line in the list: its variant name and its doc comment.
+            pub const DOCS: &'static [(&'static str, &'static str)] =
+                &[$((stringify!($variant), concat!($($doc),*))),*];
+
             /// Every primitive's examples, by variant name; the derivative harness
             /// requires a non-empty list for every op with operands.
             pub fn examples() -> Vec<(&'static str, Vec<Example>)> {
                 vec![$((stringify!($variant), $module::examples()),)*]
+            }
+        }
+
+        roles! { [] [] $($variant [$($($role)*)?])* }
+    };
+}
+
+/// Sorts the `primitives!` lines by role: `[functions] [activations] Variant [roles]...`.
+macro_rules! roles {
+    ([$($f:ident)*] [$($a:ident)*]) => {
+        named_unary! {
+            /// An elementwise function that problem-file expressions may call, `sin(x)`:
+            /// the ops marked `[function]` in the `primitives!` list.
+            pub enum Function: "function" [$($f)*]
+        }
+        named_unary! {
+            /// The activation applied on every hidden layer (`--act`): the ops marked
+            /// `[activation]` in the `primitives!` list.
+            pub enum Activation: "activation" [$($a)*]
+        }
+    };
+    ([$($f:ident)*] [$($a:ident)*] $v:ident [function $($r:ident)*] $($rest:tt)*) => {
+        roles! { [$($f)* $v] [$($a)*] $v [$($r)*] $($rest)* }
+    };
+    ([$($f:ident)*] [$($a:ident)*] $v:ident [activation $($r:ident)*] $($rest:tt)*) => {
+        roles! { [$($f)*] [$($a)* $v] $v [$($r)*] $($rest)* }
+    };
+    ([$($f:ident)*] [$($a:ident)*] $v:ident [] $($rest:tt)*) => {
+        roles! { [$($f)*] [$($a)*] $($rest)* }
+    };
+}
+
+/// An enum naming some unary ops, with `ALL`, `name`, `op`, `apply`, `Display` and
+/// `FromStr` (whose error lists the names).
+macro_rules! named_unary {
+    ($(#[doc = $doc:literal])* pub enum $name:ident: $kind:literal [$($v:ident)*]) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[doc = concat!("[`", stringify!($v), "`].")] $v,)*
+        }
+
+        impl $name {
+            /// Every one, in the order of the `primitives!` list.
+            pub const ALL: [$name; [$($name::$v),*].len()] = [$($name::$v),*];
+
+            /// Its op's name: in problem files and on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$v => $v.name(),)* }
+            }
+
+            /// The one named `name`.
+            pub fn from_name(name: &str) -> Option<$name> {
+                $name::ALL.into_iter().find(|v| v.name() == name)
+            }
+
+            /// Its op.
+            pub fn op(self) -> Op {
+                match self { $($name::$v => Op::$v($v),)* }
+            }
+
+            /// Applies it to `x`.
+            pub fn apply(self, g: &mut Graph, x: NodeId) -> Result<NodeId, GraphError> {
+                g.apply(self.op(), &[x])
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::from_name(s).ok_or_else(|| {
+                    let names: Vec<&str> = $name::ALL.iter().map(|v| v.name()).collect();
+                    format!(concat!("unknown ", $kind, " '{}' (expected one of: {})"), s, names.join(", "))
+                })
             }
         }
     };
@@ -213,28 +371,31 @@ primitives! {
     /// Repeat a single row and/or column (the transpose of `SumTo`).
     BroadcastTo in broadcast_to,
     /// Hyperbolic tangent.
-    Tanh in tanh,
+    Tanh in tanh [function, activation],
     /// tanh's derivative applied to a tangent, t·(1 − y²) given y = tanh(x).
     TanhGrad in tanh_grad,
     /// −2·y·t, the derivative of `TanhGrad` with respect to y.
     TanhGradDy in tanh_grad_dy,
     /// Sine.
-    Sin in sin,
+    Sin in sin [function, activation],
     /// Cosine.
-    Cos in cos,
+    Cos in cos [function],
     /// Logistic sigmoid 1 / (1 + e^-x).
-    Sigmoid in sigmoid,
+    Sigmoid in sigmoid [activation],
     /// Softplus log(1 + e^x).
-    Softplus in softplus,
+    Softplus in softplus [activation],
     /// Exponential eˣ.
-    Exp in exp,
+    Exp in exp [function],
     /// Natural logarithm.
-    Log in log,
+    Log in log [function],
     /// Square root.
-    Sqrt in sqrt,
+    Sqrt in sqrt [function],
     /// xᵖ for a constant real exponent p.
     Pow in pow,
 }
+
+mod unary;
+pub use unary::Unary;
 
 pub(crate) mod mathfn;
 
@@ -537,15 +698,24 @@ mod tests {
             }
             // tanh's AVX2 path too, which a CPU with AVX-512 does not take above.
             let mut got = vec![0.0; x.len()];
-            elementwise::unary(
-                Tensor { data: x, shape },
-                TensorMut { data: &mut got, shape },
-                super::tanh::tanh,
-            );
+            elementwise::unary(Tensor { data: x, shape }, TensorMut { data: &mut got, shape }, Tanh::value);
             for (&g, &x) in got.iter().zip(x) {
-                assert_eq!(g.to_bits(), super::tanh::tanh(x).to_bits(), "tanh (AVX2) at {x:e}");
+                assert_eq!(g.to_bits(), Tanh::value(x).to_bits(), "tanh (AVX2) at {x:e}");
             }
         }
+    }
+
+    #[test]
+    fn functions_and_activations_are_unary_ops_found_by_their_names() {
+        let functions = Function::ALL.map(|f| (f.name(), f.op(), f.to_string().parse() == Ok(f)));
+        let activations = Activation::ALL.map(|a| (a.name(), a.op(), a.to_string().parse() == Ok(a)));
+        for (name, op, parses) in functions.into_iter().chain(activations) {
+            assert_eq!((op.rules().name(), op.rules().arity(), parses), (name, 1, true), "{op}");
+        }
+        let e = "relu".parse::<Activation>().unwrap_err();
+        assert!(e.starts_with("unknown activation 'relu' (expected one of: tanh, sin, "), "{e}");
+        assert_eq!("cos".parse::<Function>(), Ok(Function::Cos));
+        assert!("sigmoid".parse::<Function>().is_err());
     }
 
     #[test]

@@ -45,30 +45,7 @@ impl Primitive for Mul {
         // Commutative: one canonical operand order, so equal products are shared.
         Ok(if a > b { Some(g.mul(b, a)?) } else { None })
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        args: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        let da_b = t[0].map(|da| g.mul(da, args[1])).transpose()?;
-        let a_db = t[1].map(|db| g.mul(args[0], db)).transpose()?;
-        g.add_maybe(da_b, a_db)
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        linear: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        match linear {
-            [true, false] => Ok(vec![Some(g.mul(ct, args[1])?), None]),
-            [false, true] => Ok(vec![None, Some(g.mul(args[0], ct)?)]),
-            _ => Err(GraphError::NotLinear { op: "mul" }),
-        }
-    }
+    bilinear_rules!(|g, b, ct| g.mul(ct, b)?, |g, a, ct| g.mul(a, ct)?);
 }
 
 pub(super) fn examples() -> Vec<Example> {

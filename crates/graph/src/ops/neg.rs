@@ -48,24 +48,7 @@ impl Primitive for Neg {
             _ => Ok(None),
         }
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.neg(t)).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        _: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        Ok(vec![Some(g.neg(ct)?)])
-    }
+    linear_rules!(|g, _, ct| g.neg(ct)?);
 }
 
 pub(super) fn examples() -> Vec<Example> {

@@ -80,25 +80,10 @@ impl Primitive for Slice {
             _ => Ok(None),
         }
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.apply(*self, &[t])).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let len = g.shape(args[0]).rows;
-        Ok(vec![Some(g.embed(ct, self.offset, len)?)])
-    }
+    linear_rules!(self, |g, a, ct| {
+        let len = g.shape(a).rows;
+        g.embed(ct, self.offset, len)?
+    });
 }
 
 /// Whether `x` is an `embed` or a sum of them (zero fills allowed), as a gradient with

@@ -1,50 +1,28 @@
 //! `softplus`: log(1 + e^x); softplus' = σ.
 
-use super::elementwise::unary;
 use super::mathfn::{exp_nonpositive, log1p_unit};
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Unary};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elementwise softplus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Softplus;
 
-/// log(1 + eˣ) without a library call, so that loops over it vectorize, and without
-/// overflow: max(x, 0) + log1p(e^−|x|) with the helpers of [`super::mathfn`] (so x + e^−x
-/// for large x, eˣ, subnormals included, for very negative x). Within a few ulp of the
-/// same formula with the standard library's exp and log1p (measured in the tests below).
-#[inline(always)]
-pub fn softplus(x: f64) -> f64 {
-    let positive_part = if x > 0.0 { x } else { 0.0 };
-    positive_part + log1p_unit(exp_nonpositive(-x.abs()))
-}
-
-impl Primitive for Softplus {
-    fn name(&self) -> &'static str {
-        "softplus"
+impl Unary for Softplus {
+    const NAME: &str = "softplus";
+    /// log(1 + eˣ) without a library call, so that loops over it vectorize, and without
+    /// overflow: max(x, 0) + log1p(e^−|x|) with the helpers of [`super::mathfn`] (so
+    /// x + e^−x for large x, eˣ, subnormals included, for very negative x). Within a few
+    /// ulp of the same formula with the standard library's exp and log1p (measured in the
+    /// tests below).
+    #[inline(always)]
+    fn value(x: f64) -> f64 {
+        let positive_part = if x > 0.0 { x } else { 0.0 };
+        positive_part + log1p_unit(exp_nonpositive(-x.abs()))
     }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
-        Ok(args[0])
-    }
-    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, softplus);
-    }
-    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
-        Some(softplus(v[0]))
-    }
-    /// d softplus(x) = dx · σ(x)
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        args: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        let slope = g.sigmoid(args[0])?;
-        g.mul_maybe(t[0], slope)
+    /// softplus' = σ(x)
+    fn slope(g: &mut Graph, x: NodeId, _: NodeId) -> Result<NodeId, GraphError> {
+        g.sigmoid(x)
     }
 }
 
@@ -55,7 +33,7 @@ pub(super) fn examples() -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::super::mathfn::testing::{exp_range_points, worst};
-    use super::softplus;
+    use super::{Softplus, Unary};
 
     /// softplus with the standard library's exp and log1p, as the kernel computed it before.
     fn reference(x: f64) -> f64 {
@@ -64,6 +42,7 @@ mod tests {
 
     #[test]
     fn within_a_few_ulp_of_the_standard_library() {
+        let softplus = Softplus::value;
         let (u, x) = worst(exp_range_points(7), softplus, reference);
         eprintln!("softplus: worst {u} ulp at x = {x:e}");
         assert!(u <= 4, "{u} ulp at x = {x:e}");

@@ -1,41 +1,22 @@
 //! `sqrt`: the square root; sqrt' x = 1/(2·sqrt x).
 
-use super::elementwise::unary;
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Unary};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elementwise square root (correctly rounded): NaN below 0, and √−0 = −0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Sqrt;
 
-impl Primitive for Sqrt {
-    fn name(&self) -> &'static str {
-        "sqrt"
+impl Unary for Sqrt {
+    const NAME: &str = "sqrt";
+    #[inline(always)]
+    fn value(x: f64) -> f64 {
+        x.sqrt()
     }
-    fn arity(&self) -> usize {
-        1
-    }
-    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
-        Ok(args[0])
-    }
-    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary(args[0], out, f64::sqrt);
-    }
-    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
-        Some(v[0].sqrt())
-    }
-    /// d sqrt(x) = dx · (0.5/y), y = sqrt(x): the slope is computed once for every
-    /// tangent direction.
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        y: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
+    /// sqrt' = 0.5/y, y = sqrt(x): computed once for every tangent direction.
+    fn slope(g: &mut Graph, _: NodeId, y: NodeId) -> Result<NodeId, GraphError> {
         let half = g.scalar(0.5);
-        let slope = g.div(half, y)?;
-        g.mul_maybe(t[0], slope)
+        g.div(half, y)
     }
 }
 

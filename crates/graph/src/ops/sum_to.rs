@@ -86,25 +86,10 @@ impl Primitive for SumTo {
     fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
         Ok((g.shape(args[0]) == out).then_some(args[0]))
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.apply(*self, &[t])).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let a = g.shape(args[0]);
-        Ok(vec![Some(g.broadcast_to(ct, a.rows, a.cols)?)])
-    }
+    linear_rules!(|g, a, ct| {
+        let a = g.shape(a);
+        g.broadcast_to(ct, a.rows, a.cols)?
+    });
 }
 
 pub(super) fn examples() -> Vec<Example> {

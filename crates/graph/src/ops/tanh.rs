@@ -2,57 +2,45 @@
 
 use super::elementwise::unary_widest;
 use super::mathfn::{expm1_reduced, pow2, reduce_ln2};
-use super::{Example, Primitive, Tensor, TensorMut};
+use super::{Example, Tensor, TensorMut, Unary};
 use crate::{Graph, GraphError, NodeId, Shape};
 
 /// Elementwise tanh.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Tanh;
 
-/// tanh(x) without a library call, so that loops over it vectorize: tanh|x| = d/(2 − d)
-/// with d = 1 − e^−2|x| = 1 − 2ᵏ(1 + expm1(r)) by the helpers in [`super::mathfn`]: range
-/// reduction −2|x| = k·ln2 + r, |r| ≤ ln2/2, by fused multiply-adds (without the ln 2
-/// tail, which moves d by less than 2·10⁻¹⁷ here, k ∈ [−64, 0]), a degree-11 minimax
-/// polynomial for expm1(r), 2ᵏ built in the exponent bits, and d in one fused
-/// multiply-add. d/(2 − d) ≥ +0, so x's sign bit is put back by an exclusive or. Within
-/// 3 ulp of the standard library's tanh (measured over 2·10⁶ points in the tests below);
-/// exact ±1 beyond |x| = 22.
-#[inline(always)]
-pub fn tanh(x: f64) -> f64 {
-    let y = -2.0 * x.abs();
-    let y = if y < -44.0 { -44.0 } else { y }; // not `max`, which would turn NaN into −44
-    let (shifted, r) = reduce_ln2(y, false);
-    let two_k = pow2(shifted);
-    let d = (-two_k).mul_add(expm1_reduced(r), 1.0 - two_k); // +0 for x = ±0
-    let t = d / (2.0 - d);
-    f64::from_bits(t.to_bits() ^ (x.to_bits() & (1 << 63)))
-}
-
-impl Primitive for Tanh {
-    fn name(&self) -> &'static str {
-        "tanh"
+impl Unary for Tanh {
+    const NAME: &str = "tanh";
+    /// tanh(x) without a library call, so that loops over it vectorize: tanh|x| = d/(2 − d)
+    /// with d = 1 − e^−2|x| = 1 − 2ᵏ(1 + expm1(r)) by the helpers in [`super::mathfn`]:
+    /// range reduction −2|x| = k·ln2 + r, |r| ≤ ln2/2, by fused multiply-adds (without the
+    /// ln 2 tail, which moves d by less than 2·10⁻¹⁷ here, k ∈ [−64, 0]), a degree-11
+    /// minimax polynomial for expm1(r), 2ᵏ built in the exponent bits, and d in one fused
+    /// multiply-add. d/(2 − d) ≥ +0, so x's sign bit is put back by an exclusive or.
+    /// Within 3 ulp of the standard library's tanh (measured over 2·10⁶ points in the
+    /// tests below); exact ±1 beyond |x| = 22.
+    #[inline(always)]
+    fn value(x: f64) -> f64 {
+        let y = -2.0 * x.abs();
+        let y = if y < -44.0 { -44.0 } else { y }; // not `max`, which would turn NaN into −44
+        let (shifted, r) = reduce_ln2(y, false);
+        let two_k = pow2(shifted);
+        let d = (-two_k).mul_add(expm1_reduced(r), 1.0 - two_k); // +0 for x = ±0
+        let t = d / (2.0 - d);
+        f64::from_bits(t.to_bits() ^ (x.to_bits() & (1 << 63)))
     }
-    fn arity(&self) -> usize {
-        1
+    fn kernel(x: Tensor<'_>, out: TensorMut<'_>) {
+        unary_widest(x, out, Self::value);
     }
-    fn shape(&self, args: &[Shape]) -> Result<Shape, String> {
-        Ok(args[0])
+    /// tanh' = 1 − y², y = tanh(x).
+    fn slope(g: &mut Graph, _: NodeId, y: NodeId) -> Result<NodeId, GraphError> {
+        let one = g.scalar(1.0);
+        let y2 = g.mul(y, y)?;
+        g.sub(one, y2)
     }
-    fn eval(&self, args: &[Tensor<'_>], out: TensorMut<'_>) {
-        unary_widest(args[0], out, tanh);
-    }
-    fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
-        Some(tanh(v[0]))
-    }
-    /// d tanh(x) = dx · (1 − y²), y = tanh(x): one [`super::TanhGrad`].
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        y: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.tanh_grad(y, t)).transpose()
+    /// t ⊙ (1 − y²) as one [`super::TanhGrad`]: one pass over y and t.
+    fn tangent(g: &mut Graph, _: NodeId, y: NodeId, t: NodeId) -> Result<NodeId, GraphError> {
+        g.tanh_grad(y, t)
     }
 }
 
@@ -63,10 +51,11 @@ pub(super) fn examples() -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::super::mathfn::testing::{edge_cases, grid, log_uniform, worst};
-    use super::tanh;
+    use super::{Tanh, Unary};
 
     #[test]
     fn within_a_few_ulp_of_the_standard_library() {
+        let tanh = Tanh::value;
         // Dense in [−1, 1], then out to ±30 (saturation), every scale, tiny arguments.
         let points = grid(-1.0, 1.0, 1_000_000)
             .chain(grid(-30.0, 30.0, 1_000_000))

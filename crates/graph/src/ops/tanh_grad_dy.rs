@@ -50,35 +50,9 @@ impl Primitive for TanhGradDy {
         }
         Ok(None)
     }
-    /// d(−2·y·t) = −2·dy·t − 2·y·dt.
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        args: &[NodeId],
-        tangents: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        let (y, t) = (args[0], args[1]);
-        let along_y = tangents[0].map(|dy| g.tanh_grad_dy(dy, t)).transpose()?;
-        let along_t = tangents[1].map(|dt| g.tanh_grad_dy(y, dt)).transpose()?;
-        g.add_maybe(along_y, along_t)
-    }
-    /// Linear in each operand with the other fixed: the cotangent of one is
-    /// `tanh_grad_dy(other, ct)`.
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        args: &[NodeId],
-        linear: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        let (y, t) = (args[0], args[1]);
-        match linear {
-            [false, true] => Ok(vec![None, Some(g.tanh_grad_dy(y, ct)?)]),
-            [true, false] => Ok(vec![Some(g.tanh_grad_dy(t, ct)?), None]),
-            _ => Err(GraphError::NotLinear { op: "tanh_grad_dy" }),
-        }
-    }
+    // Linear in each operand with the other fixed: d(−2·y·t) = −2·dy·t − 2·y·dt, and the
+    // cotangent of one is `tanh_grad_dy(other, ct)`.
+    bilinear_rules!(|g, t, ct| g.tanh_grad_dy(t, ct)?, |g, y, ct| g.tanh_grad_dy(y, ct)?);
 }
 
 pub(super) fn examples() -> Vec<Example> {

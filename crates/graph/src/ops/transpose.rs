@@ -50,24 +50,7 @@ impl Primitive for Transpose {
             _ => None,
         })
     }
-    fn jvp(
-        &self,
-        g: &mut Graph,
-        _: NodeId,
-        _: &[NodeId],
-        t: &[Option<NodeId>],
-    ) -> Result<Option<NodeId>, GraphError> {
-        t[0].map(|t| g.transpose(t)).transpose()
-    }
-    fn transpose(
-        &self,
-        g: &mut Graph,
-        _: &[NodeId],
-        _: &[bool],
-        ct: NodeId,
-    ) -> Result<Vec<Option<NodeId>>, GraphError> {
-        Ok(vec![Some(g.transpose(ct)?)])
-    }
+    linear_rules!(|g, _, ct| g.transpose(ct)?);
 }
 
 pub(super) fn examples() -> Vec<Example> {

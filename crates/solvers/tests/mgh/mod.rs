@@ -6,6 +6,7 @@
 //! **Scale.** MGH minimize F(x) = Σ fᵢ(x)²; our objective is f(x) = ½ Σ fᵢ(x)², so our
 //! f* = F*/2. [`Minimum::printed`] keeps MGH's F* exactly as printed, with its digits.
 
+#[path = "../../../../tests/support/docs.rs"]
 pub mod docs;
 pub mod residual;
 

@@ -1,0 +1,657 @@
+//! Problems as TOML files (docs/CONTRACT.md, "Problem files"): the network's inputs, an
+//! optional trial function of the network output N, an optional exact solution, named
+//! constants, and residual terms each with its own points and weight.
+//!
+//! Loading parses and checks everything up front ([`ProblemFile::load`]); every fault is
+//! one [`CliError::Problem`] naming the file, the field and, in expressions, the column.
+//! [`FileProblem`] then builds the loss graph for a network.
+
+pub mod expr;
+pub mod lower;
+pub mod points;
+pub mod resolve;
+mod source;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use saddle_graph::ops::Function;
+use saddle_graph::{Graph, Program, Shape};
+use toml::{Table, Value};
+
+use crate::study::error::{CliError, Result};
+use crate::study::io::csv::read_csv_table;
+use expr::Expr;
+use lower::{Leaf, lower};
+use points::{Axis, Face, Layout, lattice, lattice_len};
+use resolve::{RESERVED, Resolved, Scope};
+pub use source::{ExactResiduals, FileProblem, SolutionError, exact_residuals};
+
+/// The most points one point set may have.
+pub const MAX_POINTS: usize = 10_000_000;
+
+/// A problem file, parsed and checked, with its points generated.
+#[derive(Clone, Debug)]
+pub struct ProblemFile {
+    /// The file, as named on the command line.
+    pub path: PathBuf,
+    /// The network's inputs in column order.
+    pub inputs: Vec<String>,
+    /// u in terms of N and the inputs (`N` when the file gives none).
+    pub trial: Resolved,
+    /// The exact solution, if given.
+    pub exact: Option<Resolved>,
+    /// The residual terms, in file order.
+    pub terms: Vec<Term>,
+    /// Where errors against the exact solution are measured, row-major × inputs: the `[test]`
+    /// points, or else every term's own points one after the other.
+    pub test_points: Vec<f64>,
+}
+
+/// One residual term with its points.
+#[derive(Clone, Debug)]
+pub struct Term {
+    /// Its unique name.
+    pub name: String,
+    /// Its weight in the loss (≥ 0).
+    pub weight: f64,
+    /// The residual r(p), one number per point.
+    pub residual: Resolved,
+    /// The number of points.
+    pub count: usize,
+    /// The points, row-major count × inputs.
+    pub points: Vec<f64>,
+    /// The data variables (CSV columns that are not inputs) by name, one value per point.
+    pub data: Vec<(String, Vec<f64>)>,
+    /// The points `u(e1, ..., ed)` is evaluated at, one row-major count × inputs matrix per
+    /// shifted site (site k is entry k − 1), computed from the term's points.
+    pub shifted: Vec<Vec<f64>>,
+}
+
+/// Where in a file a fault is: the file and the field.
+struct At<'a> {
+    path: &'a Path,
+    field: String,
+}
+
+impl At<'_> {
+    fn err(&self, message: impl Into<String>) -> CliError {
+        CliError::Problem {
+            path: self.path.to_path_buf(),
+            field: self.field.clone(),
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    fn err_at(&self, column: usize, message: impl Into<String>) -> CliError {
+        CliError::Problem {
+            path: self.path.to_path_buf(),
+            field: self.field.clone(),
+            column: Some(column),
+            message: message.into(),
+        }
+    }
+
+    fn child(&self, name: &str) -> At<'_> {
+        let field = if self.field.is_empty() { name.to_string() } else { format!("{}.{name}", self.field) };
+        At { path: self.path, field }
+    }
+}
+
+/// The expression in `text` with its names resolved in `scope`.
+fn expression(at: &At<'_>, text: &str, scope: &mut Scope<'_>) -> Result<Resolved> {
+    let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
+    scope.resolve(&parsed).map_err(|(col, message)| at.err_at(col, message))
+}
+
+/// The value of a point set's coordinate: a number, or a string expression of numbers,
+/// `pi` and the file's constants.
+fn coordinate(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<f64> {
+    let text = match value {
+        Value::String(text) => text,
+        Value::Integer(_) | Value::Float(_) => return number(at, value),
+        other => {
+            return Err(
+                at.err(format!("expected a number or an expression string, found {}", other.type_str()))
+            );
+        }
+    };
+    let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
+    let solution = |name: &str| name == "u" || name.starts_with("u_") || name == "N";
+    if let Some((name, col)) =
+        first_name(&parsed, &|name| names.inputs.iter().any(|i| i == name) || solution(name))
+    {
+        let what = if solution(name) { "the solution" } else { "an input" };
+        return Err(
+            at.err_at(col, format!("'{name}' is {what}: a coordinate uses numbers, pi and constants"))
+        );
+    }
+    let resolved = scope(&[], names.constants, &[], false, false)
+        .resolve(&parsed)
+        .map_err(|(col, message)| at.err_at(col, message))?;
+    match constant_value(&resolved)? {
+        v if v.is_finite() => Ok(v),
+        v => Err(at.err(format!("'{text}' is {v}, not a finite number"))),
+    }
+}
+
+/// The value of an expression of numbers and constants, computed by the same graph
+/// kernels as every other expression.
+fn constant_value(e: &Resolved) -> Result<f64> {
+    let mut g = Graph::new();
+    let node = lower(&mut g, e, &mut |_, _| {
+        Err(saddle_graph::GraphError::Internal("a constant expression refers to an input or u".into()))
+    })?;
+    g.set_output("value", node);
+    let mut program = Program::compile(&g.simplify()?)?;
+    program.run();
+    Ok(program.output("value")?[0])
+}
+
+/// The first name in `e` that `wanted` picks, with its column.
+fn first_name<'e>(e: &'e Expr, wanted: &dyn Fn(&str) -> bool) -> Option<(&'e str, usize)> {
+    match e {
+        Expr::Num(_) => None,
+        Expr::Name { name, col } => wanted(name).then_some((name.as_str(), *col)),
+        Expr::Neg(a) => first_name(a, wanted),
+        Expr::Binary { lhs, rhs, .. } => first_name(lhs, wanted).or_else(|| first_name(rhs, wanted)),
+        Expr::Call { callee, args, .. } => {
+            first_name(callee, wanted).or_else(|| args.iter().find_map(|a| first_name(a, wanted)))
+        }
+    }
+}
+
+/// The names a point set may use: the inputs it spans and the constants of its coordinates.
+struct Names<'a> {
+    inputs: &'a [String],
+    constants: &'a BTreeMap<String, f64>,
+}
+
+/// What an expression of the file may refer to.
+fn scope<'a>(
+    inputs: &'a [String],
+    constants: &'a BTreeMap<String, f64>,
+    data: &'a [String],
+    network: bool,
+    solution: bool,
+) -> Scope<'a> {
+    Scope { inputs, constants, data, network, solution, sites: Vec::new() }
+}
+
+/// Whether `name` can name an input, constant or data variable.
+/// `what` prefixes the messages (e.g. `column ` for a CSV header).
+fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()> {
+    let mut chars = name.chars();
+    let identifier = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(at.err(format!(
+            "{what}'{name}' is not a name (letters, digits and _, not starting with a digit)"
+        )));
+    }
+    if RESERVED.contains(&name) || name.starts_with("u_") || Function::from_name(name).is_some() {
+        return Err(at.err(format!("{what}'{name}' is reserved (pi, u, u_..., N, d and the functions)")));
+    }
+    if taken.contains(&name) {
+        return Err(at.err(format!("{what}'{name}' is already taken")));
+    }
+    Ok(())
+}
+
+fn keys_allowed(at: &At<'_>, table: &Table, allowed: &[&str]) -> Result<()> {
+    match table.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(at.err(format!("unknown field '{k}' (expected: {})", allowed.join(", ")))),
+        None => Ok(()),
+    }
+}
+
+fn string<'v>(at: &At<'_>, value: &'v Value) -> Result<&'v str> {
+    value.as_str().ok_or_else(|| at.err(format!("expected a string, found {}", value.type_str())))
+}
+
+fn number(at: &At<'_>, value: &Value) -> Result<f64> {
+    let v = match value {
+        Value::Float(v) => *v,
+        Value::Integer(v) => *v as f64,
+        other => return Err(at.err(format!("expected a number, found {}", other.type_str()))),
+    };
+    if v.is_finite() { Ok(v) } else { Err(at.err(format!("expected a finite number, found {v}"))) }
+}
+
+fn count(at: &At<'_>, value: &Value, min: i64) -> Result<usize> {
+    match value {
+        Value::Integer(v) if *v >= min => {
+            usize::try_from(*v).map_err(|_| at.err(format!("{v} is too large")))
+        }
+        Value::Integer(v) => Err(at.err(format!("expected a whole number of at least {min}, found {v}"))),
+        other => Err(at.err(format!("expected a whole number, found {}", other.type_str()))),
+    }
+}
+
+impl ProblemFile {
+    /// Reads, parses and checks the problem file at `path`, and generates its points.
+    pub fn load(path: &Path) -> Result<ProblemFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, "read", e))?;
+        let table: Table = toml::from_str(&text).map_err(|e| {
+            let (line, col) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
+            CliError::Problem {
+                path: path.to_path_buf(),
+                field: format!("line {line}"),
+                column: Some(col),
+                message: e.message().replace(['\n', '\r'], " ").trim().to_string(),
+            }
+        })?;
+        Self::from_table(path, &table)
+    }
+
+    fn from_table(path: &Path, table: &Table) -> Result<ProblemFile> {
+        let root = At { path, field: String::new() };
+        keys_allowed(&root, table, &["inputs", "trial", "exact", "constants", "terms", "test"])?;
+
+        let at = root.child("inputs");
+        let inputs: Vec<String> = match table.get("inputs") {
+            None => return Err(at.err("missing: list the network's inputs, e.g. inputs = [\"x\", \"y\"]")),
+            Some(Value::Array(items)) if !items.is_empty() => {
+                let mut names: Vec<String> = Vec::new();
+                for item in items {
+                    let name = string(&at, item)?;
+                    check_name(&at, "", name, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+                    names.push(name.to_string());
+                }
+                names
+            }
+            Some(_) => return Err(at.err("expected a non-empty list of names, e.g. [\"x\", \"t\"]")),
+        };
+
+        let at = root.child("constants");
+        let mut constants = BTreeMap::new();
+        match table.get("constants") {
+            None => {}
+            Some(Value::Table(t)) => {
+                for (name, value) in t {
+                    let at = at.child(name);
+                    let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
+                    taken.extend(constants.keys().map(String::as_str));
+                    check_name(&at, "", name, &taken)?;
+                    constants.insert(name.clone(), number(&at, value)?);
+                }
+            }
+            Some(other) => {
+                return Err(at.err(format!("expected a table of numbers, found {}", other.type_str())));
+            }
+        }
+
+        let trial = match table.get("trial") {
+            None => Resolved::Network,
+            Some(v) => {
+                let at = root.child("trial");
+                let trial =
+                    expression(&at, string(&at, v)?, &mut scope(&inputs, &constants, &[], true, false))?;
+                if !uses_network(&trial) {
+                    return Err(at.err("the trial does not use N, the network's output"));
+                }
+                trial
+            }
+        };
+        let exact = match table.get("exact") {
+            None => None,
+            Some(v) => {
+                let at = root.child("exact");
+                Some(expression(&at, string(&at, v)?, &mut scope(&inputs, &constants, &[], false, false))?)
+            }
+        };
+
+        let base = path.parent().unwrap_or(Path::new(""));
+        let at = root.child("terms");
+        let items = match table.get("terms") {
+            None => return Err(at.err("missing: give at least one [[terms]] table")),
+            Some(Value::Array(items)) if !items.is_empty() => items,
+            Some(_) => return Err(at.err("expected one or more [[terms]] tables")),
+        };
+        let mut terms: Vec<Term> = Vec::new();
+        for (k, item) in items.iter().enumerate() {
+            let at = At { path, field: format!("terms[{k}]") };
+            let Value::Table(t) = item else { return Err(at.err("expected a table")) };
+            keys_allowed(&at, t, &["name", "residual", "weight", "points"])?;
+            let name = match t.get("name") {
+                None => return Err(at.child("name").err("missing: every term has a unique name")),
+                Some(v) => string(&at.child("name"), v)?.to_string(),
+            };
+            if terms.iter().any(|other| other.name == name) {
+                return Err(at.child("name").err(format!("'{name}' names two terms")));
+            }
+            let points_at = at.child("points");
+            let Some(spec) = t.get("points") else {
+                return Err(points_at.err("missing: e.g. points = { grid = { x = [0, 1, 30] } }"));
+            };
+            let names = Names { inputs: &inputs, constants: &constants };
+            let set = point_set(&points_at, spec, &names, base)?;
+            let weight = weight(&at.child("weight"), t.get("weight"), set.count)?;
+            let data_names: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
+            let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
+            for n in &data_names {
+                check_name(&points_at.child("csv"), "column ", n, &taken)?;
+            }
+            let residual_at = at.child("residual");
+            let Some(text) = t.get("residual") else {
+                return Err(residual_at.err("missing: the residual r, e.g. residual = \"u_xx + f\""));
+            };
+            let mut term_scope = scope(&inputs, &constants, &data_names, false, true);
+            let residual = expression(&residual_at, string(&residual_at, text)?, &mut term_scope)?;
+            if !residual.uses_solution() {
+                return Err(residual_at.err("does not involve u, so it does not depend on the network"));
+            }
+            let shifted = term_scope
+                .sites
+                .iter()
+                .map(|coords| evaluate_points(coords, &set, inputs.len()))
+                .collect::<Result<Vec<_>>>()?;
+            terms.push(Term {
+                name,
+                weight,
+                residual,
+                count: set.count,
+                points: set.points,
+                data: set.data,
+                shifted,
+            });
+        }
+
+        let test_points = match table.get("test") {
+            None => terms.iter().flat_map(|t| t.points.iter().copied()).collect(),
+            Some(Value::Table(t)) => {
+                let at = root.child("test");
+                keys_allowed(&at, t, &["points"])?;
+                let Some(spec) = t.get("points") else { return Err(at.child("points").err("missing")) };
+                let names = Names { inputs: &inputs, constants: &constants };
+                point_set(&at.child("points"), spec, &names, base)?.points
+            }
+            Some(other) => {
+                return Err(root.child("test").err(format!("expected a table, found {}", other.type_str())));
+            }
+        };
+        Ok(ProblemFile { path: path.to_path_buf(), inputs, trial, exact, terms, test_points })
+    }
+
+    /// The number of inputs d.
+    pub fn dim(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// The number of residuals: every term's points.
+    pub fn residual_count(&self) -> usize {
+        self.terms.iter().map(|t| t.count).sum()
+    }
+}
+
+/// A term's weight: a number ≥ 0, or `"mean"` for 1 / its `count` points (default 1).
+fn weight(at: &At<'_>, value: Option<&Value>, count: usize) -> Result<f64> {
+    let w = match value {
+        None => 1.0,
+        Some(Value::String(s)) if s == "mean" => 1.0 / count as f64,
+        Some(v @ (Value::Integer(_) | Value::Float(_))) => number(at, v)?,
+        Some(Value::String(s)) => return Err(at.err(format!("expected a number or \"mean\", found \"{s}\""))),
+        Some(other) => {
+            return Err(at.err(format!("expected a number or \"mean\", found {}", other.type_str())));
+        }
+    };
+    if w < 0.0 {
+        return Err(at.err(format!("must be at least 0, found {w}")));
+    }
+    Ok(w)
+}
+
+/// Whether the trial refers to N.
+fn uses_network(e: &Resolved) -> bool {
+    match e {
+        Resolved::Network => true,
+        Resolved::Neg(a) | Resolved::Func(_, a) => uses_network(a),
+        Resolved::Binary(_, a, b) => uses_network(a) || uses_network(b),
+        _ => false,
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// A term's points and data.
+struct PointSet {
+    count: usize,
+    points: Vec<f64>,
+    data: Vec<(String, Vec<f64>)>,
+}
+
+/// The points of a `points` table.
+fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Result<PointSet> {
+    const KINDS: [&str; 6] = ["grid", "midpoints", "boundary", "interior", "random", "csv"];
+    let inputs = names.inputs;
+    let Value::Table(t) = spec else {
+        return Err(at.err(format!("expected a table with one of: {}", KINDS.join(", "))));
+    };
+    keys_allowed(at, t, &KINDS)?;
+    let (kind, value) = match t.iter().collect::<Vec<_>>().as_slice() {
+        [(k, v)] => (k.as_str(), *v),
+        _ => return Err(at.err(format!("expected exactly one of: {}", KINDS.join(", ")))),
+    };
+    let at = at.child(kind);
+    let d = inputs.len();
+    let set = match kind {
+        "csv" => {
+            let file = base.join(string(&at, value)?);
+            let table = read_csv_table(&file)?;
+            let mut columns = Vec::with_capacity(d);
+            for name in inputs {
+                match table.headers.iter().position(|h| h == name) {
+                    Some(j) => columns.push(table.column(j)),
+                    None => {
+                        return Err(at.err(format!(
+                            "{}: no column '{name}' (every input must be a column; found: {})",
+                            file.display(),
+                            table.headers.join(", ")
+                        )));
+                    }
+                }
+            }
+            let mut data: Vec<(String, Vec<f64>)> = Vec::new();
+            for (j, h) in table.headers.iter().enumerate() {
+                if inputs.contains(h) {
+                    continue;
+                }
+                if data.iter().any(|(n, _)| n == h) || table.headers.iter().filter(|o| *o == h).count() > 1 {
+                    return Err(at.err(format!("{}: the column '{h}' appears twice", file.display())));
+                }
+                data.push((h.clone(), table.column(j)));
+            }
+            let points = (0..table.rows).flat_map(|i| columns.iter().map(move |c| c[i])).collect();
+            PointSet { count: table.rows, points, data }
+        }
+        _ => {
+            let Value::Table(axes_table) = value else {
+                return Err(
+                    at.err(format!("expected a table of the inputs, e.g. {{ {} = [0, 1, 10] }}", inputs[0]))
+                );
+            };
+            let random = kind == "random";
+            let mut allowed: Vec<&str> = inputs.iter().map(String::as_str).collect();
+            allowed.extend(if random { ["n", "seed"].as_slice() } else { ["sample", "seed"].as_slice() });
+            if kind == "interior" {
+                allowed.push("exclude");
+            }
+            keys_allowed(&at, axes_table, &allowed)?;
+            let mut axes = Vec::with_capacity(d);
+            for name in inputs {
+                let at = at.child(name);
+                let Some(v) = axes_table.get(name) else {
+                    return Err(
+                        at.err("missing: every input needs [lo, hi, count] or a number that fixes it")
+                    );
+                };
+                axes.push(axis(&at, v, kind, names)?);
+            }
+            if random {
+                let n = match axes_table.get("n") {
+                    Some(v) => count(&at.child("n"), v, 1)?,
+                    None => return Err(at.child("n").err("missing: the number of random points")),
+                };
+                let seed = match axes_table.get("seed") {
+                    Some(v) => count(&at.child("seed"), v, 0)? as u64,
+                    None => return Err(at.child("seed").err("missing: the seed of the random points")),
+                };
+                if n > MAX_POINTS {
+                    return Err(at
+                        .child("n")
+                        .err(format!("{n} points is more than the limit of {MAX_POINTS}")));
+                }
+                PointSet { count: n, points: points::random(&axes, n, seed), data: Vec::new() }
+            } else {
+                let layout = match kind {
+                    "grid" => Layout::Grid,
+                    "midpoints" => Layout::Midpoints,
+                    "boundary" => Layout::Boundary,
+                    _ => Layout::Interior(excluded(&at, axes_table.get("exclude"), inputs, &axes)?),
+                };
+                let len = lattice_len(&axes, &layout)
+                    .filter(|&n| n <= MAX_POINTS)
+                    .ok_or_else(|| at.err(format!("more points than the limit of {MAX_POINTS}")))?;
+                match layout {
+                    Layout::Boundary if len == 0 => {
+                        return Err(at.err("no points (a boundary needs at least one input with a range)"));
+                    }
+                    Layout::Interior(_) if len == 0 => {
+                        return Err(at.err("no points (every grid point lies on an excluded face)"));
+                    }
+                    _ => {}
+                }
+                let points = lattice(&axes, &layout);
+                match lattice_sample(&at, axes_table, len)? {
+                    None => PointSet { count: len, points, data: Vec::new() },
+                    Some((n, seed)) => PointSet {
+                        count: n,
+                        points: points::rows(&points, d, &points::sample(len, n, seed)),
+                        data: Vec::new(),
+                    },
+                }
+            }
+        }
+    };
+    if set.count == 0 {
+        return Err(at.err("no points"));
+    }
+    Ok(set)
+}
+
+/// A lattice's `sample = N, seed = S` (N of its `len` points), if given.
+fn lattice_sample(at: &At<'_>, table: &Table, len: usize) -> Result<Option<(usize, u64)>> {
+    let (sample_at, seed_at) = (at.child("sample"), at.child("seed"));
+    match (table.get("sample"), table.get("seed")) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(seed_at.err("a seed without sample = N, the number of points to draw")),
+        (Some(_), None) => Err(seed_at.err("missing: the seed of the sample")),
+        (Some(n), Some(seed)) => {
+            let n = count(&sample_at, n, 1)?;
+            if n > len {
+                return Err(sample_at.err(format!("{n} is more than the lattice's {len} points")));
+            }
+            Ok(Some((n, count(&seed_at, seed, 0)? as u64)))
+        }
+    }
+}
+
+/// The faces an `interior`'s `exclude` lists (`["x=lo", "t=hi"]`); every face without it.
+fn excluded(at: &At<'_>, value: Option<&Value>, inputs: &[String], axes: &[Axis]) -> Result<Vec<Face>> {
+    let Some(value) = value else { return Ok(points::faces(axes)) };
+    let at = at.child("exclude");
+    let Value::Array(items) = value else {
+        return Err(at.err("expected a list of faces, e.g. [\"x=lo\", \"t=hi\"]"));
+    };
+    let ranged: Vec<&str> =
+        points::faces(axes).iter().filter(|f| !f.hi).map(|f| inputs[f.input].as_str()).collect();
+    let mut faces = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let at = At { path: at.path, field: format!("{}[{k}]", at.field) };
+        let entry = string(&at, item)?;
+        let face = entry.split_once('=').and_then(|(name, end)| {
+            let input = inputs.iter().position(|n| n == name.trim())?;
+            let hi = match end.trim() {
+                "lo" => false,
+                "hi" => true,
+                _ => return None,
+            };
+            matches!(axes[input], Axis::Range { .. }).then_some(Face { input, hi })
+        });
+        match face {
+            Some(f) if faces.contains(&f) => return Err(at.err(format!("'{entry}' is listed twice"))),
+            Some(f) => faces.push(f),
+            None => {
+                return Err(at.err(format!(
+                    "'{entry}' is not NAME=lo or NAME=hi for a ranged input ({})",
+                    ranged.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(faces)
+}
+
+/// One input's `[lo, hi, count]` (`[lo, hi]` for random points) or fixing number; lo, hi
+/// and the number may be expressions (see [`coordinate`]).
+fn axis(at: &At<'_>, v: &Value, kind: &str, names: &Names<'_>) -> Result<Axis> {
+    let random = kind == "random";
+    let form = if random { "[lo, hi] or a number" } else { "[lo, hi, count] or a number" };
+    match v {
+        Value::Integer(_) | Value::Float(_) | Value::String(_) => Ok(Axis::Fixed(coordinate(at, v, names)?)),
+        Value::Array(items) if items.len() == if random { 2 } else { 3 } => {
+            let lo = coordinate(at, &items[0], names)?;
+            let hi = coordinate(at, &items[1], names)?;
+            if lo >= hi {
+                return Err(at.err(format!("lo must be below hi, found [{lo}, {hi}]")));
+            }
+            let count =
+                if random { 0 } else { count(at, &items[2], if kind == "midpoints" { 1 } else { 2 })? };
+            Ok(Axis::Range { lo, hi, count })
+        }
+        _ => Err(at.err(format!("expected {form}"))),
+    }
+}
+
+/// The points whose coordinates are the expressions `coords` of each point of `set`.
+fn evaluate_points(coords: &[Resolved], set: &PointSet, d: usize) -> Result<Vec<f64>> {
+    let n = set.count;
+    let mut g = Graph::new();
+    let column = Shape::matrix(n, 1);
+    let inputs = (0..d).map(|i| g.input(&format!("x{i}"), column)).collect::<Result<Vec<_>, _>>()?;
+    let data =
+        (0..set.data.len()).map(|j| g.input(&format!("data{j}"), column)).collect::<Result<Vec<_>, _>>()?;
+    for (i, e) in coords.iter().enumerate() {
+        let node = lower(&mut g, e, &mut |_, leaf| match leaf {
+            Leaf::Input(i) => Ok(inputs[i]),
+            Leaf::Data(j) => Ok(data[j]),
+            Leaf::Network | Leaf::Solution { .. } => {
+                Err(saddle_graph::GraphError::Internal("a point's coordinate refers to the solution".into()))
+            }
+        })?;
+        let node = g.broadcast_to(node, n, 1)?;
+        g.set_output(&format!("c{i}"), node);
+    }
+    let mut program = Program::compile(&g.simplify()?)?;
+    for i in 0..d {
+        let values: Vec<f64> = set.points.iter().skip(i).step_by(d).copied().collect();
+        program.set_input(&format!("x{i}"), &values)?;
+    }
+    for (j, (_, values)) in set.data.iter().enumerate() {
+        program.set_input(&format!("data{j}"), values)?;
+    }
+    program.run();
+    let columns = (0..d)
+        .map(|i| program.output(&format!("c{i}")).map(<[f64]>::to_vec))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((0..n).flat_map(|p| columns.iter().map(move |c| c[p])).collect())
+}
+#[cfg(test)]
+mod tests;

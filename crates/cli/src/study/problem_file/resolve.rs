@@ -1,0 +1,361 @@
+//! Names in problem-file expressions: which are inputs, constants, data variables, the
+//! network output `N`, the solution `u` and its derivatives, or functions; and the
+//! points `u(e1, ..., ed)` is evaluated at besides the term's own.
+
+use std::collections::BTreeMap;
+use std::f64::consts::PI;
+
+use saddle_graph::ops::Function;
+
+use super::expr::{BinOp, Expr};
+
+/// An expression with its names resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolved {
+    /// A number (literals, `pi` and constants).
+    Num(f64),
+    /// The input with this index in `inputs`.
+    Input(usize),
+    /// The data variable with this index among the term's CSV columns.
+    Data(usize),
+    /// The network's output N (only in `trial`).
+    Network,
+    /// −a.
+    Neg(Box<Resolved>),
+    /// a ∘ b.
+    Binary(BinOp, Box<Resolved>, Box<Resolved>),
+    /// f(a).
+    Func(Function, Box<Resolved>),
+    /// The solution u, or its derivative with respect to the inputs `wrt` (ascending
+    /// indices, repeated for higher orders), at the term's own points (`site` 0) or at the
+    /// term's shifted point `site` (1-based, see [`Scope::sites`]).
+    Solution {
+        /// Which evaluation points.
+        site: usize,
+        /// Input indices to differentiate by, ascending.
+        wrt: Vec<usize>,
+    },
+}
+
+impl Resolved {
+    /// Whether `self` refers to the solution anywhere.
+    pub fn uses_solution(&self) -> bool {
+        match self {
+            Resolved::Solution { .. } => true,
+            Resolved::Neg(a) | Resolved::Func(_, a) => a.uses_solution(),
+            Resolved::Binary(_, a, b) => a.uses_solution() || b.uses_solution(),
+            _ => false,
+        }
+    }
+}
+
+/// The highest order of a derivative of u: each order differentiates the whole previous
+/// one again, so the graph grows with the order (order 20 of a small network takes
+/// seconds, 40 most of a gigabyte), and PDEs need far less.
+pub const MAX_ORDER: usize = 8;
+
+/// `Err` at `col` when `wrt` asks for a derivative above [`MAX_ORDER`].
+fn check_order(wrt: &[usize], col: usize) -> Result<(), NameError> {
+    if wrt.len() > MAX_ORDER {
+        return Err((col, format!("a derivative of order {} (at most {MAX_ORDER} is supported)", wrt.len())));
+    }
+    Ok(())
+}
+
+/// Names that expressions reserve for themselves.
+pub const RESERVED: [&str; 4] = ["pi", "u", "N", "d"];
+
+/// What an expression may refer to.
+pub struct Scope<'a> {
+    /// The network's inputs, in order.
+    pub inputs: &'a [String],
+    /// Named numbers.
+    pub constants: &'a BTreeMap<String, f64>,
+    /// The term's data variables (CSV columns that are not inputs).
+    pub data: &'a [String],
+    /// Whether `N` may appear (in `trial` only).
+    pub network: bool,
+    /// Whether `u` and its derivatives may appear (in residuals only).
+    pub solution: bool,
+    /// The shifted points of `u(e1, ..., ed)` met so far: each a list of d coordinate
+    /// expressions; `Solution { site: k }` refers to entry k − 1.
+    pub sites: Vec<Vec<Resolved>>,
+}
+
+/// A name error at a column.
+pub type NameError = (usize, String);
+
+impl Scope<'_> {
+    /// Resolves every name of `e`.
+    pub fn resolve(&mut self, e: &Expr) -> Result<Resolved, NameError> {
+        match e {
+            Expr::Num(v) => Ok(Resolved::Num(*v)),
+            Expr::Neg(a) => Ok(Resolved::Neg(Box::new(self.resolve(a)?))),
+            Expr::Binary { op, lhs, rhs, .. } => {
+                Ok(Resolved::Binary(*op, Box::new(self.resolve(lhs)?), Box::new(self.resolve(rhs)?)))
+            }
+            Expr::Name { name, col } => self.name(name, *col),
+            Expr::Call { callee, args, col } => self.call(callee, args, *col),
+        }
+    }
+
+    fn name(&mut self, name: &str, col: usize) -> Result<Resolved, NameError> {
+        if name == "pi" {
+            return Ok(Resolved::Num(PI));
+        }
+        if let Some(&v) = self.constants.get(name) {
+            return Ok(Resolved::Num(v));
+        }
+        if let Some(i) = self.inputs.iter().position(|n| n == name) {
+            return Ok(Resolved::Input(i));
+        }
+        if let Some(j) = self.data.iter().position(|n| n == name) {
+            return Ok(Resolved::Data(j));
+        }
+        if name == "N" {
+            return if self.network {
+                Ok(Resolved::Network)
+            } else {
+                Err((col, "N (the network's output) may appear only in trial; use u, the solution".into()))
+            };
+        }
+        if let Some(wrt) = self.solution_name(name, col)? {
+            self.require_solution(col)?;
+            return Ok(Resolved::Solution { site: 0, wrt });
+        }
+        if Function::from_name(name).is_some() {
+            return Err((col, format!("{name} is a function: write {name}(...)")));
+        }
+        if name == "d" {
+            return Err((col, "d is the derivative: write d(u, x), d(u, x, y), ...".into()));
+        }
+        match self.known() {
+            known if known.is_empty() => Err((col, format!("unknown name '{name}'"))),
+            known => Err((col, format!("unknown name '{name}' ({known})"))),
+        }
+    }
+
+    /// `u` → [], `u_xy` → the indices of x and y (one-letter inputs only); `None` for
+    /// names that are neither.
+    fn solution_name(&self, name: &str, col: usize) -> Result<Option<Vec<usize>>, NameError> {
+        if name == "u" {
+            return Ok(Some(Vec::new()));
+        }
+        let Some(letters) = name.strip_prefix("u_") else { return Ok(None) };
+        if !self.inputs.iter().all(|n| n.chars().count() == 1) {
+            return Err((
+                col,
+                format!("the shorthand {name} needs one-letter input names; write d(u, ...) instead"),
+            ));
+        }
+        let mut wrt = Vec::new();
+        for (k, c) in letters.chars().enumerate() {
+            match self.inputs.iter().position(|n| n.starts_with(c)) {
+                Some(i) => wrt.push(i),
+                None => {
+                    return Err((
+                        col + 2 + k,
+                        format!("{name}: '{c}' is not an input (inputs: {})", self.inputs.join(", ")),
+                    ));
+                }
+            }
+        }
+        if wrt.is_empty() {
+            return Err((col, "u_ needs the inputs to differentiate by, e.g. u_x".into()));
+        }
+        check_order(&wrt, col)?;
+        wrt.sort_unstable();
+        Ok(Some(wrt))
+    }
+
+    fn require_solution(&self, col: usize) -> Result<(), NameError> {
+        if self.solution {
+            Ok(())
+        } else if self.network {
+            Err((col, "u is the solution this trial defines: write the trial in terms of N".into()))
+        } else {
+            Err((col, "u may appear only in residuals".into()))
+        }
+    }
+
+    fn call(&mut self, callee: &Expr, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
+        if let Expr::Name { name, col: name_col } = callee {
+            if let Some(f) = Function::from_name(name) {
+                if args.len() != 1 {
+                    return Err((col, format!("{name} takes one argument, found {}", args.len())));
+                }
+                return Ok(Resolved::Func(f, Box::new(self.resolve(&args[0])?)));
+            }
+            if name == "d" {
+                let wrt = self.derivative(args, *name_col)?;
+                return Ok(Resolved::Solution { site: 0, wrt });
+            }
+            if let Some(wrt) = self.solution_name(name, *name_col)? {
+                self.require_solution(*name_col)?;
+                return self.shifted(wrt, args, col);
+            }
+        }
+        if let Expr::Call { callee: inner, args: inner_args, .. } = callee
+            && let Expr::Name { name, col: name_col } = &**inner
+            && name == "d"
+        {
+            let wrt = self.derivative(inner_args, *name_col)?;
+            return self.shifted(wrt, args, col);
+        }
+        Err((col, format!("{callee} cannot be called: only functions, u, u_x, ... and d(u, ...) can")))
+    }
+
+    /// The inputs `d(u, x, ...)` differentiates by.
+    fn derivative(&mut self, args: &[Expr], col: usize) -> Result<Vec<usize>, NameError> {
+        self.require_solution(col)?;
+        match args.first() {
+            Some(Expr::Name { name, .. }) if name == "u" => {}
+            _ => return Err((col, "d(...) differentiates u: write d(u, x), d(u, x, y), ...".into())),
+        }
+        if args.len() < 2 {
+            return Err((col, "d(u, ...) needs at least one input to differentiate by".into()));
+        }
+        let mut wrt = Vec::new();
+        for a in &args[1..] {
+            match a {
+                Expr::Name { name, col } => match self.inputs.iter().position(|n| n == name) {
+                    Some(i) => wrt.push(i),
+                    None => {
+                        return Err((
+                            *col,
+                            format!(
+                                "d(u, ...): '{name}' is not an input (inputs: {})",
+                                self.inputs.join(", ")
+                            ),
+                        ));
+                    }
+                },
+                _ => return Err((col, "d(u, ...): differentiate by input names only".into())),
+            }
+        }
+        check_order(&wrt, col)?;
+        wrt.sort_unstable();
+        Ok(wrt)
+    }
+
+    /// u (or a derivative) at the point whose coordinates are `args`.
+    fn shifted(&mut self, wrt: Vec<usize>, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
+        let d = self.inputs.len();
+        if args.len() != d {
+            return Err((
+                col,
+                format!("u takes {d} coordinate(s) ({}), found {}", self.inputs.join(", "), args.len()),
+            ));
+        }
+        let mut inner = Scope {
+            inputs: self.inputs,
+            constants: self.constants,
+            data: self.data,
+            network: false,
+            solution: false,
+            sites: Vec::new(),
+        };
+        let coords =
+            args.iter().map(|a| inner.resolve(a)).collect::<Result<Vec<_>, _>>().map_err(|(c, m)| {
+                (c, format!("{m} (the coordinates of a point may use inputs, constants and data, not u)"))
+            })?;
+        let site = match self.sites.iter().position(|s| *s == coords) {
+            Some(k) => k + 1,
+            None => {
+                self.sites.push(coords);
+                self.sites.len()
+            }
+        };
+        Ok(Resolved::Solution { site, wrt })
+    }
+
+    fn known(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.inputs.is_empty() {
+            parts.push(format!("inputs: {}", self.inputs.join(", ")));
+        }
+        if !self.constants.is_empty() {
+            parts.push(format!(
+                "constants: {}",
+                self.constants.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if !self.data.is_empty() {
+            parts.push(format!("data: {}", self.data.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::problem_file::expr::parse;
+
+    fn scope<'a>(
+        inputs: &'a [String],
+        constants: &'a BTreeMap<String, f64>,
+        data: &'a [String],
+    ) -> Scope<'a> {
+        Scope { inputs, constants, data, network: false, solution: true, sites: Vec::new() }
+    }
+
+    #[test]
+    fn names_resolve_to_what_they_are() {
+        let inputs = vec!["x".to_string(), "t".to_string()];
+        let constants = BTreeMap::from([("k".to_string(), 2.0)]);
+        let data = vec!["w".to_string()];
+        let mut s = scope(&inputs, &constants, &data);
+        let r = s.resolve(&parse("u_tx + k*w - d(u, t, t)(0, t)").unwrap()).unwrap();
+        let expected = Resolved::Binary(
+            BinOp::Sub,
+            Box::new(Resolved::Binary(
+                BinOp::Add,
+                Box::new(Resolved::Solution { site: 0, wrt: vec![0, 1] }),
+                Box::new(Resolved::Binary(
+                    BinOp::Mul,
+                    Box::new(Resolved::Num(2.0)),
+                    Box::new(Resolved::Data(0)),
+                )),
+            )),
+            Box::new(Resolved::Solution { site: 1, wrt: vec![1, 1] }),
+        );
+        assert_eq!(r, expected);
+        assert_eq!(s.sites, vec![vec![Resolved::Num(0.0), Resolved::Input(1)]]);
+        // The same point again is the same site; another is a new one.
+        let r = s.resolve(&parse("u(0, t) - u(2*pi, t)").unwrap()).unwrap();
+        let Resolved::Binary(_, a, b) = r else { panic!() };
+        assert_eq!(*a, Resolved::Solution { site: 1, wrt: vec![] });
+        assert_eq!(*b, Resolved::Solution { site: 2, wrt: vec![] });
+    }
+
+    #[test]
+    fn misuse_is_named_at_its_column() {
+        let inputs = vec!["x".to_string(), "y".to_string()];
+        let constants = BTreeMap::new();
+        let cases = [
+            ("u + z", 5, "unknown name 'z' (inputs: x, y)"),
+            ("N*u", 1, "N (the network's output) may appear only in trial"),
+            ("d(u, z)", 6, "d(u, ...): 'z' is not an input"),
+            ("d(x, x)", 1, "d(...) differentiates u"),
+            ("u_xz", 4, "u_xz: 'z' is not an input"),
+            ("sin(x, y)", 4, "sin takes one argument, found 2"),
+            ("sin + 1", 1, "sin is a function"),
+            ("u(0)", 2, "u takes 2 coordinate(s) (x, y), found 1"),
+            ("u(u, 0)", 3, "u may appear only in residuals"),
+            ("x(1)", 2, "x cannot be called"),
+            ("d(u, x, x, x, x, y, y, y, y, x)", 1, "a derivative of order 9 (at most 8 is supported)"),
+            ("u_xxxxxxxxx", 1, "a derivative of order 9 (at most 8 is supported)"),
+        ];
+        for (src, col, message) in cases {
+            let mut s = scope(&inputs, &constants, &[]);
+            let (c, m) = s.resolve(&parse(src).unwrap()).unwrap_err();
+            assert_eq!(c, col, "{src}: {m}");
+            assert!(m.starts_with(message), "{src}: {m}");
+        }
+        let long = vec!["xa".to_string()];
+        let mut s = scope(&long, &constants, &[]);
+        let (_, m) = s.resolve(&parse("u_xa").unwrap()).unwrap_err();
+        assert!(m.contains("needs one-letter input names"), "{m}");
+    }
+}

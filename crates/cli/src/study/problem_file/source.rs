@@ -1,0 +1,356 @@
+//! A problem file with a network: its loss graph (a [`LossSource`]), and the error of the
+//! network's solution against the exact one.
+
+use saddle_graph::model::{half_sum_of_squares, mlp_columns};
+use saddle_graph::{Activation, Arch, Graph, GraphError, NodeId, Program, Shape};
+
+use super::lower::{Leaf, Site, SolutionBuilder, lower};
+use super::{ProblemFile, Term};
+use crate::study::compiled::compile;
+use crate::study::error::{CliError, Result};
+use crate::study::loss::{LossGraph, LossSource};
+
+/// A problem file's loss for one network: ½ Σ_terms weight Σ_points r², the residuals
+/// scaled by √weight in file order.
+#[derive(Clone, Debug)]
+pub struct FileProblem {
+    /// Layer widths; the input width is the file's input count, the output width 1.
+    pub arch: Arch,
+    /// Hidden-layer activation.
+    pub act: Activation,
+    trial: super::Resolved,
+    terms: Vec<Term>,
+    /// The data inputs of the loss graph, in declaration order: per term its input columns,
+    /// its data variables and its shifted sites' input columns.
+    columns: Vec<(String, Vec<f64>)>,
+    /// −r at θ = 0, where the network's output is zero.
+    target: Vec<f64>,
+}
+
+impl FileProblem {
+    /// The loss of `file` for the network `arch` with activation `act`.
+    pub fn new(file: &ProblemFile, arch: Arch, act: Activation) -> Result<FileProblem> {
+        if arch.input_dim() != file.dim() {
+            return Err(CliError::Invalid(format!(
+                "--arch {arch} takes {} input(s) but {} has {} ({})",
+                arch.input_dim(),
+                file.path.display(),
+                file.dim(),
+                file.inputs.join(", ")
+            )));
+        }
+        if arch.output_dim() != 1 {
+            return Err(CliError::Invalid(format!("--arch {arch}: the output width must be 1")));
+        }
+        let largest =
+            file.terms.iter().map(|t| t.count).max().unwrap_or(0).max(file.test_points.len() / file.dim());
+        arch.check_points(largest).map_err(CliError::Invalid)?;
+        let mut problem = FileProblem {
+            arch,
+            act,
+            trial: file.trial.clone(),
+            terms: file.terms.clone(),
+            columns: Vec::new(),
+            target: Vec::new(),
+        };
+        problem.columns = term_columns(&problem.terms, file.dim());
+        problem.target = problem.residual_at_zero()?.iter().map(|r| -r).collect();
+        Ok(problem)
+    }
+
+    /// The residuals at θ = 0: the network's output is zero there whatever the activation.
+    fn residual_at_zero(&self) -> Result<Vec<f64>> {
+        let mut program = compile(self, &|g, lg| {
+            g.clear_outputs();
+            g.set_output("residual", lg.residual);
+            Ok(())
+        })?;
+        program.set_input("theta", &vec![0.0; self.arch.param_count()])?;
+        program.run();
+        Ok(program.output("residual")?.to_vec())
+    }
+
+    /// The terms' names and point counts, in file order.
+    pub fn term_counts(&self) -> Vec<(&str, usize)> {
+        self.terms.iter().map(|t| (t.name.as_str(), t.count)).collect()
+    }
+}
+
+/// The data inputs of the terms' residuals, by name, in declaration order: per term its
+/// input columns, its data variables and its shifted sites' input columns.
+fn term_columns(terms: &[Term], d: usize) -> Vec<(String, Vec<f64>)> {
+    let column = |points: &[f64], i: usize| points.iter().skip(i).step_by(d).copied().collect::<Vec<f64>>();
+    let mut columns = Vec::new();
+    for (k, term) in terms.iter().enumerate() {
+        columns.extend((0..d).map(|i| (format!("t{k}.x{i}"), column(&term.points, i))));
+        columns.extend(term.data.iter().map(|(name, v)| (format!("t{k}.{name}"), v.clone())));
+        for (s, points) in term.shifted.iter().enumerate() {
+            columns.extend((0..d).map(|i| (format!("t{k}.at{}.x{i}", s + 1), column(points, i))));
+        }
+    }
+    columns
+}
+
+/// One term's residuals at the exact solution and at u ≡ 0.
+#[derive(Clone, Debug)]
+pub struct ExactResiduals {
+    /// r with u the exact solution, its derivatives by the same transforms as the network's.
+    pub at_exact: Vec<f64>,
+    /// r with u ≡ 0: the size of the term's data, such as a source.
+    pub at_zero: Vec<f64>,
+}
+
+/// Each term's [`ExactResiduals`]; `None` when the file gives no exact solution.
+pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>> {
+    let Some(exact) = &file.exact else { return Ok(None) };
+    let d = file.dim();
+    let columns = term_columns(&file.terms, d);
+    let mut g = Graph::new();
+    let nodes = columns
+        .iter()
+        .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let at_exact =
+        term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| exact_solution(g, exact, inputs))?;
+    let at_zero =
+        term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
+    for (k, (a, z)) in at_exact.iter().zip(&at_zero).enumerate() {
+        g.set_output(&format!("exact{k}"), *a);
+        g.set_output(&format!("zero{k}"), *z);
+    }
+    let mut program = Program::compile(&g.simplify()?)?;
+    for (name, values) in &columns {
+        program.set_input(name, values)?;
+    }
+    program.run();
+    (0..file.terms.len())
+        .map(|k| {
+            Ok(ExactResiduals {
+                at_exact: program.output(&format!("exact{k}"))?.to_vec(),
+                at_zero: program.output(&format!("zero{k}"))?.to_vec(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// The exact solution u* at the points whose input columns are `inputs`, one value per point.
+fn exact_solution(g: &mut Graph, exact: &super::Resolved, inputs: &[NodeId]) -> Result<NodeId, GraphError> {
+    let u = lower(g, exact, &mut |_, leaf| match leaf {
+        Leaf::Input(i) => Ok(inputs[i]),
+        _ => Err(GraphError::Internal("the exact solution refers to N, u or data".into())),
+    })?;
+    let column = g.shape(inputs[0]);
+    g.broadcast_to(u, column.rows, column.cols)
+}
+
+/// u = trial(N(x; θ), x) at the points whose input columns are `inputs`.
+fn network_solution(
+    g: &mut Graph,
+    trial: &super::Resolved,
+    arch: &Arch,
+    act: Activation,
+    theta: NodeId,
+    inputs: &[NodeId],
+) -> Result<NodeId, GraphError> {
+    let net = mlp_columns(g, arch, act, theta, inputs)?.output;
+    lower(g, trial, &mut |_, leaf| match leaf {
+        Leaf::Input(i) => Ok(inputs[i]),
+        Leaf::Network => Ok(net),
+        _ => Err(GraphError::Internal("a trial refers to data or to u".into())),
+    })
+}
+
+/// Each term's residual (count × 1), with u at every site made by `solution` from the
+/// site's input columns; `columns` are the term's data-input nodes in the order of
+/// [`term_columns`].
+pub(super) fn term_residuals(
+    g: &mut Graph,
+    terms: &[Term],
+    d: usize,
+    columns: &[NodeId],
+    solution: &mut SolutionBuilder<'_>,
+) -> Result<Vec<NodeId>, GraphError> {
+    let mut next = columns.iter().copied();
+    let mut residuals = Vec::with_capacity(terms.len());
+    for term in terms {
+        let own: Vec<NodeId> = next.by_ref().take(d).collect();
+        let data: Vec<NodeId> = next.by_ref().take(term.data.len()).collect();
+        let mut sites = vec![Site::new(own.clone())];
+        for _ in &term.shifted {
+            sites.push(Site::new(next.by_ref().take(d).collect()));
+        }
+        let r = lower(g, &term.residual, &mut |g, leaf| match leaf {
+            Leaf::Input(i) => Ok(own[i]),
+            Leaf::Data(j) => Ok(data[j]),
+            Leaf::Solution { site, wrt } => sites[site].derivative(g, wrt, solution),
+            Leaf::Network => Err(GraphError::Internal("a residual refers to N".into())),
+        })?;
+        let r = g.broadcast_to(r, term.count, 1)?;
+        residuals.push(r);
+    }
+    Ok(residuals)
+}
+
+impl LossSource for FileProblem {
+    fn param_count(&self) -> usize {
+        self.arch.param_count()
+    }
+
+    fn residual_count(&self) -> usize {
+        self.terms.iter().map(|t| t.count).sum()
+    }
+
+    fn loss_graph(&self) -> Result<LossGraph, GraphError> {
+        let mut g = Graph::new();
+        let theta = g.input("theta", Shape::vector(self.param_count()))?;
+        let columns = self
+            .columns
+            .iter()
+            .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (arch, act, trial) = (&self.arch, self.act, &self.trial);
+        let d = arch.input_dim();
+        let residuals = term_residuals(&mut g, &self.terms, d, &columns, &mut |g, inputs| {
+            network_solution(g, trial, arch, act, theta, inputs)
+        })?;
+        let m = self.residual_count();
+        let mut scaled = Vec::with_capacity(residuals.len());
+        for (r, term) in residuals.into_iter().zip(&self.terms) {
+            scaled.push(if term.weight == 1.0 {
+                r
+            } else {
+                let w = g.scalar(term.weight.sqrt());
+                g.mul(w, r)?
+            });
+        }
+        let mut loss = None;
+        let mut residual = None;
+        let mut offset = 0;
+        for (&s, term) in scaled.iter().zip(&self.terms) {
+            let half = half_sum_of_squares(&mut g, s)?;
+            loss = Some(match loss {
+                None => half,
+                Some(l) => g.add(l, half)?,
+            });
+            let placed = if scaled.len() == 1 { s } else { g.embed(s, offset, m)? };
+            residual = Some(match residual {
+                None => placed,
+                Some(r) => g.add(r, placed)?,
+            });
+            offset += term.count;
+        }
+        let (loss, residual) = match (loss, residual) {
+            (Some(l), Some(r)) => (l, r),
+            _ => return Err(GraphError::Internal("a problem without terms".into())),
+        };
+        g.set_output("loss", loss);
+        Ok(LossGraph { graph: g, theta, loss, residual, features: None })
+    }
+
+    fn data_inputs(&self) -> Vec<(&str, &[f64])> {
+        self.columns.iter().map(|(name, v)| (name.as_str(), v.as_slice())).collect()
+    }
+
+    fn target(&self) -> &[f64] {
+        &self.target
+    }
+
+    fn output_weights(&self) -> std::ops::Range<usize> {
+        let last = self.arch.layers().last().copied().expect("an architecture has at least one layer");
+        last.weights..last.biases
+    }
+
+    /// Every residual belongs to one point of one term, and depends on that point alone
+    /// (shifted points are computed per point): rows `rows` of the residual vector are
+    /// the same problem over those points.
+    fn shard(&self, rows: std::ops::Range<usize>) -> Option<Box<dyn LossSource>> {
+        let d = self.arch.input_dim();
+        let mut terms = Vec::new();
+        let mut start = 0;
+        for term in &self.terms {
+            let (lo, hi) = (rows.start.max(start), rows.end.min(start + term.count));
+            start += term.count;
+            if lo >= hi {
+                continue;
+            }
+            let (lo, hi) = (lo - (start - term.count), hi - (start - term.count));
+            terms.push(Term {
+                count: hi - lo,
+                points: term.points.get(lo * d..hi * d)?.to_vec(),
+                data: term
+                    .data
+                    .iter()
+                    .map(|(n, v)| Some((n.clone(), v.get(lo..hi)?.to_vec())))
+                    .collect::<Option<_>>()?,
+                shifted: term
+                    .shifted
+                    .iter()
+                    .map(|p| p.get(lo * d..hi * d).map(<[f64]>::to_vec))
+                    .collect::<Option<_>>()?,
+                ..term.clone()
+            });
+        }
+        let mut shard = FileProblem {
+            terms,
+            columns: Vec::new(),
+            target: self.target.get(rows)?.to_vec(),
+            ..self.clone()
+        };
+        shard.columns = term_columns(&shard.terms, d);
+        Some(Box::new(shard))
+    }
+}
+
+/// The relative L2 error ‖u − u*‖₂ / ‖u*‖₂ of the network's solution against the exact one
+/// over a problem file's test points.
+#[derive(Clone, Debug)]
+pub struct SolutionError {
+    program: Program,
+    exact_norm: f64,
+    points: Vec<f64>,
+}
+
+impl SolutionError {
+    /// The error of `arch`'s solution for `file`; `None` when the file gives no exact solution.
+    pub fn new(file: &ProblemFile, arch: &Arch, act: Activation) -> Result<Option<SolutionError>> {
+        let Some(exact) = &file.exact else { return Ok(None) };
+        let d = file.dim();
+        let p = file.test_points.len() / d;
+        let mut g = Graph::new();
+        let theta = g.input("theta", Shape::vector(arch.param_count()))?;
+        let inputs =
+            (0..d).map(|i| g.input(&format!("x{i}"), Shape::matrix(p, 1))).collect::<Result<Vec<_>, _>>()?;
+        let u = network_solution(&mut g, &file.trial, arch, act, theta, &inputs)?;
+        let u_exact = exact_solution(&mut g, exact, &inputs)?;
+        let error = g.sub(u, u_exact)?;
+        g.set_output("error", error);
+        g.set_output("exact", u_exact);
+        let mut program = Program::compile(&g.simplify()?)?;
+        for i in 0..d {
+            let column: Vec<f64> = file.test_points.iter().skip(i).step_by(d).copied().collect();
+            program.set_input(&format!("x{i}"), &column)?;
+        }
+        program.set_input("theta", &vec![0.0; arch.param_count()])?;
+        program.run();
+        let exact_norm = saddle_solvers::norm(program.output("exact")?);
+        Ok(Some(SolutionError { program, exact_norm, points: file.test_points.clone() }))
+    }
+
+    /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points.
+    pub fn rel_l2(&mut self, theta: &[f64]) -> Result<f64> {
+        Ok(saddle_solvers::norm(self.errors(theta)?) / self.exact_norm)
+    }
+
+    /// u(θ) − u* at each test point, in the order of [`SolutionError::points`].
+    pub fn errors(&mut self, theta: &[f64]) -> Result<&[f64]> {
+        self.program.set_input("theta", theta)?;
+        self.program.run();
+        Ok(self.program.output("error")?)
+    }
+
+    /// The test points, one row of the file's inputs per point.
+    pub fn points(&self) -> &[f64] {
+        &self.points
+    }
+}
