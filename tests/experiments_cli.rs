@@ -196,7 +196,7 @@ fn bad_sweep_and_compare_arguments_are_one_line_errors_and_write_nothing() {
     let out = out.to_str().unwrap();
     sweep(out, &["--shard", "4/3"]).user_error(&["4/3", "shard"]);
     sweep(out, &["--shard", "x"]).user_error(&["shard"]);
-    sweep(out, &["--seeds", "0"]).user_error(&["no runs"]);
+    sweep(out, &["--seeds", "0"]).user_error(&["--seeds must be a whole number of at least 1, got 0"]);
     sweep(out, &["--solvers", "newtn"]).user_error(&["newtn"]);
     sweep(out, &["--solvers", "lm,lbfgs(memory=0)"])
         .user_error(&["item 2: lbfgs: memory = '0' is out of range"]);

@@ -415,7 +415,10 @@ fn bad_arguments_are_one_line_errors_and_write_nothing() {
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--solver", "newtn"], vec!["newtn", "unknown solver"]),
         (vec!["--solver", "newton", "--learning-rate", "0.1"], vec!["--learning-rate", "newton"]),
-        (vec!["--solver", "gd", "--learning-rate=-1"], vec!["stage 1 (gd)", "lr = '-1' is out of range"]),
+        (
+            vec!["--solver", "gd", "--learning-rate=-1"],
+            vec!["--learning-rate must be a positive number, got -1"],
+        ),
         (vec!["--solver", "lm", "--gtol=-1"], vec!["--gtol"]),
         (vec!["--solver", "lm", "--params", "p.npy", "--seed", "3"], vec!["--seed"]),
         (vec!["--solver", "lm", "--max-iter", "many"], vec!["--max-iter"]),

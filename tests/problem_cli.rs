@@ -190,7 +190,7 @@ fn malformed_files_are_one_line_errors() {
             Bad {
                 text: "inputs = [\"x\"\n",
                 extra: &[],
-                needles: &["bad.toml: line 1: column 14: unclosed array"],
+                needles: &["bad.toml: line 1: column 14: inputs: unclosed array"],
             },
         ),
         (

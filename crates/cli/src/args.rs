@@ -46,9 +46,11 @@ pub enum Command {
     Compare(CompareArgs),
     /// Fit every architecture × solver × seed (in parallel) and write one JSON line per run.
     Sweep(SweepArgs),
-    /// Check a problem file: its inputs, each term's points and, given `exact`, each term's
-    /// residual at the exact solution.
+    /// Check a problem file: its inputs, each term's points and scale (its loss at θ = 0)
+    /// and, given `exact`, each term's residual at the exact solution.
     Problem(ProblemFileArgs),
+    /// Write a problem file's solution u and its derivatives at points, as CSV.
+    Predict(PredictArgs),
     /// List the solvers, each option with its default, valid values and meaning (Markdown
     /// tables; JSON with --json).
     Solvers,
@@ -143,32 +145,36 @@ pub struct FitArgs {
     #[arg(long, value_name = "P.npy", conflicts_with = "seed")]
     pub params: Option<PathBuf>,
     /// Seed of the Glorot-normal initialization (weights N(0, 2/(fan_in+fan_out)), zero biases).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(long, value_parser = seed, allow_hyphen_values = true, value_name = "K", default_value_t = 0)]
     pub seed: u64,
     /// Iteration limit.
-    #[arg(long, value_name = "M", default_value_t = 100)]
+    #[arg(long, value_parser = count_or_zero, allow_hyphen_values = true, value_name = "M", default_value_t = 100)]
     pub max_iter: usize,
     /// Converged when the gradient's 2-norm is at most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-8)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-8)]
     pub gtol: f64,
     /// The end point counts as stationary (for `category`) when its gradient's 2-norm is at
     /// most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-6)]
     pub stationary_tol: f64,
     /// Shorthand for the option lr of every stage that has it (gd, adam) and does not set
     /// it itself.
-    #[arg(long, value_name = "LR")]
+    #[arg(long, value_parser = positive, allow_hyphen_values = true, value_name = "LR")]
     pub learning_rate: Option<f64>,
     /// Shorthand for the option line_search (strong-wolfe or hager-zhang) of every stage
     /// that has it (bfgs, lbfgs) and does not set it itself.
     #[arg(long, value_name = "SEARCH")]
     pub line_search: Option<LineSearchKind>,
     /// Also record the exact Hessian's inertia and extreme eigenvalues every K iterations.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "K")]
     pub curvature_every: Option<usize>,
+    /// A problem file's records carry each term's loss (½·weight·Σr², one evaluation of the
+    /// residuals) every K iterations, iteration 0 included [default: 10].
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "K")]
+    pub terms_every: Option<usize>,
     /// Time budget: stop with status time_limit once this many seconds have passed (the
     /// one stopping rule whose result depends on the machine).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_parser = positive, allow_hyphen_values = true, value_name = "S")]
     pub max_seconds: Option<f64>,
     /// Write one JSON object per iteration (JSON Lines), each line as it is made; with
     /// --resume, an existing file is continued after the checkpoint's iteration.
@@ -182,7 +188,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "CK.json")]
     pub checkpoint: Option<PathBuf>,
     /// Iterations between checkpoints [default: 100].
-    #[arg(long, value_name = "K", requires = "checkpoint")]
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "K", requires = "checkpoint")]
     pub checkpoint_every: Option<usize>,
     /// Continue the run saved in CK.json (same --problem, --data, --arch, --act, --solver;
     /// --max-iter counts the total); a missing file starts the run afresh. Exact for
@@ -218,16 +224,16 @@ pub struct CompareArgs {
     #[arg(long = "solver", value_name = "SPEC", conflicts_with = "solvers")]
     pub chains: Vec<ChainSpec>,
     /// Seed of the shared Glorot-normal initialization.
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    #[arg(long, value_parser = seed, allow_hyphen_values = true, value_name = "K", default_value_t = 1)]
     pub seed: u64,
     /// Iteration limit of every solver.
-    #[arg(long, value_name = "M", default_value_t = 500)]
+    #[arg(long, value_parser = count_or_zero, allow_hyphen_values = true, value_name = "M", default_value_t = 500)]
     pub max_iter: usize,
     /// Each solver stops when the gradient's 2-norm is at most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-10)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-10)]
     pub gtol: f64,
     /// An end point counts as stationary when its gradient's 2-norm is at most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-6)]
     pub stationary_tol: f64,
 }
 
@@ -256,19 +262,19 @@ pub struct SweepArgs {
     #[arg(long = "solver", value_name = "SPEC", conflicts_with = "solvers")]
     pub chains: Vec<ChainSpec>,
     /// Number of seeds per architecture and solver.
-    #[arg(long, value_name = "S", default_value_t = 10)]
+    #[arg(long, value_parser = seed_count, allow_hyphen_values = true, value_name = "S", default_value_t = 10)]
     pub seeds: u64,
     /// The first seed (the sweep uses FIRST .. FIRST + S).
-    #[arg(long, value_name = "FIRST", default_value_t = 0)]
+    #[arg(long, value_parser = seed, allow_hyphen_values = true, value_name = "FIRST", default_value_t = 0)]
     pub first_seed: u64,
     /// Iteration limit of every run.
-    #[arg(long, value_name = "M", default_value_t = 200)]
+    #[arg(long, value_parser = count_or_zero, allow_hyphen_values = true, value_name = "M", default_value_t = 200)]
     pub max_iter: usize,
     /// Each run stops when the gradient's 2-norm is at most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-10)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-10)]
     pub gtol: f64,
     /// A run counts as stationary when its final gradient's 2-norm is at most this.
-    #[arg(long, value_name = "T", default_value_t = 1e-6)]
+    #[arg(long, value_parser = non_negative, allow_hyphen_values = true, value_name = "T", default_value_t = 1e-6)]
     pub stationary_tol: f64,
     /// Run only part I of N of the plan (runs numbered ≡ I−1 mod N), e.g. 3/8.
     #[arg(long, value_name = "I/N", default_value = "1/1")]
@@ -302,10 +308,10 @@ pub struct BenchArgs {
     pub model: ModelArgs,
     /// Number of generated data points (x evenly spaced in [−1, 1], target sin(3·x₁); default
     /// 256). Built-in problems only: a problem file is timed at its own points.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "N")]
     pub points: Option<usize>,
     /// Seconds to spend timing each operation (at least 5 runs each, after a warm-up run).
-    #[arg(long, value_name = "S", default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(long, value_parser = positive, allow_hyphen_values = true, value_name = "S", default_value_t = 1.0)]
     pub budget: f64,
 }
 
@@ -315,6 +321,30 @@ pub struct ProblemFileArgs {
     /// The problem file.
     #[arg(value_name = "FILE.toml")]
     pub file: PathBuf,
+}
+
+/// Arguments of `saddle predict`.
+#[derive(Debug, Clone, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+    /// Parameters θ (.npy, f64, length n).
+    #[arg(long, value_name = "P.npy")]
+    pub params: PathBuf,
+    /// The points: CSV with a header row in which every input is a column (by name; other
+    /// columns are ignored). Default: the file's test points.
+    #[arg(long, value_name = "CSV", conflicts_with = "test")]
+    pub points: Option<PathBuf>,
+    /// At the file's test points ([test], else every term's points): the default.
+    #[arg(long)]
+    pub test: bool,
+    /// Derivatives of u to add as columns, named as in residuals: u_x,u_xx,d(u, x, y),...
+    #[arg(long, value_name = "LIST")]
+    pub derivatives: Option<String>,
+    /// The CSV to write: the inputs, u, then each derivative.
+    #[arg(long, value_name = "PRED.csv")]
+    pub out: PathBuf,
 }
 
 /// The symmetric operator `saddle spectrum` looks at.
@@ -374,10 +404,10 @@ pub struct SpectrumArgs {
     #[arg(long, value_enum, default_value = "hessian")]
     pub operator: SpectrumOperator,
     /// The K largest eigenvalues.
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    #[arg(long, value_parser = count_or_zero, allow_hyphen_values = true, value_name = "K", default_value_t = 1)]
     pub top: usize,
     /// The K smallest eigenvalues.
-    #[arg(long, value_name = "K", default_value_t = 1)]
+    #[arg(long, value_parser = count_or_zero, allow_hyphen_values = true, value_name = "K", default_value_t = 1)]
     pub bottom: usize,
     /// Also estimate the trace (Hutch++; exact with the dense method).
     #[arg(long)]
@@ -386,13 +416,13 @@ pub struct SpectrumArgs {
     #[arg(long, value_name = "FILE.csv")]
     pub density: Option<PathBuf>,
     /// Random probes of Hutch++ and of the density (matrix-free; default 10).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "M")]
     pub probes: Option<usize>,
     /// Lanczos steps per probe of the density (matrix-free; default 80).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_parser = count, allow_hyphen_values = true, value_name = "S")]
     pub steps: Option<usize>,
     /// Seed of every random vector (ChaCha8).
-    #[arg(long, value_name = "K", default_value_t = 0)]
+    #[arg(long, value_parser = seed, allow_hyphen_values = true, value_name = "K", default_value_t = 0)]
     pub seed: u64,
     /// auto, dense or lanczos.
     #[arg(long, value_enum, default_value = "auto")]
@@ -401,4 +431,130 @@ pub struct SpectrumArgs {
     /// or estimate (from --density; skips the dense matrix and its factorization).
     #[arg(long, value_enum, default_value = "auto")]
     pub negative: NegativeCount,
+}
+
+/// Why a number on the command line is out of range: the message is completed with the
+/// flag and the value given ([`RangeError::message`]), e.g. `--max-iter must be a whole
+/// number of at least 0, got -1`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RangeError {
+    /// The value is not what the flag takes (a whole number of at least K, a positive
+    /// number, ...): what it takes.
+    Expected(String),
+    /// A whole number larger than the type holds: what the number is and the largest.
+    TooLarge {
+        /// `count` or `seed`.
+        what: &'static str,
+        /// The largest value.
+        max: u64,
+    },
+}
+
+impl RangeError {
+    /// The one-line message for the flag `arg` given `value`.
+    pub fn message(&self, arg: &str, value: &str) -> String {
+        match self {
+            RangeError::Expected(expected) => format!("{arg} must be {expected}, got {value}"),
+            RangeError::TooLarge { what, max } => {
+                format!("{arg} {value} is more than the largest {what}, {max}")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RangeError::Expected(expected) => write!(f, "expected {expected}"),
+            RangeError::TooLarge { what, max } => write!(f, "more than the largest {what}, {max}"),
+        }
+    }
+}
+
+impl std::error::Error for RangeError {}
+
+/// A whole number from `min` to `max`; `what` names it in the overflow message.
+fn whole(text: &str, min: u64, max: u64, what: &'static str) -> std::result::Result<u64, RangeError> {
+    let expected = || {
+        RangeError::Expected(match what {
+            "seed" => format!("a whole number from {min} to {max}"),
+            _ => format!("a whole number of at least {min}"),
+        })
+    };
+    let digits = text.trim().strip_prefix('+').unwrap_or(text.trim());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        // Negative or not a whole number.
+        return Err(expected());
+    }
+    match digits.parse::<u64>() {
+        Ok(v) if v < min => Err(expected()),
+        Ok(v) if v <= max => Ok(v),
+        _ => Err(RangeError::TooLarge { what, max }),
+    }
+}
+
+/// A count of at least 1 (`--curvature-every`, `--probes`, ...).
+fn count(text: &str) -> std::result::Result<usize, RangeError> {
+    whole(text, 1, usize::MAX as u64, "count").map(|v| v as usize)
+}
+
+/// A count of at least 0 (`--max-iter`, `--top`, `--bottom`).
+fn count_or_zero(text: &str) -> std::result::Result<usize, RangeError> {
+    whole(text, 0, usize::MAX as u64, "count").map(|v| v as usize)
+}
+
+/// A seed: 0 ..= 2⁶⁴ − 1.
+fn seed(text: &str) -> std::result::Result<u64, RangeError> {
+    whole(text, 0, u64::MAX, "seed")
+}
+
+/// A number of seeds (`--seeds`), at least 1.
+fn seed_count(text: &str) -> std::result::Result<u64, RangeError> {
+    whole(text, 1, u64::MAX, "count")
+}
+
+/// A finite number ≥ 0 (`--gtol`, `--stationary-tol`).
+fn non_negative(text: &str) -> std::result::Result<f64, RangeError> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(RangeError::Expected("a non-negative number".into())),
+    }
+}
+
+/// A finite number > 0 (`--learning-rate`, `--max-seconds`, `--budget`).
+fn positive(text: &str) -> std::result::Result<f64, RangeError> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(RangeError::Expected("a positive number".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_name_their_range_and_overflow() {
+        assert_eq!(count("3"), Ok(3));
+        assert_eq!(count_or_zero("0"), Ok(0));
+        assert_eq!(count("0"), Err(RangeError::Expected("a whole number of at least 1".into())));
+        assert_eq!(count_or_zero("-1"), Err(RangeError::Expected("a whole number of at least 0".into())));
+        assert_eq!(count("1.5"), Err(RangeError::Expected("a whole number of at least 1".into())));
+        assert_eq!(seed("18446744073709551615"), Ok(u64::MAX));
+        let e = seed("18446744073709551616").unwrap_err();
+        assert_eq!(
+            e.message("--seed", "18446744073709551616"),
+            "--seed 18446744073709551616 is more than the largest seed, 18446744073709551615"
+        );
+        assert_eq!(
+            count_or_zero("-1").unwrap_err().message("--max-iter", "-1"),
+            "--max-iter must be a whole number of at least 0, got -1"
+        );
+        assert!(matches!(count("99999999999999999999999999"), Err(RangeError::TooLarge { .. })));
+        assert_eq!(non_negative("0"), Ok(0.0));
+        assert!(
+            non_negative("-1e-3").is_err() && non_negative("inf").is_err() && non_negative("nan").is_err()
+        );
+        assert!(positive("0").is_err() && positive("1e-3").is_ok());
+    }
 }

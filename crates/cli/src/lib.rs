@@ -31,6 +31,7 @@ pub fn run_as(cli: &Cli, tables: bool) -> error::Result<Output> {
         Command::Compare(args) => (commands::compare::run(args)?, Some(render::compare)),
         Command::Sweep(args) => (commands::sweep::run(args)?, Some(render::sweep)),
         Command::Problem(args) => (commands::problem::run(args)?, Some(render::problem)),
+        Command::Predict(args) => (commands::predict::run(args)?, None),
         Command::Spectrum(args) => (commands::spectrum::run(args)?, None),
         Command::Solvers => return Ok(commands::solvers::run(cli.json)),
     };
@@ -46,9 +47,21 @@ pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
     Cli::try_parse().map_err(|e| match e.kind() {
         clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
         clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error::CliError::Invalid(
-            "no command given (expected one of: derivs, fit, bench, compare, sweep, problem, spectrum, solvers); see saddle --help"
+            "no command given (expected one of: derivs, fit, bench, compare, sweep, problem, predict, spectrum, solvers); see saddle --help"
                 .into(),
         ),
+        clap::error::ErrorKind::ValueValidation if range_error(&e).is_some() => {
+            // A number out of range: "--max-iter must be a whole number of at least 0, got -1".
+            use clap::error::{ContextKind, ContextValue};
+            let context = |kind| match e.get(kind) {
+                Some(ContextValue::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            let arg = context(ContextKind::InvalidArg);
+            let flag = arg.split_whitespace().next().unwrap_or_default();
+            let range = range_error(&e).expect("checked by the guard");
+            error::CliError::Invalid(range.message(flag, &context(ContextKind::InvalidValue)))
+        }
         _ => {
             // clap's message spans lines (the fault, then usage and tips): keep the fault.
             let text = e.to_string();
@@ -61,4 +74,9 @@ pub fn parse_args() -> std::result::Result<Cli, error::CliError> {
             error::CliError::Invalid(fault.join(" ").trim_start_matches("error: ").to_string())
         }
     })
+}
+
+/// The range error of a number argument that clap's error carries, if it is one.
+fn range_error(e: &clap::Error) -> Option<&args::RangeError> {
+    std::error::Error::source(e).and_then(|s| s.downcast_ref::<args::RangeError>())
 }

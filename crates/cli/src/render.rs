@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::study::experiments::Category;
 
-/// `fit`'s summary as two columns, field and value; absent and null fields are left out.
+/// `fit`'s summary as two columns, field and value; absent and null fields are left out,
+/// and a problem file's term losses follow `loss` as `terms.NAME`.
 pub fn fit(summary: &Value) -> String {
     let fields = [
         "problem",
@@ -28,13 +29,21 @@ pub fn fit(summary: &Value) -> String {
         "min_eig",
         "max_eig",
         "analysis",
+        "analysis_skipped",
         "seconds",
     ];
-    let rows: Vec<Vec<Value>> = fields
-        .iter()
-        .filter(|&&field| !summary[field].is_null())
-        .map(|&field| vec![Value::from(field), summary[field].clone()])
-        .collect();
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    for &field in fields.iter().filter(|&&field| !summary[field].is_null()) {
+        rows.push(vec![Value::from(field), summary[field].clone()]);
+        // A problem file's term losses follow the loss, one row each.
+        if field == "loss"
+            && let Some(terms) = summary["terms"].as_object()
+        {
+            rows.extend(
+                terms.iter().map(|(name, loss)| vec![Value::from(format!("terms.{name}")), loss.clone()]),
+            );
+        }
+    }
     table(&["field", "value"], &rows)
 }
 
@@ -84,21 +93,28 @@ pub fn sweep(summary: &Value) -> String {
 }
 
 /// `problem`'s summary: the file, inputs and point counts on one line, then one row per
-/// term (with the residual at the exact solution when the file gives one).
+/// term (with its loss at θ = 0, `scale.loss`, and the residual at the exact solution, when
+/// the summary has them).
 pub fn problem(summary: &Value) -> String {
     let terms = summary["terms"].as_array().map_or(&[][..], Vec::as_slice);
-    let mut columns = vec!["term", "points", "weight"];
+    let mut columns = vec![("term", "/name"), ("points", "/points"), ("weight", "/weight")];
+    if terms.iter().any(|t| !t["scale"].is_null()) {
+        columns.push(("scale.loss", "/scale/loss"));
+    }
     if terms.iter().any(|t| !t["at_exact"].is_null()) {
-        columns.extend(["at_exact.max_abs", "at_exact.rms", "at_exact.scale"]);
+        columns.extend([
+            ("at_exact.max_abs", "/at_exact/max_abs"),
+            ("at_exact.rms", "/at_exact/rms"),
+            ("at_exact.scale", "/at_exact/scale"),
+        ]);
     }
     let rows: Vec<Vec<Value>> = terms
         .iter()
         .map(|term| {
-            let own = ["name", "points", "weight"].map(|c| term[c].clone());
-            let exact = ["max_abs", "rms", "scale"].map(|c| term["at_exact"][c].clone());
-            own.into_iter().chain(exact).take(columns.len()).collect()
+            columns.iter().map(|(_, path)| term.pointer(path).cloned().unwrap_or(Value::Null)).collect()
         })
         .collect();
+    let columns: Vec<&str> = columns.iter().map(|(header, _)| *header).collect();
     let head = fields(summary, &["file", "inputs", "points", "test_points"]);
     format!("{head}\n\n{}", table(&columns, &rows))
 }
@@ -237,6 +253,16 @@ category    fitted
 inertia     [0, 2, 29]
 ";
         assert_eq!(fit(&summary), want);
+        let with_terms = json!({"loss": 3.0, "terms": {"boundary": 1.0, "interior": 2.0}, "rel_l2": 0.5});
+        let want = "\
+field           value
+--------------  -----
+loss                3
+terms.boundary      1
+terms.interior      2
+rel_l2            0.5
+";
+        assert_eq!(fit(&with_terms), want);
     }
 
     #[test]
@@ -311,6 +337,23 @@ boundary     116         4                 0             0               0
             problem(&without),
             "file: q.toml   inputs: [x]   points: 3   test_points: 3\n\n\
              term    points  weight\n------  ------  ------\n\"a\\nb\"       3       1\n"
+        );
+    }
+
+    #[test]
+    fn problem_shows_each_terms_loss_at_zero_parameters() {
+        let summary = json!({
+            "file": "q.toml", "inputs": ["x"], "points": 5, "test_points": 5, "exact": false,
+            "terms": [
+                {"name": "a", "points": 3, "weight": 1.0, "scale": {"loss": 7.5, "max_abs": 1.0, "rms": 0.7}},
+                {"name": "b", "points": 2, "weight": 0.5, "scale": {"loss": 0.0, "max_abs": 0.0, "rms": 0.0}},
+            ],
+        });
+        assert_eq!(
+            problem(&summary),
+            "file: q.toml   inputs: [x]   points: 5   test_points: 5\n\n\
+             term  points  weight  scale.loss\n----  ------  ------  ----------\n\
+             a          3       1         7.5\nb          2     0.5           0\n"
         );
     }
 

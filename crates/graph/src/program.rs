@@ -101,14 +101,52 @@ struct Binding {
     bit: u64,
 }
 
+impl Clone for Program {
+    fn clone(&self) -> Program {
+        let buffers = self
+            .buffers
+            .iter()
+            .zip(&self.kept)
+            .map(|(buffer, &kept)| if kept { buffer.clone() } else { Vec::new() })
+            .collect();
+        Program {
+            steps: self.steps.clone(),
+            buffers,
+            lens: self.lens.clone(),
+            kept: self.kept.clone(),
+            inputs: self.inputs.clone(),
+            outputs: self.outputs.clone(),
+            changed: 0,
+            ran: false,
+        }
+    }
+}
+
+/// What [`Program::compile`] allocates: the steps, each buffer's length, the constants'
+/// buffers with their value, and the bindings.
+struct Plan {
+    steps: Vec<Step>,
+    lens: Vec<usize>,
+    fills: Vec<(usize, f64)>,
+    inputs: Vec<Binding>,
+    outputs: Vec<Binding>,
+}
+
 /// A compiled graph: the live nodes in topological order, each writing a buffer.
 ///
 /// Bind every input with [`Program::set_input`], call [`Program::run`], then read
-/// [`Program::output`]. Clone a program to evaluate it on several threads.
-#[derive(Clone, Debug)]
+/// [`Program::output`]. Clone a program to evaluate it on several threads: a clone
+/// copies the bound inputs, the constants and the outputs, and allocates its other
+/// buffers (the intermediate values) on its first run, which recomputes every step; so a
+/// clone kept only to be cloned again costs no more than its inputs and outputs.
+#[derive(Debug)]
 pub struct Program {
     steps: Vec<Step>,
     buffers: Vec<Vec<f64>>,
+    /// Each buffer's length.
+    lens: Vec<usize>,
+    /// Whether a clone copies the buffer: an input's, a constant's or an output's.
+    kept: Vec<bool>,
     inputs: Vec<Binding>,
     outputs: Vec<Binding>,
     /// Inputs whose values changed since the last run.
@@ -120,6 +158,38 @@ pub struct Program {
 impl Program {
     /// Compiles the part of `graph` its outputs depend on, binding every declared input.
     pub fn compile(graph: &Graph) -> Result<Program, GraphError> {
+        let plan = Self::plan(graph)?;
+        let mut buffers: Vec<Vec<f64>> = plan.lens.iter().map(|&len| vec![0.0; len]).collect();
+        let mut kept = vec![false; buffers.len()];
+        for &(b, value) in &plan.fills {
+            buffers[b].fill(value);
+            kept[b] = true;
+        }
+        for binding in plan.inputs.iter().chain(&plan.outputs) {
+            kept[binding.buffer] = true;
+        }
+        Ok(Program {
+            steps: plan.steps,
+            buffers,
+            lens: plan.lens,
+            kept,
+            inputs: plan.inputs,
+            outputs: plan.outputs,
+            changed: 0,
+            ran: false,
+        })
+    }
+
+    /// The f64 elements the buffers of `graph`'s program would hold
+    /// ([`Program::buffer_elements`] after [`Program::compile`]), found without
+    /// allocating them: what a caller checks against its memory before compiling.
+    pub fn planned_elements(graph: &Graph) -> Result<usize, GraphError> {
+        Ok(Self::plan(graph)?.lens.iter().sum())
+    }
+
+    /// The steps, the buffers' lengths and the bindings of `graph`'s program, with the
+    /// constants' fills; nothing of the buffers' size is allocated.
+    fn plan(graph: &Graph) -> Result<Plan, GraphError> {
         // What each node's step reads: its operands, except that a `matmul` reads the
         // operand of a `transpose` directly (with a flag), so a transpose that only feeds
         // products is never materialized; and an `add` of a product that nothing else
@@ -180,7 +250,9 @@ impl Program {
             }
         }
 
-        let mut buffers: Vec<Vec<f64>> = Vec::new();
+        // The length of each buffer (its values are allocated by `compile`).
+        let mut buffers: Vec<usize> = Vec::new();
+        let mut fills: Vec<(usize, f64)> = Vec::new();
         let mut free: Vec<usize> = Vec::new();
         let mut buffer_of = vec![usize::MAX; graph.len()];
         let mut steps = Vec::new();
@@ -190,7 +262,7 @@ impl Program {
             let len = node.shape.len();
             match &node.op {
                 Op::Input(input) => {
-                    buffers.push(vec![0.0; len]);
+                    buffers.push(len);
                     buffer_of[id.index()] = buffers.len() - 1;
                     inputs.push(Binding {
                         name: input.name.clone(),
@@ -200,7 +272,8 @@ impl Program {
                     });
                 }
                 Op::Const(c) => {
-                    buffers.push(vec![c.value; len]);
+                    buffers.push(len);
+                    fills.push((buffers.len() - 1, c.value));
                     buffer_of[id.index()] = buffers.len() - 1;
                 }
                 op => {
@@ -209,21 +282,19 @@ impl Program {
                     let pick = free
                         .iter()
                         .enumerate()
-                        .filter(|&(_, &b)| buffers[b].len() >= len)
-                        .min_by_key(|&(_, &b)| buffers[b].len())
-                        .or_else(|| free.iter().enumerate().max_by_key(|&(_, &b)| buffers[b].len()))
+                        .filter(|&(_, &b)| buffers[b] >= len)
+                        .min_by_key(|&(_, &b)| buffers[b])
+                        .or_else(|| free.iter().enumerate().max_by_key(|&(_, &b)| buffers[b]))
                         .map(|(i, _)| i)
                         .filter(|_| !pinned[id.index()]);
                     let out = match pick {
                         Some(i) => free.swap_remove(i),
                         None => {
-                            buffers.push(Vec::new());
+                            buffers.push(0);
                             buffers.len() - 1
                         }
                     };
-                    if buffers[out].len() < len {
-                        buffers[out].resize(len, 0.0);
-                    }
+                    buffers[out] = buffers[out].max(len);
                     buffer_of[id.index()] = out;
                     let reads = &reads[id.index()];
                     let args = reads.iter().map(|(a, _)| (buffer_of[a.index()], graph.shape(*a))).collect();
@@ -267,7 +338,7 @@ impl Program {
                 bit: 0,
             })
             .collect();
-        Ok(Program { steps, buffers, inputs, outputs, changed: 0, ran: false })
+        Ok(Plan { steps, lens: buffers, fills, inputs, outputs })
     }
 
     /// Copies `values` into the input `name`, marking it changed unless they are the
@@ -311,6 +382,14 @@ impl Program {
         let (changed, all) = (self.changed, !self.ran);
         self.changed = 0;
         self.ran = true;
+        if all {
+            // A clone's intermediate buffers are allocated on its first run.
+            for (buffer, &len) in self.buffers.iter_mut().zip(&self.lens) {
+                if buffer.len() < len {
+                    buffer.resize(len, 0.0);
+                }
+            }
+        }
         for step in self.steps.iter().filter(|s| all || s.inputs & changed != 0) {
             // The output buffer is never an operand's, so it can be moved out while
             // the operands are borrowed.
@@ -413,8 +492,32 @@ mod tests {
         assert_eq!(p.output("total").unwrap(), &[expect[0] + expect[1]]);
         // x, w, and two buffers alternating through the chain of sines, plus the sum.
         assert!(p.buffers.len() <= 5, "{} buffers", p.buffers.len());
+        assert_eq!(Program::planned_elements(&g).unwrap(), p.buffer_elements(), "the plan is what compiles");
         assert!(matches!(p.set_input("x", &[1.0]), Err(GraphError::InputLength { .. })));
         assert!(matches!(p.set_input("nope", &[1.0]), Err(GraphError::UnknownInput(_))));
+    }
+
+    #[test]
+    fn a_clone_keeps_inputs_and_outputs_and_recomputes_the_rest() {
+        let mut g = Graph::new();
+        let x = g.input("x", Shape::matrix(4, 1)).unwrap();
+        let s = g.sin(x).unwrap();
+        let t = g.tanh(s).unwrap();
+        let total = g.sum_all(t).unwrap();
+        g.set_output("total", total);
+        let mut p = Program::compile(&g).unwrap();
+        p.set_input("x", &[0.1, 0.2, 0.3, 0.4]).unwrap();
+        p.run();
+        let expected = p.output("total").unwrap()[0];
+        let mut copy = p.clone();
+        assert!(copy.buffer_elements() < p.buffer_elements(), "the intermediate values are not copied");
+        assert_eq!(copy.output("total").unwrap(), &[expected], "the outputs are");
+        copy.run();
+        assert_eq!(copy.output("total").unwrap(), &[expected]);
+        assert_eq!(copy.buffer_elements(), p.buffer_elements());
+        copy.set_input("x", &[0.0; 4]).unwrap();
+        copy.run();
+        assert_eq!(copy.output("total").unwrap(), &[0.0]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub use crate::inertia::{Classification, Inertia};
 
 use crate::dense::{Ldl, matvec};
 use crate::lanczos::{self, SplitMix64};
+use crate::registry::DENSE_BYTES_LIMIT;
 
 /// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (docs/CONTRACT.md).
 pub const ZERO_TOLERANCE: f64 = 1e-10;
@@ -88,6 +89,11 @@ pub const DENSE_SPECTRUM_LIMIT: usize = 2000;
 /// Lanczos steps used for the extreme eigenvalues of large Hessians.
 pub const LANCZOS_STEPS: usize = 300;
 
+/// The largest n whose dense n × n f64 Hessian fits [`DENSE_BYTES_LIMIT`]: 11585 for
+/// 1 GiB. Above it no dense Hessian is built and the end-point analysis is matrix-free
+/// ([`SpectrumMethod::Lanczos`]).
+pub const DENSE_HESSIAN_LIMIT: usize = (DENSE_BYTES_LIMIT / 8).isqrt();
+
 /// How a [`Curvature`] was computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,8 +103,9 @@ pub enum SpectrumMethod {
     /// Inertia from an LBLᵀ factorization (Sylvester's law); extreme eigenvalues from
     /// Lanczos, which estimates them from inside the spectrum.
     LbltLanczos,
-    /// Matrix-free: extreme eigenvalues from Lanczos on Hessian-vector products, no
-    /// inertia (the classification follows the extremes).
+    /// Matrix-free: extreme eigenvalues from (restarted) Lanczos on Hessian-vector
+    /// products, no inertia (the classification follows the extremes, see
+    /// [`curvature_from_extremes`]); the negative count is estimated separately.
     Lanczos,
 }
 
@@ -130,7 +137,9 @@ pub fn negative_count(h: MatRef<'_, f64>) -> Option<usize> {
 
 /// The curvature known from extreme eigenvalues alone (matrix-free): no inertia (all
 /// counts zero), and the classification the extremes imply, with zero meaning
-/// |λ| ≤ [`ZERO_TOLERANCE`]·max(|min|, |max|).
+/// |λ| ≤ [`ZERO_TOLERANCE`]·max(|min|, |max|): for exact extremes the classification
+/// [`Inertia::classify`] gives from the full spectrum (saddle: λmin < −tol and λmax >
+/// tol; minimum: λmin > tol; maximum: λmax < −tol; else degenerate).
 pub fn curvature_from_extremes(min_eig: f64, max_eig: f64) -> Curvature {
     let tol = ZERO_TOLERANCE * min_eig.abs().max(max_eig.abs());
     let classification = if !(min_eig.is_finite() && max_eig.is_finite()) {
@@ -206,6 +215,33 @@ mod tests {
         // Fewer steps: estimates from inside the spectrum.
         let rough = curvature_by_factorization(h.as_ref(), 10);
         assert!(rough.min_eig >= -5.0 - 1e-9 && rough.max_eig <= 54.0 + 1e-9, "{rough:?}");
+    }
+
+    #[test]
+    fn the_extremes_classify_as_the_whole_spectrum_does() {
+        let spectra: [&[f64]; 8] = [
+            &[1.0, 2.0],
+            &[-1.0, 0.0, 2.0],
+            &[-2.0, -1.0],
+            &[0.0, 1.0],
+            &[-1.0, 1e-12],
+            &[-1e-12, 0.5, 3.0],
+            &[-3.0, -1e-11, 1e-11, 5.0],
+            &[-5.0, -1e-11],
+        ];
+        for eigs in spectra {
+            let whole = Curvature::from_eigenvalues(eigs);
+            let ends = curvature_from_extremes(eigs[0], eigs[eigs.len() - 1]);
+            assert_eq!(ends.classification, whole.classification, "{eigs:?}");
+        }
+        assert_eq!(curvature_from_extremes(f64::NAN, 1.0).classification, Classification::Degenerate);
+    }
+
+    #[test]
+    fn the_dense_hessian_limit_is_the_largest_that_fits() {
+        let fits = |n: usize| crate::DenseMatrix { what: "Hessian", rows: n, cols: n }.fits();
+        assert_eq!(DENSE_HESSIAN_LIMIT, 11585);
+        assert!(fits(DENSE_HESSIAN_LIMIT) && !fits(DENSE_HESSIAN_LIMIT + 1));
     }
 
     #[test]

@@ -56,7 +56,12 @@ impl Ritz {
     /// basis V whose residual has norm `beta`, ascending, with their bounds β·|s_{k,i}| and
     /// weights s_{1,i}²; also the eigenvectors s as columns in the same order. `None` if
     /// the eigendecomposition fails.
-    fn of(t: MatRef<'_, f64>, beta: f64, steps: usize, breakdown: bool) -> Option<(Ritz, Mat<f64>)> {
+    pub(crate) fn of(
+        t: MatRef<'_, f64>,
+        beta: f64,
+        steps: usize,
+        breakdown: bool,
+    ) -> Option<(Ritz, Mat<f64>)> {
         let k = t.nrows();
         let eig = t.self_adjoint_eigen(Side::Lower).ok()?;
         let (theta, u) = (eig.S().column_vector(), eig.U());
@@ -122,10 +127,31 @@ pub fn lanczos_from(
     max_steps: usize,
     done: &mut dyn FnMut(&Ritz) -> bool,
 ) -> Ritz {
+    lanczos_tridiagonal(apply, start, max_steps, done).0
+}
+
+/// The tridiagonal T_k = Q_kᵀ A Q_k of a Lanczos run: A Q_k = Q_k T_k + β_k q_{k+1} e_kᵀ.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tridiagonal {
+    /// The diagonal α₁, …, α_k.
+    pub alphas: Vec<f64>,
+    /// The off-diagonal β₁, …, β_{k−1}, then β_k, the norm of the last residual (zero, or
+    /// negligible, on breakdown).
+    pub betas: Vec<f64>,
+}
+
+/// [`lanczos_from`], also returning the tridiagonal (empty when the Ritz values are).
+pub fn lanczos_tridiagonal(
+    apply: &mut dyn FnMut(&[f64], &mut [f64]),
+    start: &[f64],
+    max_steps: usize,
+    done: &mut dyn FnMut(&Ritz) -> bool,
+) -> (Ritz, Tridiagonal) {
     let n = start.len();
     let start_norm = norm(start);
+    let empty = |steps| (Ritz::empty(steps), Tridiagonal::default());
     if n == 0 || !(start_norm.is_finite() && start_norm > 0.0) {
-        return Ritz::empty(0);
+        return empty(0);
     }
     let steps = max_steps.clamp(1, n);
     let mut q: Vec<f64> = start.iter().map(|v| v / start_norm).collect();
@@ -140,17 +166,22 @@ pub fn lanczos_from(
         alphas.push(alpha);
         betas.push(beta);
         if !(alpha.is_finite() && beta.is_finite()) {
-            return Ritz::empty(basis.len());
+            return empty(basis.len());
         }
         let breakdown = beta <= BREAKDOWN * scale;
         let k = basis.len();
-        if breakdown || k == steps {
-            return ritz(&alphas, &betas, breakdown).unwrap_or_else(|| Ritz::empty(k));
-        }
-        if k.is_multiple_of(CHECK_EVERY)
-            && let Some(r) = ritz(&alphas, &betas, false).filter(|r| done(r))
-        {
-            return r;
+        let finished = if breakdown || k == steps {
+            Some(ritz(&alphas, &betas, breakdown))
+        } else if k.is_multiple_of(CHECK_EVERY) {
+            ritz(&alphas, &betas, false).filter(|r| done(r)).map(Some)
+        } else {
+            None
+        };
+        if let Some(r) = finished {
+            return match r {
+                Some(r) => (r, Tridiagonal { alphas, betas }),
+                None => empty(k),
+            };
         }
         q = w.iter().map(|v| v / beta).collect();
     }

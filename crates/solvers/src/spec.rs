@@ -234,10 +234,24 @@ impl FromStr for ChainSpec {
                 Some(k) => match k.parse::<usize>() {
                     Ok(0) => return Err(at(format!("{name} has a zero count"))),
                     Ok(k) => Some(k),
+                    Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+                        return Err(at(format!(
+                            "{name} has count {k}, more than the largest count {}",
+                            usize::MAX
+                        )));
+                    }
                     Err(_) => return Err(at(format!("{name} has count '{k}', not a positive integer"))),
                 },
             };
             stages.push(Stage { spec, count });
+        }
+        // The counts are the run's budget: their sum must be a count too.
+        let total = stages.iter().filter_map(|s| s.count).try_fold(0usize, |t, k| t.checked_add(k));
+        if total.is_none() {
+            return Err(format!(
+                "solver '{text}': the stages' counts add up to more than the largest count {}",
+                usize::MAX
+            ));
         }
         Ok(ChainSpec { stages, text: text.to_string() })
     }
@@ -248,6 +262,15 @@ mod tests {
     use super::*;
     use crate::driver::{Control, Status, minimize};
     use crate::test_functions::Rosenbrock;
+
+    #[test]
+    fn counts_that_overflow_are_named() {
+        let e = "adam:18446744073709551615,gd:1".parse::<ChainSpec>().unwrap_err();
+        assert!(e.contains("add up to more than the largest count"), "{e}");
+        let e = "adam:18446744073709551616".parse::<ChainSpec>().unwrap_err();
+        assert!(e.contains("count 18446744073709551616, more than the largest count"), "{e}");
+        assert!("adam:18446744073709551615".parse::<ChainSpec>().is_ok());
+    }
 
     #[test]
     fn specs_parse_with_options_and_counts() {

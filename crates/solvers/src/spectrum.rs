@@ -1,17 +1,55 @@
 //! Matrix-free estimates of a symmetric operator's spectrum from products alone: the
-//! trace by Hutch++ and the spectral density by stochastic Lanczos quadrature.
+//! converged extreme eigenvalues by thick-restart Lanczos, the trace by Hutch++, and the
+//! spectral density and eigenvalue counts by stochastic Lanczos quadrature.
 //!
-//! Both draw Rademacher probes (entries ±1) from a generator the caller passes, so the
-//! caller's seed fixes every number.
+//! The trace and the quadrature draw Rademacher probes (entries ±1) from a generator the
+//! caller passes, and the extremes start from the caller's vector, so the caller's seed
+//! fixes every number.
+
+use faer::Mat;
 
 use crate::driver::{dot, norm};
-use crate::lanczos::{Ritz, lanczos_from};
+use crate::lanczos::{Extremes, Ritz, Tridiagonal, extremes_restarted, lanczos_tridiagonal};
+use crate::registry::DENSE_BYTES_LIMIT;
 
 /// A symmetric n × n operator: writes A·v to its second argument.
 pub type Apply<'a> = dyn FnMut(&[f64], &mut [f64]) + 'a;
 
 /// Fills its argument with independent Rademacher entries (±1, each with probability ½).
 pub type Rademacher<'a> = dyn FnMut(&mut [f64]) + 'a;
+
+/// The matrix-free extreme eigenvalues are converged when each residual bound is at most
+/// this times max|θ| (the spectral norm's estimate).
+pub const EXTREMES_TOLERANCE: f64 = 1e-10;
+
+/// At most this many products (Lanczos steps, restarts included) for the extreme
+/// eigenvalues.
+pub const EXTREMES_MAX_PRODUCTS: usize = 500;
+
+/// The thick-restart Lanczos basis for the extreme eigenvalues holds this many vectors
+/// (or 2K + 10 for K wanted values, if more), fewer when it and the kept Ritz vectors
+/// would pass [`DENSE_BYTES_LIMIT`]. At a million parameters 30 and 50 vectors cost the
+/// same time (243 and 218 products for the top 5), 30 the less memory.
+pub const EXTREMES_BASIS: usize = 30;
+
+/// The basis size of [`converged_extremes`] for `wanted` values of an n × n operator:
+/// [`EXTREMES_BASIS`] or 2·`wanted` + 10, capped so that a restart (the basis and at
+/// most the wanted plus half the others) stays within [`DENSE_BYTES_LIMIT`].
+pub fn extremes_basis(n: usize, wanted: usize) -> usize {
+    let vectors = DENSE_BYTES_LIMIT / 8 / n.max(1);
+    EXTREMES_BASIS.max(2 * wanted + 10).min((2 * vectors).saturating_sub(wanted) / 3)
+}
+
+/// The `top` largest and `bottom` smallest eigenvalues of the symmetric operator `apply`
+/// by thick-restart Lanczos from `start` ([`extremes_restarted`]): each converged to a
+/// residual bound of [`EXTREMES_TOLERANCE`]·max|θ|, on a basis of
+/// [`extremes_basis`] vectors, within [`EXTREMES_MAX_PRODUCTS`] products (`converged`
+/// says whether they were enough). What `saddle spectrum --method lanczos` and `fit`'s
+/// matrix-free end-point analysis compute.
+pub fn converged_extremes(apply: &mut Apply<'_>, start: &[f64], top: usize, bottom: usize) -> Extremes {
+    let basis = extremes_basis(start.len(), top + bottom);
+    extremes_restarted(apply, start, top, bottom, EXTREMES_TOLERANCE, basis, EXTREMES_MAX_PRODUCTS)
+}
 
 /// An estimate of a trace with its standard error.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -110,6 +148,21 @@ pub struct Slq {
     pub dim: usize,
     /// One quadrature per probe (its Ritz values and weights).
     pub probes: Vec<Ritz>,
+    /// Each probe's Lanczos tridiagonal, for [`Slq::count_below`].
+    pub tridiagonals: Vec<Tridiagonal>,
+}
+
+/// A bracket on the count of eigenvalues below a point from [`Slq::count_below`].
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct CountBracket {
+    /// n times the probes' mean Gauss-Radau mass strictly below the point.
+    pub lower: f64,
+    /// n times the probes' mean mass at or below it.
+    pub upper: f64,
+    /// The standard error of `lower` over the probes.
+    pub lower_stderr: Option<f64>,
+    /// The standard error of `upper`.
+    pub upper_stderr: Option<f64>,
 }
 
 /// Runs [`Slq`] with `probes` probes of at most `steps` Lanczos steps each.
@@ -120,14 +173,14 @@ pub fn slq(
     steps: usize,
     rademacher: &mut Rademacher<'_>,
 ) -> Slq {
-    let probes = (0..probes)
+    let (probes, tridiagonals) = (0..probes)
         .map(|_| {
             let mut z = vec![0.0; n];
             rademacher(&mut z);
-            lanczos_from(apply, &z, steps, &mut |_| false)
+            lanczos_tridiagonal(apply, &z, steps, &mut |_| false)
         })
-        .collect();
-    Slq { dim: n, probes }
+        .unzip();
+    Slq { dim: n, probes, tridiagonals }
 }
 
 impl Slq {
@@ -153,6 +206,33 @@ impl Slq {
         let (fraction, stderr) = self.average(|t| if t < -tol { 1.0 } else { 0.0 });
         let n = self.dim as f64;
         (n * fraction, stderr.map(|s| n * s))
+    }
+
+    /// A bracket on the count of eigenvalues below `x`, robust where Gauss quadrature's
+    /// count is not: a cluster of eigenvalues it cannot resolve from `x` (the zero
+    /// eigenvalues of a rank-deficient Hessian next to x = −1e-10·max|λ|) puts a node on
+    /// one side of `x` or the other, and its whole mass with it. For each probe z the
+    /// Gauss-Radau rule with a node fixed at `x` (Golub 1973: T_k bordered by β_k and
+    /// α̃ = x + β_k²·[(T_k − xI)⁻¹]_kk, exact for polynomials of degree 2k) brackets
+    /// zᵀ1(A < x)z/‖z‖² by the Chebyshev-Markov-Stieltjes inequalities: the weight of its
+    /// nodes below `x` is at most that, and the weight at or below `x` at least. n times
+    /// the mean over the probes brackets Hutchinson's estimate of the count. The mass the
+    /// node at `x` takes is what the quadrature cannot place on either side; with an
+    /// invariant Krylov space it is zero and the bracket closes.
+    pub fn count_below(&self, x: f64) -> CountBracket {
+        let n = self.dim as f64;
+        let (lower, upper): (Vec<f64>, Vec<f64>) = self
+            .probes
+            .iter()
+            .zip(&self.tridiagonals)
+            .map(|(ritz, t)| {
+                let (below, at) = radau_mass(ritz, t, x);
+                (n * below, n * (below + at))
+            })
+            .unzip();
+        let (lower, lower_stderr) = mean_and_stderr(&lower);
+        let (upper, upper_stderr) = mean_and_stderr(&upper);
+        CountBracket { lower, upper, lower_stderr, upper_stderr }
     }
 
     /// The estimated spectral distribution F(λ) = (1/n)·#{i : λᵢ ≤ λ}: every probe's nodes
@@ -197,6 +277,44 @@ impl Slq {
             self.probes.iter().flat_map(|r| r.values.iter().zip(&r.weights).map(|(&t, &w)| (t, w))).collect();
         smoothed_density(&nodes, self.range())
     }
+}
+
+/// The Gauss-Radau rule of one probe with the node `x` (see [`Slq::count_below`]): its
+/// mass strictly below `x` and its mass at `x`. [(T_k − xI)⁻¹]_kk = Σⱼ s_{k,j}²/(θⱼ − x) from
+/// the Ritz values θⱼ and bounds β_k·|s_{k,j}|. With β_k = 0 (or a Ritz value at `x`) the
+/// Gauss rule itself: mass below and mass at `x`. NaN for a probe without Ritz values.
+fn radau_mass(ritz: &Ritz, t: &Tridiagonal, x: f64) -> (f64, f64) {
+    let k = ritz.values.len();
+    if k == 0 || t.alphas.len() != k {
+        return (f64::NAN, f64::NAN);
+    }
+    let gauss = || {
+        let mass = |keep: &dyn Fn(f64) -> bool| -> f64 {
+            ritz.values.iter().zip(&ritz.weights).filter(|(v, _)| keep(**v)).map(|(_, w)| w).sum()
+        };
+        (mass(&|v| v < x), mass(&|v| v == x))
+    };
+    let beta = t.betas[k - 1];
+    let shift: f64 =
+        ritz.values.iter().zip(&ritz.bounds).filter(|(_, b)| **b > 0.0).map(|(v, b)| b * b / (v - x)).sum();
+    if beta == 0.0 || !shift.is_finite() {
+        return gauss();
+    }
+    let m = k + 1;
+    let bordered = Mat::from_fn(m, m, |i, j| match (i, j) {
+        _ if i == j && i < k => t.alphas[i],
+        _ if i == j => x + shift,
+        _ if i == j + 1 => t.betas[j],
+        _ => 0.0,
+    });
+    let Some((rule, _)) = Ritz::of(bordered.as_ref(), 0.0, m, false) else {
+        return (f64::NAN, f64::NAN);
+    };
+    // The node at x is the one nearest it (x up to rounding).
+    let p = (0..m)
+        .min_by(|&a, &b| (rule.values[a] - x).abs().total_cmp(&(rule.values[b] - x).abs()))
+        .unwrap_or(0);
+    (rule.weights[..p].iter().sum(), rule.weights[p])
 }
 
 /// The width of the density's Gaussians as a fraction of the spectrum's range.
@@ -318,6 +436,62 @@ mod tests {
         assert!((trapezoid(&curve, |x, y| x * x * y) - (e2 + sigma * sigma)).abs() < 1e-6 * m2);
         // The same probes give the same numbers.
         assert_eq!(s, slq(n, &mut apply, 30, 20, &mut rademacher(7)));
+    }
+
+    /// A spectrum like a rank-deficient network Hessian's: 120 eigenvalues at zero (to
+    /// rounding), 30 negative ones from −4 to −0.03, 6 tiny negative ones (−1e-6 … −1e-9
+    /// relative), 40 positive ones up to 100; n = 196.
+    fn rank_deficient() -> Vec<f64> {
+        let zero = (0..120).map(|i| 1e-15 * ((i % 7) as f64 - 3.0));
+        let negative = (0..30).map(|i| -4.0 * 0.85f64.powi(i));
+        let tiny = (0..6).map(|i| -1e-4 * 0.25f64.powi(i));
+        let positive = (0..40).map(|i| 100.0 * 0.8f64.powi(i));
+        zero.chain(negative).chain(tiny).chain(positive).collect()
+    }
+
+    #[test]
+    fn the_radau_bracket_holds_probe_by_probe_where_the_gauss_count_fails() {
+        let d = rank_deficient();
+        let n = d.len();
+        let a = rotated(&d);
+        let q = crate::test_functions::rotation(n);
+        let mut apply = |v: &[f64], out: &mut [f64]| out.copy_from_slice(&matvec(a.as_ref(), v));
+        let x = -1e-10 * 100.0;
+        let exact_count = d.iter().filter(|&&l| l < x).count();
+        assert_eq!(exact_count, 36);
+        let (mut lower, mut upper, mut gauss) = (0.0, 0.0, 0.0);
+        for seed in 0..20 {
+            let s = slq(n, &mut apply, 1, 40, &mut rademacher(seed));
+            // zᵀ1(A < y)z for this probe, from the eigenvectors (the columns of q).
+            let mut z = vec![0.0; n];
+            rademacher(seed)(&mut z);
+            let exact = |y: f64| -> f64 {
+                (0..n)
+                    .filter(|&k| d[k] < y)
+                    .map(|k| (0..n).map(|i| q[(i, k)] * z[i]).sum::<f64>().powi(2))
+                    .sum()
+            };
+            for y in [x, -3.0, -0.5, -0.04, -1e-6, 1e-3, 0.3, 20.0] {
+                let (b, e) = (s.count_below(y), exact(y));
+                assert!(b.lower <= e + 1e-9 && e <= b.upper + 1e-9, "seed {seed}, x = {y}: {b:?} vs {e}");
+            }
+            let b = s.count_below(x);
+            lower += b.lower / 20.0;
+            upper += b.upper / 20.0;
+            gauss += s.negative_count(1e-10).0 / 20.0;
+        }
+        // The Gauss count swings with the node nearest zero, which carries the 120 zero
+        // eigenvalues' mass; the bracket's lower end misses only the tiny negative ones.
+        assert!(lower > 24.0 && lower < 36.0, "{lower}");
+        assert!(upper > 100.0, "{upper}");
+        assert!((gauss - 36.0).abs() > 10.0, "{gauss}");
+        // An invariant Krylov space closes the bracket on the exact count per probe.
+        let diagonal = [-3.0, -1.0, 0.0, 2.0, 7.0];
+        let mut apply = |v: &[f64], out: &mut [f64]| {
+            out.iter_mut().zip(v).zip(&diagonal).for_each(|((o, v), l)| *o = l * v)
+        };
+        let b = slq(5, &mut apply, 3, 5, &mut rademacher(2)).count_below(-1e-10);
+        assert!((b.lower - 2.0).abs() < 1e-12 && (b.upper - 2.0).abs() < 1e-12, "{b:?}");
     }
 
     #[test]

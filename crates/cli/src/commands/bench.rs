@@ -7,11 +7,12 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use crate::args::BenchArgs;
-use crate::study::compiled::Derivatives;
+use crate::study::compiled::{Derivatives, Programs, planned_bytes};
 use crate::study::error::{CliError, Result};
 use crate::study::init::glorot_normal;
 use crate::study::io::csv::bench_data;
-use crate::study::problem::{ProblemDef, ProblemSpec};
+use crate::study::memory;
+use crate::study::problem::{NetworkProblem, Problem, ProblemDef, ProblemSpec};
 use crate::study::problem_file::ProblemFile;
 
 /// The seed of the benchmark's parameters.
@@ -36,13 +37,21 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         )));
     }
     let m = &args.model;
-    let def = match (&m.problem, args.points) {
+    // The generated data goes into the problem without a copy: it can be large.
+    let (name, problem) = match (&m.problem, args.points) {
         (ProblemSpec::Builtin(kind), points) => {
             let points = points.unwrap_or(256);
             m.arch.check_points(points).map_err(CliError::Invalid)?;
-            ProblemDef::Builtin { kind: *kind, data: bench_data(points, m.arch.input_dim()) }
+            let data = bench_data(points, m.arch.input_dim());
+            (
+                kind.name().to_string(),
+                NetworkProblem::Builtin(Problem::new(*kind, m.arch.clone(), m.act, data)?),
+            )
         }
-        (ProblemSpec::File(path), None) => ProblemDef::File(Arc::new(ProblemFile::load(path)?)),
+        (ProblemSpec::File(path), None) => {
+            let def = ProblemDef::File(Arc::new(ProblemFile::load(path)?));
+            (def.name(), def.with_network(m.arch.clone(), m.act)?)
+        }
         (ProblemSpec::File(path), Some(_)) => {
             return Err(CliError::Invalid(format!(
                 "--points does not go with --problem {}: a problem file is timed at its own points",
@@ -50,7 +59,7 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
             )));
         }
     };
-    let problem = def.with_network(m.arch.clone(), m.act)?;
+    let points = problem.source().residual_count();
     let n = problem.param_count();
     // Two parameter vectors and two directions, alternated from call to call: a program
     // reruns only what depends on inputs whose values changed, so repeating one θ would
@@ -59,6 +68,15 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     let arch = problem.arch();
     let thetas = [glorot_normal(arch, BENCH_SEED), glorot_normal(arch, BENCH_SEED + 2)];
     let vs = [glorot_normal(arch, BENCH_SEED + 1), glorot_normal(arch, BENCH_SEED + 3)];
+    let mut programs = vec![Programs::Value, Programs::Gradient, Programs::Hvp];
+    let mut matrices = 0;
+    if (saddle_solvers::DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {
+        programs.push(Programs::Hessian);
+        matrices = 8 * n as u64 * n as u64;
+    }
+    memory::check(planned_bytes(problem.source(), &programs)? + matrices, || {
+        format!("bench of {}", memory::problem_size(&name, points, arch))
+    })?;
     let mut derivs = Derivatives::new(problem.source())?;
     let mut grad = vec![0.0; n];
     let mut hv = vec![0.0; n];
@@ -79,10 +97,10 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
         costs.push(("hessian", derivs.hessian_cost()?));
     }
     Ok(json!({
-        "problem": def.name(),
+        "problem": name,
         "arch": arch.to_string(),
         "act": problem.act().name(),
-        "points": def.points(),
+        "points": points,
         "params": n,
         "loss_s": loss_s,
         "grad_s": grad_s,

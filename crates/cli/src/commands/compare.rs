@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use crate::args::CompareArgs;
 use crate::study::compiled::Derivatives;
 use crate::study::error::{CliError, Result};
-use crate::study::experiments::{Category, fit_streaming};
+use crate::study::experiments::{Category, fit_streaming, mark_analysis};
 use crate::study::init::glorot_normal;
+use crate::study::memory::{self, Needs};
 use crate::study::progress::progress_bar;
 
 /// Runs every solver from the seed's initialization and returns one summary per solver.
@@ -31,6 +32,16 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         methods.push(spec.method().map_err(CliError::Invalid)?);
     }
     let source = problem.source();
+    let (n, m) = (problem.param_count(), def.points());
+    let mut needs = Needs::default();
+    for spec in &specs {
+        needs.add_solver(spec, n, m);
+    }
+    needs.add_analysis(n);
+    needs.other += memory::solution_error_bytes(&def, problem.arch());
+    memory::check(needs.bytes(source, true)?, || {
+        format!("compare of {}", memory::problem_size(&def.name(), m, problem.arch()))
+    })?;
     let derivs = Derivatives::new(source)?;
     let theta0 = glorot_normal(problem.arch(), args.seed);
     let error = def.solution_error(problem.arch(), problem.act())?;
@@ -54,7 +65,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         )?;
         progress.finish_and_clear();
         let end = &done.endpoint;
-        runs.push(json!({
+        let mut run = json!({
             "solver": spec.to_string(),
             "options": spec.stages,
             "status": done.outcome.status.name(),
@@ -64,7 +75,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "category": Category::of(end, args.stationary_tol).name(),
             "rel_l2": done.rel_l2,
             "classification": end.curvature.classification.name(),
-            "inertia": end.curvature.inertia.as_array(),
+            "inertia": end.inertia(),
             "min_eig": end.curvature.min_eig,
             "max_eig": end.curvature.max_eig,
             "output_weight_norm": end.output_weight_norm,
@@ -72,7 +83,9 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "max_target_cosine": end.max_target_cosine(),
             "max_centered_target_cosine": end.max_centered_target_cosine(),
             "constant_features": end.constant_features(),
-        }));
+        });
+        mark_analysis(&mut run, end);
+        runs.push(run);
     }
     Ok(json!({
         "problem": def.name(),

@@ -3,13 +3,15 @@
 use serde_json::{Value, json};
 
 use crate::args::DerivsArgs;
-use crate::study::compiled::Derivatives;
-use crate::study::error::Result;
+use crate::study::compiled::{Derivatives, Programs, planned_bytes};
+use crate::study::error::{CliError, Result};
 use crate::study::io::npy::read_finite_npy_vector;
 use crate::study::io::output::{OutputFiles, check_paths};
+use crate::study::memory;
 
 /// Computes what `args` asks for, writes the requested files (all or none), and
-/// returns the summary: problem, `params` (n), `points`, `loss`, `grad_norm`.
+/// returns the summary: problem, `params` (n), `points`, `loss`, `grad_norm`. A result
+/// that is not finite is an error naming it, and nothing is written.
 pub fn run(args: &DerivsArgs) -> Result<Value> {
     let mut inputs = super::problem_inputs(&args.problem);
     inputs.push(("--params", &args.params));
@@ -25,13 +27,36 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
     if args.hessian_out.is_some() {
         crate::study::compiled::check_dense_hessian("--hessian-out", n)?;
     }
+    let mut programs = vec![Programs::Gradient];
+    let mut dense = 0;
+    if args.hessian_out.is_some() {
+        programs.push(Programs::Hessian);
+        dense = 3 * 8 * n as u64 * n as u64;
+    }
+    if args.hvp.is_some() {
+        programs.push(Programs::Hvp);
+    }
+    memory::check(planned_bytes(problem.source(), &programs)? + dense, || {
+        format!("derivs of {}", memory::problem_size(&def.name(), def.points(), problem.arch()))
+    })?;
+    let mut derivs = Derivatives::new(problem.source())?;
     let what = format!("the parameter count of --arch {}", problem.arch());
     let theta = read_finite_npy_vector(&args.params, n, &what)?;
     let direction = args.hvp.as_deref().map(|p| read_finite_npy_vector(p, n, &what)).transpose()?;
 
-    let mut derivs = Derivatives::new(problem.source())?;
+    let finite = |what: &str, values: &[f64]| -> Result<()> {
+        let Some(i) = values.iter().position(|v| !v.is_finite()) else { return Ok(()) };
+        let at = if values.len() > 1 { format!(" at index {i}") } else { String::new() };
+        Err(CliError::Invalid(format!(
+            "{}: the {what} is not finite at these parameters ({}{at}); nothing written",
+            args.params.display(),
+            values[i]
+        )))
+    };
     let mut grad = vec![0.0; n];
     let loss = derivs.gradient(&theta, &mut grad)?;
+    finite("loss", &[loss])?;
+    finite("gradient", &grad)?;
     let mut out = OutputFiles::new();
     if let Some(path) = &args.grad_out {
         out.vector(path, &grad);
@@ -39,11 +64,13 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
     if let Some(path) = &args.hessian_out {
         let mut hessian = vec![0.0; n * n];
         derivs.hessian(&theta, &mut hessian)?;
+        finite("Hessian", &hessian)?;
         out.matrix(path, &hessian, n, n);
     }
     if let (Some(v), Some(path)) = (&direction, &args.hvp_out) {
         let mut hv = vec![0.0; n];
         derivs.hvp(&theta, v, &mut hv)?;
+        finite("Hessian-vector product", &hv)?;
         out.vector(path, &hv);
     }
     out.commit()?;

@@ -4,24 +4,31 @@
 
 use std::path::Path;
 
-use saddle_solvers::analysis::SpectrumMethod as Analysis;
 use saddle_solvers::{ChainSpec, Control, Evals, Method, SolverKind, StageEnd};
 
 use crate::args::FitArgs;
 use serde_json::{Value, json};
 
 use crate::study::checkpoint::{Checkpoint, Continuation, RunIdentity, StageTracker, add_evals};
-use crate::study::compiled::Derivatives;
+use crate::study::compiled::{Derivatives, Programs};
 use crate::study::error::{CliError, Result};
-use crate::study::experiments::{Category, fit_streaming};
+use crate::study::experiments::{Category, fit_streaming, mark_analysis};
 use crate::study::init::glorot_normal;
 use crate::study::io::jsonl::{LineStream, read_complete_lines};
 use crate::study::io::npy::read_finite_npy_vector;
 use crate::study::io::output::{OutputFiles, check_paths, same_file};
+use crate::study::memory::{self, Needs};
+use crate::study::problem::NetworkProblem;
+use crate::study::problem_file::TermLosses;
 use crate::study::progress::progress_bar;
 
 /// Iterations between checkpoints when `--checkpoint-every` is not given.
 const CHECKPOINT_EVERY: usize = 100;
+
+/// Iterations between records that carry a problem file's term losses when
+/// `--terms-every` is not given: each costs an evaluation of the residuals (about 40% of an
+/// Adam iteration on `heat1d.toml`), so every record would slow first-order runs.
+const TERMS_EVERY: usize = 10;
 
 /// Fits (from a checkpoint with `--resume`), streams the records, writes checkpoints and
 /// the final parameters, and returns the summary.
@@ -41,6 +48,10 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     if every == 0 {
         return Err(CliError::Invalid("--checkpoint-every must be at least 1, got 0".into()));
     }
+    let terms_every = args.terms_every.unwrap_or(TERMS_EVERY);
+    if terms_every == 0 {
+        return Err(CliError::Invalid("--terms-every must be at least 1, got 0".into()));
+    }
     let spec = solver_spec(args)?;
     spec.method().map_err(CliError::Invalid)?;
     let (def, problem) = args.problem.load()?;
@@ -50,6 +61,22 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     if args.curvature_every.is_some() {
         crate::study::compiled::check_dense_hessian("--curvature-every", n)?;
     }
+    let source = problem.source();
+    let mut needs = Needs::default();
+    needs.add_solver(&spec, n, def.points());
+    needs.add_analysis(n);
+    if args.curvature_every.is_some() {
+        needs.add_curvature(n);
+    }
+    if matches!(problem, NetworkProblem::File(_)) {
+        // The term losses evaluate the residuals.
+        needs.programs.push(Programs::Residual);
+    }
+    needs.other += memory::solution_error_bytes(&def, arch);
+    memory::check(needs.bytes(source, true)?, || {
+        format!("fit of {}", memory::problem_size(&def.name(), def.points(), arch))
+    })?;
+    let derivs = Derivatives::new(source)?;
     let identity = RunIdentity {
         problem: def.name(),
         data: args.problem.data.as_ref().map(|d| d.display().to_string()),
@@ -104,8 +131,15 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     };
     let position = |made: usize, local: &[StageEnd]| chain.then(|| continuation.position_after(made, local));
 
-    let source = problem.source();
-    let derivs = Derivatives::new(source)?;
+    let mut terms = match &problem {
+        NetworkProblem::File(file) => Some(TermLosses::new(file, derivs.clone())),
+        NetworkProblem::Builtin(_) if args.terms_every.is_some() => {
+            return Err(CliError::Invalid(
+                "--terms-every goes with a problem file: the built-in problems have one term".into(),
+            ));
+        }
+        NetworkProblem::Builtin(_) => None,
+    };
 
     // Every argument is checked: now the files.
     let (mut stream, has_start) = match (&args.out, &resume) {
@@ -137,6 +171,18 @@ pub fn run(args: &FitArgs) -> Result<Value> {
                 line["evals"] = json!(evals);
                 line["seconds"] = json!(seconds);
                 line["rel_l2"] = json!(rel_l2);
+                if let Some(terms) = &mut terms
+                    && record.iter.is_multiple_of(terms_every)
+                {
+                    match terms.json(x) {
+                        Ok(t) => line["terms"] = t,
+                        Err(e) => {
+                            failure = Some(e);
+                            stop.set(true);
+                            return;
+                        }
+                    }
+                }
                 if record.iter == 0 {
                     line["options"] = json!(spec.stages);
                 }
@@ -205,11 +251,12 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         "category": Category::of(end, args.stationary_tol).name(),
         "stationary_tol": args.stationary_tol,
         "classification": end.curvature.classification.name(),
-        "inertia": (end.analysis != Analysis::Lanczos).then(|| end.curvature.inertia.as_array()),
+        "inertia": end.inertia(),
         "min_eig": end.curvature.min_eig,
         "max_eig": end.curvature.max_eig,
         "analysis": end.analysis,
         "rel_l2": done.rel_l2,
+        "terms": terms.as_mut().map(|t| t.json(&outcome.last.x)).transpose()?,
         "params": n,
         "problem": def.name(),
         "arch": arch.to_string(),
@@ -220,6 +267,11 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     if args.params.is_none() {
         summary["seed"] = json!(args.seed);
     }
+    if let Some(free) = &end.matrix_free {
+        summary["lanczos"] = json!(free.lanczos);
+        summary["negative_estimate"] = json!(free.negative_estimate);
+    }
+    mark_analysis(&mut summary, end);
     if let (Some(ck), Some(path)) = (&resume, &args.resume) {
         summary["resumed"] = json!({
             "from": ck.iteration,

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod compare;
 pub mod derivs;
 pub mod fit;
+pub mod predict;
 pub mod problem;
 pub mod solvers;
 pub mod spectrum;
@@ -16,14 +17,19 @@ use crate::study::problem::ProblemSpec;
 
 /// The input files of a problem: the problem file and `--data`, each with its flag.
 pub(crate) fn problem_inputs(problem: &ProblemArgs) -> Vec<(&'static str, &Path)> {
-    let mut inputs = Vec::new();
-    if let ProblemSpec::File(path) = &problem.model.problem {
-        inputs.push(("--problem", path.as_path()));
-    }
+    let mut inputs = problem_inputs_of(&problem.model.problem);
     if let Some(data) = &problem.data {
         inputs.push(("--data", data.as_path()));
     }
     inputs
+}
+
+/// The problem file `--problem` names, with its flag (nothing for a built-in problem).
+pub(crate) fn problem_inputs_of(problem: &ProblemSpec) -> Vec<(&'static str, &Path)> {
+    match problem {
+        ProblemSpec::File(path) => vec![("--problem", path.as_path())],
+        ProblemSpec::Builtin(_) => Vec::new(),
+    }
 }
 
 /// What a command prints on stdout: one JSON object, or text for a person.

@@ -1,23 +1,35 @@
-//! `saddle problem`: what a problem file says — its inputs, each term's points and, with an
-//! exact solution, each term's residual there (derivatives by the same transforms as the
-//! network's), so a wrong sign or factor shows at once.
+//! `saddle problem`: what a problem file says — its inputs, each term's points and scale
+//! (its residual and loss at θ = 0) and, with an exact solution, each term's residual there
+//! (derivatives by the same transforms as the network's), so a wrong sign or factor shows
+//! at once.
 
 use serde_json::{Value, json};
 
 use crate::args::ProblemFileArgs;
 use crate::study::error::Result;
-use crate::study::problem_file::{ProblemFile, exact_residuals};
+use crate::study::problem_file::{ProblemFile, exact_residuals, residuals_at_zero_params};
 
 /// Loads the file and returns its summary.
 pub fn run(args: &ProblemFileArgs) -> Result<Value> {
     let file = ProblemFile::load(&args.file)?;
     let residuals = exact_residuals(&file)?;
+    let at_start = residuals_at_zero_params(&file)?;
     let terms: Vec<Value> = file
         .terms
         .iter()
         .enumerate()
         .map(|(k, term)| {
-            let mut summary = json!({ "name": term.name, "points": term.count, "weight": term.weight });
+            let r = &at_start[k];
+            let mut summary = json!({
+                "name": term.name,
+                "points": term.count,
+                "weight": term.weight,
+                "scale": {
+                    "loss": 0.5 * term.weight * r.iter().map(|x| x * x).sum::<f64>(),
+                    "max_abs": max_abs(r),
+                    "rms": rms(r),
+                },
+            });
             if let Some(residuals) = &residuals {
                 let r = &residuals[k];
                 summary["at_exact"] = json!({
@@ -35,6 +47,7 @@ pub fn run(args: &ProblemFileArgs) -> Result<Value> {
         "points": file.residual_count(),
         "test_points": file.test_points.len() / file.dim(),
         "exact": file.exact.is_some(),
+        "test_exact": file.test_exact.is_some(),
         "terms": terms,
     }))
 }

@@ -6,32 +6,20 @@
 use std::cell::RefCell;
 
 use saddle_solvers::analysis::{self, DENSE_SPECTRUM_LIMIT, ZERO_TOLERANCE, inertia};
-use saddle_solvers::lanczos::extremes_restarted;
-use saddle_solvers::spectrum::{hutch_pp, slq, smoothed_density};
+use saddle_solvers::spectrum::{EXTREMES_TOLERANCE, converged_extremes, hutch_pp, slq, smoothed_density};
 use saddle_solvers::{DENSE_BYTES_LIMIT, DenseMatrix, format_bytes};
 use serde_json::{Value, json};
 
 use crate::args::{NegativeCount, SpectrumArgs, SpectrumMethod};
-use crate::study::compiled::Derivatives;
+use crate::study::compiled::{Derivatives, Programs, planned_bytes};
 use crate::study::error::{CliError, Result};
 use crate::study::experiments::curvature::{
     DEFAULT_PROBES, DEFAULT_STEPS, Operator, dense_operator, operator_product, rademacher_stream,
 };
 use crate::study::io::npy::read_finite_npy_vector;
 use crate::study::io::output::{OutputFiles, check_paths};
-
-/// The extreme eigenvalues are converged when each residual bound is at most this
-/// times max|θ| (the spectral norm's estimate).
-pub const LANCZOS_TOLERANCE: f64 = 1e-10;
-
-/// At most this many Lanczos steps (products) for the extreme eigenvalues.
-pub const LANCZOS_MAX_STEPS: usize = 500;
-
-/// The thick-restart Lanczos basis for the extreme eigenvalues holds this many vectors
-/// (or 2K + 10 for K wanted values, if more), fewer when it and the kept Ritz vectors
-/// would pass [`DENSE_BYTES_LIMIT`]. At a million parameters 30 and 50 vectors cost the
-/// same time (243 and 218 products for the top 5), 30 the less memory.
-pub const LANCZOS_BASIS: usize = 30;
+use crate::study::loss::LossSource;
+use crate::study::memory;
 
 /// Computes what `args` asks for, writes the density file if asked, and returns the
 /// summary.
@@ -93,6 +81,18 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
         n,
         &format!("the parameter count of --arch {}", problem.arch()),
     )?;
+    let (programs, vectors) = memory_needed(args, problem.source(), dense)?;
+    let programs = programs.saturating_add(memory::resident());
+    let limit = memory::Limit::get()?;
+    limit.check(programs, || {
+        format!("spectrum of {}", memory::problem_size(&def.name(), m, problem.arch()))
+    })?;
+    limit.check(programs.saturating_add(vectors), || match (args.probes, args.steps) {
+        (Some(p), Some(s)) => format!("--probes {p} with --steps {s}"),
+        (Some(p), None) => format!("--probes {p}"),
+        (None, Some(s)) => format!("--steps {s}"),
+        (None, None) => format!("spectrum of {}", memory::problem_size(&def.name(), m, problem.arch())),
+    })?;
     let mut derivs = Derivatives::new(problem.source())?;
     let mut out = OutputFiles::new();
     let mut summary = if dense {
@@ -114,6 +114,58 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
         summary[key] = value.clone();
     }
     Ok(summary)
+}
+
+/// The memory the computation will take: the operator's programs with its dense
+/// matrices (each with its working copies), and the matrix-free methods' vectors: the
+/// extremes' Lanczos basis, Hutch++'s basis of up to `--probes` vectors and its samples,
+/// and the density's Lanczos basis of min(`--steps`, n) vectors and every probe's
+/// quadrature (its Ritz values, bounds and weights, and the density's nodes).
+fn memory_needed(args: &SpectrumArgs, source: &dyn LossSource, dense: bool) -> Result<(u64, u64)> {
+    let (n, m) = (source.param_count() as u64, source.residual_count());
+    let op = Operator::from(args.operator);
+    let dense_programs = match op {
+        Operator::Hessian => vec![Programs::Hessian],
+        Operator::GaussNewton => vec![Programs::Jacobian],
+        Operator::Residual => vec![Programs::Hessian, Programs::Jacobian],
+    };
+    let matrices: u64 =
+        dense_matrices(op, n as usize, m).iter().map(|d| d.bytes().unwrap_or(usize::MAX) as u64).sum();
+    if dense {
+        return Ok((planned_bytes(source, &dense_programs)?.saturating_add(matrices.saturating_mul(3)), 0));
+    }
+    let mut programs = match op {
+        Operator::Hessian => vec![Programs::Hvp],
+        Operator::GaussNewton => vec![Programs::GaussNewtonProducts],
+        Operator::Residual => vec![Programs::Hvp, Programs::GaussNewtonProducts],
+    };
+    let fits = dense_matrices(op, n as usize, m).iter().all(DenseMatrix::fits);
+    let mut bytes = 0u64;
+    if args.negative == NegativeCount::Exact || (args.negative == NegativeCount::Auto && fits) {
+        programs.extend(dense_programs);
+        bytes = matrices.saturating_mul(3);
+    }
+    bytes = bytes.saturating_add(planned_bytes(source, &programs)?);
+    let (probes, steps) =
+        (args.probes.unwrap_or(DEFAULT_PROBES) as u64, args.steps.unwrap_or(DEFAULT_STEPS) as u64);
+    let wanted = (args.top + args.bottom) as u64;
+    let vector = 8 * n;
+    let mut vectors =
+        ((2 * wanted + 10).max(30) + wanted).saturating_mul(vector).min(DENSE_BYTES_LIMIT as u64);
+    if args.trace {
+        vectors = vectors
+            .saturating_add(probes.min(n).saturating_mul(vector))
+            .saturating_add(probes.saturating_mul(8));
+    }
+    if args.density.is_some() {
+        let k = steps.min(n);
+        let per_probe = std::mem::size_of::<saddle_solvers::lanczos::Ritz>() as u64 + 40 * k;
+        vectors = vectors
+            .saturating_add(k.saturating_mul(vector))
+            .saturating_add(k.saturating_mul(k).saturating_mul(8))
+            .saturating_add(probes.saturating_mul(per_probe));
+    }
+    Ok((bytes, vectors))
 }
 
 /// The dense matrices the operator needs: the Hessian, the Jacobian, or both.
@@ -188,19 +240,7 @@ fn matrix_free_spectrum(
     let lanczos = if args.top + args.bottom > 0 {
         let mut start = vec![0.0; n];
         stream(0)(&mut start);
-        // A restart holds the basis and at most the wanted plus half the others.
-        let vectors = DENSE_BYTES_LIMIT / 8 / n.max(1);
-        let wanted = args.top + args.bottom;
-        let basis = LANCZOS_BASIS.max(2 * wanted + 10).min((2 * vectors).saturating_sub(wanted) / 3);
-        Some(extremes_restarted(
-            &mut apply,
-            &start,
-            args.top,
-            args.bottom,
-            LANCZOS_TOLERANCE,
-            basis,
-            LANCZOS_MAX_STEPS,
-        ))
+        Some(converged_extremes(&mut apply, &start, args.top, args.bottom))
     } else {
         None
     };
@@ -236,7 +276,8 @@ fn matrix_free_spectrum(
             json!({
                 "file": path,
                 "probes": s.probes.len(),
-                "steps": args.steps.unwrap_or(DEFAULT_STEPS),
+                // At most n steps are taken, whatever --steps asks.
+                "steps": args.steps.unwrap_or(DEFAULT_STEPS).min(n),
                 "sigma": sigma,
                 "moments": [m1, m2],
                 "moments_stderr": [e1, e2],
@@ -258,7 +299,7 @@ fn matrix_free_spectrum(
         "lanczos": lanczos.map(|l| json!({
             "steps": l.steps,
             "converged": l.converged,
-            "tolerance": LANCZOS_TOLERANCE,
+            "tolerance": EXTREMES_TOLERANCE,
             "top_bounds": l.top_bounds,
             "bottom_bounds": l.bottom_bounds,
         })),

@@ -44,7 +44,7 @@ pub fn run(args: &SweepArgs) -> Result<Value> {
         archs: args.arch.clone(),
         act,
         solvers: solvers(args),
-        seeds: args.first_seed..args.first_seed.saturating_add(args.seeds),
+        seeds: args.first_seed..last_seed(args)?,
         control: Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() },
         stationary_tol: args.stationary_tol,
     };
@@ -144,6 +144,20 @@ fn merge(args: &SweepArgs) -> Result<Value> {
         "merged": args.merge.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "counts": sweep_file::counts(&runs, &arguments),
     }))
+}
+
+/// The end of the plan's seeds, FIRST + S (exclusive): an error when it passes the largest
+/// seed.
+fn last_seed(args: &SweepArgs) -> Result<u64> {
+    args.first_seed.checked_add(args.seeds).ok_or_else(|| {
+        CliError::Invalid(format!(
+            "--first-seed {} with --seeds {} runs past the largest seed: --first-seed + --seeds must be \
+             at most {}",
+            args.first_seed,
+            args.seeds,
+            u64::MAX
+        ))
+    })
 }
 
 /// The plan's solvers: the `--solver` values (each one solver or a chain), else the

@@ -43,6 +43,26 @@ pub fn check_dense_hessian(what: &str, n: usize) -> Result<()> {
     )))
 }
 
+/// A family of [`Derivatives`]' programs, for [`planned_bytes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Programs {
+    /// The loss ([`Derivatives::loss`]), per shard.
+    Value,
+    /// The loss and gradient ([`Derivatives::gradient`]), per shard.
+    Gradient,
+    /// Hessian-vector products ([`Derivatives::hvp`]), per shard.
+    Hvp,
+    /// J·v and Jᵀw ([`Derivatives::residual_jvp`], [`Derivatives::residual_vjp`]), per shard.
+    GaussNewtonProducts,
+    /// The dense Hessian ([`Derivatives::hessian`]): a program per parameter block, a copy
+    /// per thread from [`PARALLEL_HESSIAN_MIN_PARAMS`] parameters on.
+    Hessian,
+    /// The residuals ([`Derivatives::residuals`]).
+    Residual,
+    /// The dense Jacobian ([`Derivatives::jacobian`]): a program per parameter block.
+    Jacobian,
+}
+
 /// The exact loss, gradient, HVP, Gauss-Newton products and Hessian of one problem on its
 /// data, each a compiled program whose data inputs are bound once, compiled when first
 /// used.
@@ -109,15 +129,20 @@ impl Snapshot {
     /// Compiles the loss graph after `build` has added to it (and set the outputs it
     /// wants), with the data inputs bound.
     fn compile(&self, build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>) -> Result<Program> {
-        let mut lg = self.graph.clone();
-        let mut g = std::mem::take(&mut lg.graph);
-        build(&mut g, &lg)?;
-        let mut program = Program::compile(&g.simplify()?)?;
+        let mut program = Program::compile(&built(&self.graph, build)?)?;
         for (name, values) in &self.data {
             program.set_input(name, values)?;
         }
         Ok(program)
     }
+}
+
+/// The loss graph after `build` has added to it (and set the outputs it wants), simplified.
+fn built(graph: &LossGraph, build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>) -> Result<Graph> {
+    let mut lg = graph.clone();
+    let mut g = std::mem::take(&mut lg.graph);
+    build(&mut g, &lg)?;
+    Ok(g.simplify()?)
 }
 
 impl Source {
@@ -132,8 +157,9 @@ impl Source {
     }
 }
 
-/// A value built on first use. Clones share the built value (each takes its own copy);
-/// a sole owner takes it without a copy.
+/// A value built on first use. Clones share the built value (each takes its own copy,
+/// the shared one a clone: for programs, without their intermediate buffers); a sole owner
+/// takes it without a copy.
 #[derive(Clone, Debug)]
 struct Lazy<T> {
     shared: Arc<OnceLock<std::result::Result<T, String>>>,
@@ -155,11 +181,24 @@ impl<T: Clone> Lazy<T> {
                     Some(built) => built.map_err(CliError::Internal)?,
                     None => build()?,
                 },
-                None => self
-                    .shared
-                    .get_or_init(|| build().map_err(|e| e.to_string()))
-                    .clone()
-                    .map_err(CliError::Internal)?,
+                None => {
+                    // The copy that builds keeps what it built and leaves a clone for the
+                    // others: a program's clone holds its inputs and outputs only, and
+                    // makes the rest on its first run.
+                    let mut mine = None;
+                    let shared = self.shared.get_or_init(|| match build() {
+                        Ok(value) => {
+                            let copy = value.clone();
+                            mine = Some(value);
+                            Ok(copy)
+                        }
+                        Err(e) => Err(e.to_string()),
+                    });
+                    match mine {
+                        Some(value) => value,
+                        None => shared.clone().map_err(CliError::Internal)?,
+                    }
+                }
             };
             self.own = Some(value);
         }
@@ -202,12 +241,7 @@ impl BlockColumns {
         columns: &BlockGraph,
     ) -> Result<BlockColumns> {
         let chunk = chunk.min(block.len());
-        let program = source.compile(&|g, lg| {
-            let out = columns(g, lg, block, chunk)?;
-            g.clear_outputs();
-            g.set_output("columns", out);
-            Ok(())
-        })?;
+        let program = source.compile(&|g, lg| block_output(g, lg, columns, block, chunk))?;
         Ok(BlockColumns { block, chunk, program, basis: vec![0.0; chunk * block.len()] })
     }
 
@@ -287,7 +321,7 @@ impl Derivatives {
     /// The loss at θ.
     pub fn loss(&mut self, theta: &[f64]) -> Result<f64> {
         let source = &self.source;
-        let value = self.value.get(|| source.compile_shards(&|_, _| Ok(())))?;
+        let value = self.value.get(|| source.compile_shards(&value_graph))?;
         run_shards(value, &|p| p.set_input("theta", theta))?;
         let mut loss = [0.0];
         sum_shards(value, "loss", &mut loss)?;
@@ -318,15 +352,7 @@ impl Derivatives {
     /// J(θ)·v, the residual's Jacobian-vector product (length m), written to `out`: each
     /// shard's rows from its own program.
     pub fn residual_jvp(&mut self, theta: &[f64], v: &[f64], out: &mut [f64]) -> Result<()> {
-        let jvp = self.residual_jvp.get(|| {
-            self.source.compile_shards(&|g, lg| {
-                let v = g.input("v", g.shape(lg.theta))?;
-                let jv = saddle_ad::directional(g, lg.residual, lg.theta, v)?;
-                g.clear_outputs();
-                g.set_output("jvp", jv);
-                Ok(())
-            })
-        })?;
+        let jvp = self.residual_jvp.get(|| self.source.compile_shards(&jvp_graph))?;
         run_shards(jvp, &|p| {
             p.set_input("theta", theta)?;
             p.set_input("v", v)
@@ -346,15 +372,7 @@ impl Derivatives {
     /// in shard order.
     pub fn residual_vjp(&mut self, theta: &[f64], w: &[f64], out: &mut [f64]) -> Result<()> {
         let source = &self.source;
-        let vjp = self.residual_vjp.get(|| {
-            source.compile_shards(&|g, lg| {
-                let w = g.input("w", g.shape(lg.residual))?;
-                let jtw = saddle_ad::vjp(g, lg.residual, lg.theta, w)?;
-                g.clear_outputs();
-                g.set_output("vjp", jtw);
-                Ok(())
-            })
-        })?;
+        let vjp = self.residual_vjp.get(|| source.compile_shards(&vjp_graph))?;
         let mut offsets = Vec::with_capacity(vjp.len() + 1);
         offsets.push(0);
         for shard in &source.shards {
@@ -381,7 +399,7 @@ impl Derivatives {
     pub fn costs(&mut self) -> Result<[(&'static str, Cost); 4]> {
         let source = &self.source;
         let (value, gradient, hvp) = (
-            self.value.get(|| source.compile_shards(&|_, _| Ok(())))?,
+            self.value.get(|| source.compile_shards(&value_graph))?,
             self.gradient.get(|| source.compile_shards(&gradient_graph))?,
             self.hvp.get(|| source.compile_shards(&hvp_graph))?,
         );
@@ -467,13 +485,7 @@ impl Derivatives {
 
     /// The residuals r(θ) (N of them) written to `out`.
     pub fn residuals(&mut self, theta: &[f64], out: &mut [f64]) -> Result<()> {
-        let residual = self.residual.get(|| {
-            self.source.whole.compile(&|g, lg| {
-                g.clear_outputs();
-                g.set_output("residual", lg.residual);
-                Ok(())
-            })
-        })?;
+        let residual = self.residual.get(|| self.source.whole.compile(&residual_graph))?;
         residual.set_input("theta", theta)?;
         residual.run();
         out.copy_from_slice(residual.output("residual")?);
@@ -503,6 +515,11 @@ impl Derivatives {
     }
 }
 
+/// The loss graph as it is (its output the loss).
+fn value_graph(_: &mut Graph, _: &LossGraph) -> Result<()> {
+    Ok(())
+}
+
 /// The loss graph with the gradient as output `grad`.
 fn gradient_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
     let grad = saddle_ad::grad(g, lg.loss, lg.theta)?;
@@ -516,6 +533,47 @@ fn hvp_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
     let hv = saddle_ad::hvp(g, lg.loss, lg.theta, v)?;
     g.clear_outputs();
     g.set_output("hvp", hv);
+    Ok(())
+}
+
+/// The loss graph with input `v` and the residual's Jacobian-vector product J·v as its
+/// only output `jvp`.
+fn jvp_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
+    let v = g.input("v", g.shape(lg.theta))?;
+    let jv = saddle_ad::directional(g, lg.residual, lg.theta, v)?;
+    g.clear_outputs();
+    g.set_output("jvp", jv);
+    Ok(())
+}
+
+/// The loss graph with input `w` and the vector-Jacobian product Jᵀw as its only output
+/// `vjp`.
+fn vjp_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
+    let w = g.input("w", g.shape(lg.residual))?;
+    let jtw = saddle_ad::vjp(g, lg.residual, lg.theta, w)?;
+    g.clear_outputs();
+    g.set_output("vjp", jtw);
+    Ok(())
+}
+
+/// The loss graph with the residual vector as its only output `residual`.
+fn residual_graph(g: &mut Graph, lg: &LossGraph) -> Result<()> {
+    g.clear_outputs();
+    g.set_output("residual", lg.residual);
+    Ok(())
+}
+
+/// The loss graph with `columns`' `chunk` columns of `block` as its only output `columns`.
+fn block_output(
+    g: &mut Graph,
+    lg: &LossGraph,
+    columns: &BlockGraph,
+    block: ParamBlock,
+    chunk: usize,
+) -> Result<()> {
+    let out = columns(g, lg, block, chunk)?;
+    g.clear_outputs();
+    g.set_output("columns", out);
     Ok(())
 }
 
@@ -583,6 +641,94 @@ pub fn compile(
     build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>,
 ) -> Result<Program> {
     Snapshot::of(problem)?.compile(build)
+}
+
+/// What a program adds to a loss graph (and the outputs it sets).
+type Build = dyn Fn(&mut Graph, &LossGraph) -> Result<()>;
+
+/// The bytes the buffers of [`Derivatives`]' `programs` for `problem` hold once compiled,
+/// planned without compiling or allocating them, nor copying the data: each family
+/// counted once, over the same shards of the data (planned one shard at a time) and
+/// parameter blocks, the dense Hessian's programs once per thread that computes it. What
+/// a command checks against the memory limit before it builds [`Derivatives`].
+pub fn planned_bytes(problem: &dyn LossSource, programs: &[Programs]) -> Result<u64> {
+    let whole = problem.loss_graph()?;
+    let n = problem.param_count();
+    let plan = |graph: &LossGraph, build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>| -> Result<u64> {
+        Ok(Program::planned_elements(&built(graph, build)?)? as u64)
+    };
+    let m = problem.residual_count();
+    let count = (m / SHARD_POINTS).clamp(1, MAX_SHARDS);
+    let sharded: Vec<&Build> = programs
+        .iter()
+        .enumerate()
+        .filter(|&(k, p)| !programs[..k].contains(p))
+        .flat_map(|(_, p)| -> Vec<&Build> {
+            match p {
+                Programs::Value => vec![&value_graph],
+                Programs::Gradient => vec![&gradient_graph],
+                Programs::Hvp => vec![&hvp_graph],
+                Programs::GaussNewtonProducts => vec![&jvp_graph, &vjp_graph],
+                _ => vec![],
+            }
+        })
+        .collect();
+    let mut elements = 0u64;
+    if !sharded.is_empty() {
+        for k in 0..count {
+            // One shard at a time, as `Derivatives::new` splits the points (the whole when
+            // there are few, or when the problem does not split).
+            let shard = if count < 2 { None } else { problem.shard(k * m / count..(k + 1) * m / count) };
+            let graph = match &shard {
+                Some(s) => s.loss_graph()?,
+                None => whole.clone(),
+            };
+            for build in &sharded {
+                elements += plan(&graph, *build)?;
+            }
+            if shard.is_none() {
+                break;
+            }
+        }
+    }
+    let blocks = saddle_ad::param_blocks(&whole.graph, whole.theta);
+    let chunk = DEFAULT_HESSIAN_CHUNK.clamp(1, n.max(1));
+    let plan_blocks = |columns: &BlockGraph| -> Result<u64> {
+        blocks
+            .iter()
+            .map(|&block| {
+                let chunk = chunk.min(block.len());
+                let program = plan(&whole, &|g, lg| block_output(g, lg, columns, block, chunk))?;
+                Ok(program + (chunk * block.len()) as u64)
+            })
+            .sum()
+    };
+    for (k, family) in programs.iter().enumerate() {
+        if programs[..k].contains(family) {
+            continue;
+        }
+        elements += match family {
+            Programs::Hessian => {
+                let threads =
+                    if n < PARALLEL_HESSIAN_MIN_PARAMS { 1 } else { rayon::current_num_threads().max(1) };
+                threads as u64 * plan_blocks(&hessian_block)?
+            }
+            Programs::Residual => plan(&whole, &residual_graph)?,
+            Programs::Jacobian => plan_blocks(&jacobian_block)?,
+            _ => 0,
+        };
+    }
+    Ok(8 * elements)
+}
+
+/// The bytes of the buffers of the program [`compile`] makes of `problem`'s loss graph
+/// with `build`, planned without allocating them (nor copying the data).
+pub fn planned_bytes_of(
+    problem: &dyn LossSource,
+    build: &dyn Fn(&mut Graph, &LossGraph) -> Result<()>,
+) -> Result<u64> {
+    let elements = Program::planned_elements(&built(&problem.loss_graph()?, build)?)?;
+    Ok(8 * elements as u64)
 }
 
 /// Runs `task` with its block's program (θ bound): the task's columns, written from

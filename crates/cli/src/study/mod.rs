@@ -10,6 +10,7 @@ pub mod init;
 pub mod io;
 pub mod linear_basis;
 pub mod loss;
+pub mod memory;
 pub mod objective;
 pub mod problem;
 pub mod problem_file;

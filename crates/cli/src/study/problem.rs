@@ -143,7 +143,8 @@ impl LossSource for Problem {
             n_points: rows.len(),
             n_inputs: d,
         };
-        Some(Box::new(Problem { data, ..self.clone() }))
+        // Not `..self.clone()`: that would copy every point for each shard.
+        Some(Box::new(Problem { data, kind: self.kind, arch: self.arch.clone(), act: self.act }))
     }
 }
 

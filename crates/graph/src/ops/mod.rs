@@ -381,15 +381,25 @@ primitives! {
     /// Cosine.
     Cos in cos [function],
     /// Logistic sigmoid 1 / (1 + e^-x).
-    Sigmoid in sigmoid [activation],
+    Sigmoid in sigmoid [function, activation],
     /// Softplus log(1 + e^x).
-    Softplus in softplus [activation],
+    Softplus in softplus [function, activation],
     /// Exponential eˣ.
     Exp in exp [function],
     /// Natural logarithm.
     Log in log [function],
     /// Square root.
     Sqrt in sqrt [function],
+    /// Absolute value.
+    Abs in abs [function],
+    /// abs's derivative applied to a tangent, sign(x)·t with sign(0) = 0.
+    AbsGrad in abs_grad,
+    /// Hyperbolic sine.
+    Sinh in sinh [function],
+    /// Hyperbolic cosine.
+    Cosh in cosh [function],
+    /// Arctangent.
+    Atan in atan [function],
     /// xᵖ for a constant real exponent p.
     Pow in pow,
 }
@@ -715,7 +725,9 @@ mod tests {
         let e = "relu".parse::<Activation>().unwrap_err();
         assert!(e.starts_with("unknown activation 'relu' (expected one of: tanh, sin, "), "{e}");
         assert_eq!("cos".parse::<Function>(), Ok(Function::Cos));
-        assert!("sigmoid".parse::<Function>().is_err());
+        assert_eq!("sigmoid".parse::<Function>(), Ok(Function::Sigmoid));
+        // Ops without the role are neither.
+        assert!("abs_grad".parse::<Function>().is_err() && "cosh".parse::<Activation>().is_err());
     }
 
     #[test]

@@ -105,6 +105,46 @@ pub fn fit_streaming(
     Ok(Fit { outcome, records: Vec::new(), endpoint, rel_l2 })
 }
 
+/// Why the end point's Hessian analysis says nothing, or `None` when it was made: the
+/// loss, the gradient or the Hessian is not finite there (`non_finite_loss`,
+/// `non_finite_gradient`, `non_finite_hessian`), so no classification, inertia or
+/// eigenvalue describes it. Summaries then give those fields as null.
+pub fn analysis_skipped(end: &Endpoint) -> Option<&'static str> {
+    if !end.loss.is_finite() {
+        Some("non_finite_loss")
+    } else if !end.grad_norm.is_finite() {
+        Some("non_finite_gradient")
+    } else if !(end.curvature.min_eig.is_finite() && end.curvature.max_eig.is_finite()) {
+        Some("non_finite_hessian")
+    } else {
+        None
+    }
+}
+
+/// The fields of a summary that describe the end point's Hessian: null when
+/// [`analysis_skipped`] gives a reason, which is recorded as `analysis_skipped` (null
+/// when the analysis was made).
+pub fn mark_analysis(summary: &mut serde_json::Value, end: &Endpoint) {
+    let skipped = analysis_skipped(end);
+    if skipped.is_some() {
+        for key in [
+            "classification",
+            "inertia",
+            "min_eig",
+            "max_eig",
+            "index",
+            "analysis",
+            "lanczos",
+            "negative_estimate",
+        ] {
+            if let Some(value) = summary.get_mut(key) {
+                *value = serde_json::Value::Null;
+            }
+        }
+    }
+    summary["analysis_skipped"] = serde_json::json!(skipped);
+}
+
 /// A run fitted the target when ‖r‖ ≤ this·‖target‖ (its loss is within 1e-6 of the
 /// target's ½‖target‖², so it sits at the global minimum value 0 to that accuracy).
 pub const FIT_TOLERANCE: f64 = 1e-3;

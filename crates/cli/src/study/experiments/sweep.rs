@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::study::compiled::Derivatives;
 use crate::study::error::{CliError, Result};
-use crate::study::experiments::{Category, fit_streaming};
+use crate::study::experiments::{Category, analysis_skipped, fit_streaming};
 use crate::study::init::glorot_normal;
+use crate::study::memory::{self, Needs};
 use crate::study::problem::{NetworkProblem, ProblemDef};
 use crate::study::problem_file::SolutionError;
 
@@ -134,16 +135,21 @@ pub struct RunResult {
     pub loss: f64,
     /// Final ‖∇L‖₂.
     pub grad_norm: f64,
-    /// The exact Hessian's classification at the end (zero: |λ| ≤ 1e-10·max|λ|).
-    pub classification: &'static str,
-    /// [negative, zero, positive] eigenvalue counts.
-    pub inertia: [usize; 3],
-    /// Smallest eigenvalue.
+    /// The exact Hessian's classification at the end (zero: |λ| ≤ 1e-10·max|λ|); null
+    /// when the analysis was skipped.
+    pub classification: Option<&'static str>,
+    /// [negative, zero, positive] eigenvalue counts; null when the analysis was skipped or
+    /// matrix-free (above the dense limit).
+    pub inertia: Option<[usize; 3]>,
+    /// Smallest eigenvalue (NaN, written null, when the analysis was skipped).
     pub min_eig: f64,
-    /// Largest eigenvalue.
+    /// Largest eigenvalue (NaN, written null, when the analysis was skipped).
     pub max_eig: f64,
-    /// The index: the fraction of negative eigenvalues.
+    /// The index: the fraction of negative eigenvalues (NaN, written null, when the
+    /// analysis was skipped or matrix-free).
     pub index: f64,
+    /// Why the end point's Hessian was not analysed ([`analysis_skipped`]); null when it was.
+    pub analysis_skipped: Option<&'static str>,
     /// `fitted`, `minimum`, `degenerate`, `saddle` or `not_converged` (see [`Category`]).
     pub category: Category,
     /// ‖output weights‖₂ at the end.
@@ -187,9 +193,11 @@ pub struct Prepared<'a> {
 }
 
 /// Checks every solver at every architecture (a solver whose dense matrices would exceed
-/// the limit is an error) and compiles each architecture's programs once.
+/// the limit is an error) and the memory the runs will need (a copy of the largest
+/// architecture's programs for each thread), and prepares each architecture's programs
+/// (compiled once, when a run first needs them).
 pub fn prepare(plan: &Plan) -> Result<Prepared<'_>> {
-    let compiled = plan
+    let networks: Vec<NetworkProblem> = plan
         .archs
         .iter()
         .map(|arch| {
@@ -198,8 +206,32 @@ pub fn prepare(plan: &Plan) -> Result<Prepared<'_>> {
                 spec.check_size(problem.param_count(), plan.problem.points()).map_err(CliError::Invalid)?;
                 spec.method().map_err(CliError::Invalid)?;
             }
+            Ok(problem)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut largest = (0u64, 0);
+    for (k, problem) in networks.iter().enumerate() {
+        let n = problem.param_count();
+        let mut needs = Needs::default();
+        for spec in &plan.solvers {
+            needs.add_solver(spec, n, plan.problem.points());
+        }
+        needs.add_analysis(n);
+        needs.other += memory::solution_error_bytes(&plan.problem, problem.arch());
+        largest = largest.max((needs.bytes(problem.source(), true)?, k));
+    }
+    // Each thread runs on its own copy of an architecture's programs.
+    let threads = rayon::current_num_threads().max(1) as u64;
+    memory::check(threads.saturating_mul(largest.0), || {
+        let arch = &plan.archs[largest.1];
+        let size = memory::problem_size(&plan.problem.name(), plan.problem.points(), arch);
+        format!("sweep of {size} on {threads} thread(s)")
+    })?;
+    let compiled = networks
+        .into_iter()
+        .map(|problem| {
             let derivs = Derivatives::new(problem.source())?;
-            let error = plan.problem.solution_error(arch, plan.act)?;
+            let error = plan.problem.solution_error(problem.arch(), plan.act)?;
             Ok((problem, derivs, error))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -238,6 +270,8 @@ impl Prepared<'_> {
             &mut |_, _, _| {},
         )?;
         let end = &done.endpoint;
+        let skipped = analysis_skipped(end);
+        let analysed = |v: f64| if skipped.is_some() { f64::NAN } else { v };
         Ok(RunResult {
             run: spec.run,
             problem: plan.problem.name(),
@@ -252,11 +286,12 @@ impl Prepared<'_> {
             iterations: done.outcome.iterations,
             loss: end.loss,
             grad_norm: end.grad_norm,
-            classification: end.curvature.classification.name(),
-            inertia: end.curvature.inertia.as_array(),
-            min_eig: end.curvature.min_eig,
-            max_eig: end.curvature.max_eig,
-            index: end.curvature.inertia.index(),
+            classification: skipped.is_none().then(|| end.curvature.classification.name()),
+            inertia: end.inertia().filter(|_| skipped.is_none()),
+            min_eig: analysed(end.curvature.min_eig),
+            max_eig: analysed(end.curvature.max_eig),
+            index: end.inertia().map_or(f64::NAN, |_| analysed(end.curvature.inertia.index())),
+            analysis_skipped: skipped,
             category: Category::of(end, plan.stationary_tol),
             output_weight_norm: end.output_weight_norm,
             fit_ratio: end.fit_ratio,

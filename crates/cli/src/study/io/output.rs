@@ -339,6 +339,9 @@ fn describe(e: &io::Error) -> String {
         io::ErrorKind::PermissionDenied => "permission denied".into(),
         io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
         io::ErrorKind::StorageFull => "no space left on device".into(),
+        // The directory exists (checked before): a file system that makes no new files,
+        // such as /proc, says there is no such file.
+        io::ErrorKind::NotFound => "the file system does not create files there".into(),
         _ => e.to_string(),
     }
 }

@@ -9,8 +9,10 @@
 pub mod expr;
 pub mod lower;
 pub mod points;
+pub mod predict;
 pub mod resolve;
 mod source;
+mod toml_field;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,7 +27,9 @@ use expr::Expr;
 use lower::{Leaf, lower};
 use points::{Axis, Face, Layout, lattice, lattice_len};
 use resolve::{RESERVED, Resolved, Scope};
-pub use source::{ExactResiduals, FileProblem, SolutionError, exact_residuals};
+pub use source::{
+    ExactResiduals, FileProblem, SolutionError, TermLosses, exact_residuals, residuals_at_zero_params,
+};
 
 /// The most points one point set may have.
 pub const MAX_POINTS: usize = 10_000_000;
@@ -46,12 +50,18 @@ pub struct ProblemFile {
     /// Where errors against the exact solution are measured, row-major × inputs: the `[test]`
     /// points, or else every term's own points one after the other.
     pub test_points: Vec<f64>,
+    /// The data columns of a `[test]` CSV (its columns that are not inputs), by name, one
+    /// value per test point.
+    pub test_data: Vec<(String, Vec<f64>)>,
+    /// `[test]`'s `exact`: the reference solution at the test points, in terms of the
+    /// inputs, constants and the test CSV's data columns.
+    pub test_exact: Option<Resolved>,
 }
 
 /// One residual term with its points.
 #[derive(Clone, Debug)]
 pub struct Term {
-    /// Its unique name.
+    /// Its unique name (`term1`, `term2`, ... by its place when the file gives none).
     pub name: String,
     /// Its weight in the loss (≥ 0).
     pub weight: f64,
@@ -108,6 +118,19 @@ fn expression(at: &At<'_>, text: &str, scope: &mut Scope<'_>) -> Result<Resolved
 /// The value of a point set's coordinate: a number, or a string expression of numbers,
 /// `pi` and the file's constants.
 fn coordinate(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<f64> {
+    number_expression(at, value, names, &[], "a coordinate uses numbers, pi and constants")
+}
+
+/// The value of a number, or of a string expression of numbers, `pi` and `names`'
+/// constants; `later` are names it may not use yet (constants defined after it), and `rule`
+/// says what it may use, in the errors.
+fn number_expression(
+    at: &At<'_>,
+    value: &Value,
+    names: &Names<'_>,
+    later: &[&str],
+    rule: &str,
+) -> Result<f64> {
     let text = match value {
         Value::String(text) => text,
         Value::Integer(_) | Value::Float(_) => return number(at, value),
@@ -119,13 +142,17 @@ fn coordinate(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<f64> {
     };
     let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
     let solution = |name: &str| name == "u" || name.starts_with("u_") || name == "N";
-    if let Some((name, col)) =
-        first_name(&parsed, &|name| names.inputs.iter().any(|i| i == name) || solution(name))
-    {
-        let what = if solution(name) { "the solution" } else { "an input" };
-        return Err(
-            at.err_at(col, format!("'{name}' is {what}: a coordinate uses numbers, pi and constants"))
-        );
+    let refused =
+        |name: &str| names.inputs.iter().any(|i| i == name) || solution(name) || later.contains(&name);
+    if let Some((name, col)) = first_name(&parsed, &refused) {
+        let what = if solution(name) {
+            "is the solution"
+        } else if later.contains(&name) {
+            "is not defined yet"
+        } else {
+            "is an input"
+        };
+        return Err(at.err_at(col, format!("'{name}' {what}: {rule}")));
     }
     let resolved = scope(&[], names.constants, &[], false, false)
         .resolve(&parsed)
@@ -182,6 +209,17 @@ fn scope<'a>(
 /// Whether `name` can name an input, constant or data variable.
 /// `what` prefixes the messages (e.g. `column ` for a CSV header).
 fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()> {
+    check_name_where(at, what, name, taken, true)
+}
+
+/// Whether a `[test]` CSV's data column `name` can be a name: as [`check_name`], except
+/// that `u_...` is free there (`[test]`'s `exact` has no u), so `u_ref` can be one.
+fn check_data_name(at: &At<'_>, name: &str, taken: &[&str]) -> Result<()> {
+    check_name_where(at, "column ", name, taken, false)
+}
+
+/// [`check_name`], with `u_...` reserved only when `derivatives` may appear.
+fn check_name_where(at: &At<'_>, what: &str, name: &str, taken: &[&str], derivatives: bool) -> Result<()> {
     let mut chars = name.chars();
     let identifier = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_');
@@ -190,7 +228,10 @@ fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()>
             "{what}'{name}' is not a name (letters, digits and _, not starting with a digit)"
         )));
     }
-    if RESERVED.contains(&name) || name.starts_with("u_") || Function::from_name(name).is_some() {
+    if RESERVED.contains(&name)
+        || (derivatives && name.starts_with("u_"))
+        || Function::from_name(name).is_some()
+    {
         return Err(at.err(format!("{what}'{name}' is reserved (pi, u, u_..., N, d and the functions)")));
     }
     if taken.contains(&name) {
@@ -201,6 +242,10 @@ fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()>
 
 fn keys_allowed(at: &At<'_>, table: &Table, allowed: &[&str]) -> Result<()> {
     match table.keys().find(|k| !allowed.contains(&k.as_str())) {
+        // At the top level the key itself is the field at fault.
+        Some(k) if at.field.is_empty() => {
+            Err(at.child(k).err(format!("unknown field '{k}' (expected: {})", allowed.join(", "))))
+        }
         Some(k) => Err(at.err(format!("unknown field '{k}' (expected: {})", allowed.join(", ")))),
         None => Ok(()),
     }
@@ -235,11 +280,35 @@ impl ProblemFile {
         let text = std::fs::read_to_string(path).map_err(|e| CliError::io(path, "read", e))?;
         let table: Table = toml::from_str(&text).map_err(|e| {
             let (line, col) = e.span().map_or((1, 1), |s| line_col(&text, s.start));
+            let mut message = e.message().replace(['\n', '\r'], " ").trim().to_string();
+            if let Some(span) = e.span()
+                && (message.contains("too large") || message.contains("as i128"))
+            {
+                // TOML's integers are 64-bit signed.
+                let literal = text.get(span).unwrap_or_default().trim();
+                message = match literal.starts_with('-') {
+                    true => format!("{literal} is less than the smallest TOML integer, {}", i64::MIN),
+                    false => format!("{literal} is more than the largest TOML integer, {}", i64::MAX),
+                };
+            }
+            // The field the fault is in, as the other errors name it (an unclosed array's,
+            // not the element the text ends in).
+            // (A duplicate key's span is the key: the field is at its end.)
+            let at =
+                |s: std::ops::Range<usize>| if message.contains("duplicate key") { s.end } else { s.start };
+            if let Some(mut field) = e.span().and_then(|s| toml_field::field_at(&text, at(s))) {
+                if message.starts_with("unclosed")
+                    && let Some(open) = field.rfind('[').filter(|_| field.ends_with(']'))
+                {
+                    field.truncate(open);
+                }
+                message = format!("{field}: {message}");
+            }
             CliError::Problem {
                 path: path.to_path_buf(),
                 field: format!("line {line}"),
                 column: Some(col),
-                message: e.message().replace(['\n', '\r'], " ").trim().to_string(),
+                message,
             }
         })?;
         Self::from_table(path, &table)
@@ -269,16 +338,24 @@ impl ProblemFile {
         match table.get("constants") {
             None => {}
             Some(Value::Table(t)) => {
-                for (name, value) in t {
+                // In file order: each may use the ones before it.
+                let all: Vec<&str> = t.keys().map(String::as_str).collect();
+                for (k, (name, value)) in t.iter().enumerate() {
                     let at = at.child(name);
                     let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
                     taken.extend(constants.keys().map(String::as_str));
                     check_name(&at, "", name, &taken)?;
-                    constants.insert(name.clone(), number(&at, value)?);
+                    let names = Names { inputs: &inputs, constants: &constants };
+                    let rule = "a constant uses numbers, pi and earlier constants";
+                    let v = number_expression(&at, value, &names, &all[k..], rule)?;
+                    constants.insert(name.clone(), v);
                 }
             }
             Some(other) => {
-                return Err(at.err(format!("expected a table of numbers, found {}", other.type_str())));
+                return Err(at.err(format!(
+                    "expected a table of numbers and expressions, found {}",
+                    other.type_str()
+                )));
             }
         }
 
@@ -315,7 +392,8 @@ impl ProblemFile {
             let Value::Table(t) = item else { return Err(at.err("expected a table")) };
             keys_allowed(&at, t, &["name", "residual", "weight", "points"])?;
             let name = match t.get("name") {
-                None => return Err(at.child("name").err("missing: every term has a unique name")),
+                // The default names the term by its place, counted from 1: term1, term2, ...
+                None => format!("term{}", k + 1),
                 Some(v) => string(&at.child("name"), v)?.to_string(),
             };
             if terms.iter().any(|other| other.name == name) {
@@ -358,20 +436,53 @@ impl ProblemFile {
             });
         }
 
-        let test_points = match table.get("test") {
-            None => terms.iter().flat_map(|t| t.points.iter().copied()).collect(),
+        let (test_points, test_data, test_exact) = match table.get("test") {
+            None => (terms.iter().flat_map(|t| t.points.iter().copied()).collect(), Vec::new(), None),
             Some(Value::Table(t)) => {
                 let at = root.child("test");
-                keys_allowed(&at, t, &["points"])?;
-                let Some(spec) = t.get("points") else { return Err(at.child("points").err("missing")) };
+                keys_allowed(&at, t, &["points", "exact"])?;
+                let points_at = at.child("points");
+                let Some(spec) = t.get("points") else {
+                    return Err(points_at.err("missing: e.g. points = { csv = \"reference.csv\" }"));
+                };
                 let names = Names { inputs: &inputs, constants: &constants };
-                point_set(&at.child("points"), spec, &names, base)?.points
+                let set = point_set(&points_at, spec, &names, base)?;
+                let exact = match t.get("exact") {
+                    None => None,
+                    Some(v) => {
+                        // The data columns are names here; there is no u, so u_ref can be one.
+                        let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
+                        for (n, _) in &set.data {
+                            check_data_name(&points_at.child("csv"), n, &taken)?;
+                        }
+                        let at = at.child("exact");
+                        let data: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
+                        let mut test_scope = scope(&inputs, &constants, &data, false, false);
+                        Some(expression(&at, string(&at, v)?, &mut test_scope)?)
+                    }
+                };
+                (set.points, set.data, exact)
             }
             Some(other) => {
                 return Err(root.child("test").err(format!("expected a table, found {}", other.type_str())));
             }
         };
-        Ok(ProblemFile { path: path.to_path_buf(), inputs, trial, exact, terms, test_points })
+        Ok(ProblemFile {
+            path: path.to_path_buf(),
+            inputs,
+            trial,
+            exact,
+            terms,
+            test_points,
+            test_data,
+            test_exact,
+        })
+    }
+
+    /// What errors are measured against at the test points: `[test]`'s `exact`, else the
+    /// file's; `None` without either.
+    pub fn reference(&self) -> Option<&Resolved> {
+        self.test_exact.as_ref().or(self.exact.as_ref())
     }
 
     /// The number of inputs d.

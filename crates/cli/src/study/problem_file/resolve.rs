@@ -62,6 +62,13 @@ fn check_order(wrt: &[usize], col: usize) -> Result<(), NameError> {
     Ok(())
 }
 
+/// The functions expressions may call, sorted and comma-separated.
+pub fn function_names() -> String {
+    let mut names: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+    names.sort_unstable();
+    names.join(", ")
+}
+
 /// Names that expressions reserve for themselves.
 pub const RESERVED: [&str; 4] = ["pi", "u", "N", "d"];
 
@@ -202,7 +209,22 @@ impl Scope<'_> {
             let wrt = self.derivative(inner_args, *name_col)?;
             return self.shifted(wrt, args, col);
         }
+        if let Expr::Name { name, col: name_col } = callee
+            && !self.is_known(name)
+        {
+            return Err((*name_col, format!("unknown function '{name}' (functions: {})", function_names())));
+        }
         Err((col, format!("{callee} cannot be called: only functions, u, u_x, ... and d(u, ...) can")))
+    }
+
+    /// Whether `name` is something other than a function: pi, N, an input, a constant or a
+    /// data variable.
+    fn is_known(&self, name: &str) -> bool {
+        name == "pi"
+            || name == "N"
+            || self.constants.contains_key(name)
+            || self.inputs.iter().any(|n| n == name)
+            || self.data.iter().any(|n| n == name)
     }
 
     /// The inputs `d(u, x, ...)` differentiates by.
@@ -344,6 +366,12 @@ mod tests {
             ("u(0)", 2, "u takes 2 coordinate(s) (x, y), found 1"),
             ("u(u, 0)", 3, "u may appear only in residuals"),
             ("x(1)", 2, "x cannot be called"),
+            (
+                "2*foo(x)",
+                3,
+                "unknown function 'foo' (functions: abs, atan, cos, cosh, exp, log, sigmoid, sin, sinh, softplus, sqrt, tanh)",
+            ),
+            ("arctan(u)", 1, "unknown function 'arctan' (functions: abs, atan,"),
             ("d(u, x, x, x, x, y, y, y, y, x)", 1, "a derivative of order 9 (at most 8 is supported)"),
             ("u_xxxxxxxxx", 1, "a derivative of order 9 (at most 8 is supported)"),
         ];

@@ -6,9 +6,15 @@ use saddle_graph::{Activation, Arch, Graph, GraphError, NodeId, Program, Shape};
 
 use super::lower::{Leaf, Site, SolutionBuilder, lower};
 use super::{ProblemFile, Term};
-use crate::study::compiled::compile;
+use crate::study::compiled::{Derivatives, compile};
 use crate::study::error::{CliError, Result};
 use crate::study::loss::{LossGraph, LossSource};
+
+/// [`FileProblem`]'s residuals at θ = 0 are evaluated in runs of at least this many points…
+const ZERO_CHUNK_POINTS: usize = 1 << 16;
+
+/// …and in at most this many runs.
+const ZERO_CHUNKS: usize = 16;
 
 /// A problem file's loss for one network: ½ Σ_terms weight Σ_points r², the residuals
 /// scaled by √weight in file order.
@@ -30,21 +36,9 @@ pub struct FileProblem {
 impl FileProblem {
     /// The loss of `file` for the network `arch` with activation `act`.
     pub fn new(file: &ProblemFile, arch: Arch, act: Activation) -> Result<FileProblem> {
-        if arch.input_dim() != file.dim() {
-            return Err(CliError::Invalid(format!(
-                "--arch {arch} takes {} input(s) but {} has {} ({})",
-                arch.input_dim(),
-                file.path.display(),
-                file.dim(),
-                file.inputs.join(", ")
-            )));
-        }
-        if arch.output_dim() != 1 {
-            return Err(CliError::Invalid(format!("--arch {arch}: the output width must be 1")));
-        }
         let largest =
             file.terms.iter().map(|t| t.count).max().unwrap_or(0).max(file.test_points.len() / file.dim());
-        arch.check_points(largest).map_err(CliError::Invalid)?;
+        check_network(file, &arch, largest)?;
         let mut problem = FileProblem {
             arch,
             act,
@@ -59,21 +53,110 @@ impl FileProblem {
     }
 
     /// The residuals at θ = 0: the network's output is zero there whatever the activation.
+    /// Many points are evaluated in up to [`ZERO_CHUNKS`] runs of consecutive points, each
+    /// its own program, so that this, done before a command checks the memory its
+    /// programs will need, takes a fraction of it.
     fn residual_at_zero(&self) -> Result<Vec<f64>> {
-        let mut program = compile(self, &|g, lg| {
-            g.clear_outputs();
-            g.set_output("residual", lg.residual);
-            Ok(())
-        })?;
-        program.set_input("theta", &vec![0.0; self.arch.param_count()])?;
-        program.run();
-        Ok(program.output("residual")?.to_vec())
+        let residual = |problem: &dyn LossSource| -> Result<Vec<f64>> {
+            let mut program = compile(problem, &|g, lg| {
+                g.clear_outputs();
+                g.set_output("residual", lg.residual);
+                Ok(())
+            })?;
+            program.set_input("theta", &vec![0.0; self.arch.param_count()])?;
+            program.run();
+            Ok(program.output("residual")?.to_vec())
+        };
+        let m = self.residual_count();
+        let chunks = (m / ZERO_CHUNK_POINTS).clamp(1, ZERO_CHUNKS);
+        if chunks == 1 {
+            return residual(self);
+        }
+        // A shard takes its rows of the target, not yet known: zeros stand in.
+        let zeros = FileProblem { target: vec![0.0; m], ..self.clone() };
+        let mut out = Vec::with_capacity(m);
+        for k in 0..chunks {
+            let rows = k * m / chunks..(k + 1) * m / chunks;
+            let shard = zeros
+                .shard(rows)
+                .ok_or_else(|| CliError::Internal("a problem file's rows form shards".into()))?;
+            out.extend(residual(&*shard)?);
+        }
+        Ok(out)
     }
 
     /// The terms' names and point counts, in file order.
     pub fn term_counts(&self) -> Vec<(&str, usize)> {
         self.terms.iter().map(|t| (t.name.as_str(), t.count)).collect()
     }
+
+    /// Each term's name and its rows of the residual vector, in file order.
+    pub fn term_rows(&self) -> Vec<(&str, std::ops::Range<usize>)> {
+        let mut start = 0;
+        self.terms
+            .iter()
+            .map(|t| {
+                start += t.count;
+                (t.name.as_str(), start - t.count..start)
+            })
+            .collect()
+    }
+}
+
+/// Each term's share of a problem file's loss, ½·weight·Σ r² over its points, computed
+/// from the residual vector (one evaluation of the residuals, on the calling thread).
+#[derive(Clone, Debug)]
+pub struct TermLosses {
+    rows: Vec<(String, std::ops::Range<usize>)>,
+    derivs: Derivatives,
+    residual: Vec<f64>,
+}
+
+impl TermLosses {
+    /// The term losses of `problem`, evaluated with its compiled `derivs` (a clone shares
+    /// what is compiled).
+    pub fn new(problem: &FileProblem, derivs: Derivatives) -> TermLosses {
+        let rows = problem.term_rows().into_iter().map(|(name, rows)| (name.to_string(), rows)).collect();
+        TermLosses { rows, residual: vec![0.0; derivs.residual_count()], derivs }
+    }
+
+    /// Each term's ½·weight·Σr² at θ, in file order.
+    pub fn at(&mut self, theta: &[f64]) -> Result<Vec<(&str, f64)>> {
+        self.derivs.residuals(theta, &mut self.residual)?;
+        Ok(term_losses(&self.rows, &self.residual))
+    }
+
+    /// [`TermLosses::at`] as a JSON object, term name → loss.
+    pub fn json(&mut self, theta: &[f64]) -> Result<serde_json::Value> {
+        let map: serde_json::Map<String, serde_json::Value> =
+            self.at(theta)?.into_iter().map(|(name, loss)| (name.to_string(), loss.into())).collect();
+        Ok(serde_json::Value::Object(map))
+    }
+}
+
+/// ½ Σ r² over each term's rows of `residual` (the residuals scaled by √weight).
+fn term_losses<'a>(rows: &'a [(String, std::ops::Range<usize>)], residual: &[f64]) -> Vec<(&'a str, f64)> {
+    rows.iter()
+        .map(|(name, rows)| (name.as_str(), 0.5 * residual[rows.clone()].iter().map(|r| r * r).sum::<f64>()))
+        .collect()
+}
+
+/// `Err` unless `arch` takes the file's inputs, has one output and can be evaluated at
+/// `points` points at once.
+pub(super) fn check_network(file: &ProblemFile, arch: &Arch, points: usize) -> Result<()> {
+    if arch.input_dim() != file.dim() {
+        return Err(CliError::Invalid(format!(
+            "--arch {arch} takes {} input(s) but {} has {} ({})",
+            arch.input_dim(),
+            file.path.display(),
+            file.dim(),
+            file.inputs.join(", ")
+        )));
+    }
+    if arch.output_dim() != 1 {
+        return Err(CliError::Invalid(format!("--arch {arch}: the output width must be 1")));
+    }
+    arch.check_points(points).map_err(CliError::Invalid)
 }
 
 /// The data inputs of the terms' residuals, by name, in declaration order: per term its
@@ -103,6 +186,34 @@ pub struct ExactResiduals {
 /// Each term's [`ExactResiduals`]; `None` when the file gives no exact solution.
 pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>> {
     let Some(exact) = &file.exact else { return Ok(None) };
+    let at_exact = residuals_with(file, &mut |g, inputs| exact_solution(g, exact, inputs, &[]))?;
+    let at_zero = residuals_with(file, &mut |g, inputs| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
+    Ok(Some(
+        at_exact
+            .into_iter()
+            .zip(at_zero)
+            .map(|(at_exact, at_zero)| ExactResiduals { at_exact, at_zero })
+            .collect(),
+    ))
+}
+
+/// Each term's residuals at θ = 0, where the network's output N is zero whatever the
+/// architecture: u is the trial with N = 0 (u ≡ 0 without a trial).
+pub fn residuals_at_zero_params(file: &ProblemFile) -> Result<Vec<Vec<f64>>> {
+    let trial = &file.trial;
+    residuals_with(file, &mut |g, inputs| {
+        let column = g.shape(inputs[0]);
+        let u = lower(g, trial, &mut |g, leaf| match leaf {
+            Leaf::Input(i) => Ok(inputs[i]),
+            Leaf::Network => Ok(g.fill(0.0, column)),
+            _ => Err(GraphError::Internal("a trial refers to data or to u".into())),
+        })?;
+        g.broadcast_to(u, column.rows, column.cols)
+    })
+}
+
+/// Each term's residuals (unscaled), with u at every site made by `solution`.
+fn residuals_with(file: &ProblemFile, solution: &mut SolutionBuilder<'_>) -> Result<Vec<Vec<f64>>> {
     let d = file.dim();
     let columns = term_columns(&file.terms, d);
     let mut g = Graph::new();
@@ -110,42 +221,39 @@ pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>
         .iter()
         .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
         .collect::<Result<Vec<_>, _>>()?;
-    let at_exact =
-        term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| exact_solution(g, exact, inputs))?;
-    let at_zero =
-        term_residuals(&mut g, &file.terms, d, &nodes, &mut |g, inputs| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
-    for (k, (a, z)) in at_exact.iter().zip(&at_zero).enumerate() {
-        g.set_output(&format!("exact{k}"), *a);
-        g.set_output(&format!("zero{k}"), *z);
+    let residuals = term_residuals(&mut g, &file.terms, d, &nodes, solution)?;
+    for (k, r) in residuals.iter().enumerate() {
+        g.set_output(&format!("r{k}"), *r);
     }
     let mut program = Program::compile(&g.simplify()?)?;
     for (name, values) in &columns {
         program.set_input(name, values)?;
     }
     program.run();
-    (0..file.terms.len())
-        .map(|k| {
-            Ok(ExactResiduals {
-                at_exact: program.output(&format!("exact{k}"))?.to_vec(),
-                at_zero: program.output(&format!("zero{k}"))?.to_vec(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()
-        .map(Some)
+    (0..file.terms.len()).map(|k| Ok(program.output(&format!("r{k}"))?.to_vec())).collect()
 }
 
-/// The exact solution u* at the points whose input columns are `inputs`, one value per point.
-fn exact_solution(g: &mut Graph, exact: &super::Resolved, inputs: &[NodeId]) -> Result<NodeId, GraphError> {
+/// The exact solution u* at the points whose input columns are `inputs` (and data columns
+/// `data`, for `[test]`'s `exact`), one value per point.
+fn exact_solution(
+    g: &mut Graph,
+    exact: &super::Resolved,
+    inputs: &[NodeId],
+    data: &[NodeId],
+) -> Result<NodeId, GraphError> {
     let u = lower(g, exact, &mut |_, leaf| match leaf {
         Leaf::Input(i) => Ok(inputs[i]),
-        _ => Err(GraphError::Internal("the exact solution refers to N, u or data".into())),
+        Leaf::Data(j) => {
+            data.get(j).copied().ok_or_else(|| GraphError::Internal("a missing data column".into()))
+        }
+        _ => Err(GraphError::Internal("the exact solution refers to N or u".into())),
     })?;
     let column = g.shape(inputs[0]);
     g.broadcast_to(u, column.rows, column.cols)
 }
 
 /// u = trial(N(x; θ), x) at the points whose input columns are `inputs`.
-fn network_solution(
+pub(super) fn network_solution(
     g: &mut Graph,
     trial: &super::Resolved,
     arch: &Arch,
@@ -303,7 +411,7 @@ impl LossSource for FileProblem {
 }
 
 /// The relative L2 error ‖u − u*‖₂ / ‖u*‖₂ of the network's solution against the exact one
-/// over a problem file's test points.
+/// (`[test]`'s `exact`, else the file's) over a problem file's test points.
 #[derive(Clone, Debug)]
 pub struct SolutionError {
     program: Program,
@@ -314,15 +422,18 @@ pub struct SolutionError {
 impl SolutionError {
     /// The error of `arch`'s solution for `file`; `None` when the file gives no exact solution.
     pub fn new(file: &ProblemFile, arch: &Arch, act: Activation) -> Result<Option<SolutionError>> {
-        let Some(exact) = &file.exact else { return Ok(None) };
+        let Some(exact) = file.reference() else { return Ok(None) };
         let d = file.dim();
         let p = file.test_points.len() / d;
         let mut g = Graph::new();
         let theta = g.input("theta", Shape::vector(arch.param_count()))?;
-        let inputs =
-            (0..d).map(|i| g.input(&format!("x{i}"), Shape::matrix(p, 1))).collect::<Result<Vec<_>, _>>()?;
+        let column = Shape::matrix(p, 1);
+        let inputs = (0..d).map(|i| g.input(&format!("x{i}"), column)).collect::<Result<Vec<_>, _>>()?;
+        let data = (0..file.test_data.len())
+            .map(|j| g.input(&format!("data{j}"), column))
+            .collect::<Result<Vec<_>, _>>()?;
         let u = network_solution(&mut g, &file.trial, arch, act, theta, &inputs)?;
-        let u_exact = exact_solution(&mut g, exact, &inputs)?;
+        let u_exact = exact_solution(&mut g, exact, &inputs, &data)?;
         let error = g.sub(u, u_exact)?;
         g.set_output("error", error);
         g.set_output("exact", u_exact);
@@ -330,6 +441,11 @@ impl SolutionError {
         for i in 0..d {
             let column: Vec<f64> = file.test_points.iter().skip(i).step_by(d).copied().collect();
             program.set_input(&format!("x{i}"), &column)?;
+        }
+        for (j, (_, values)) in file.test_data.iter().enumerate() {
+            if program.has_input(&format!("data{j}")) {
+                program.set_input(&format!("data{j}"), values)?;
+            }
         }
         program.set_input("theta", &vec![0.0; arch.param_count()])?;
         program.run();

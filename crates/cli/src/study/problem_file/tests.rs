@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use saddle_graph::{Activation, Arch};
 
-use super::{FileProblem, ProblemFile, SolutionError, exact_residuals};
+use super::{FileProblem, ProblemFile, SolutionError, TermLosses, exact_residuals};
 use crate::study::compiled::{Derivatives, compile};
 use crate::study::experiments::{endpoint, poisson_data, sine_data};
 use crate::study::loss::LossSource;
@@ -507,4 +507,331 @@ fn point_set_faults_name_their_field() {
     );
     assert!(weight("[1]").contains("terms[0].weight: expected a number or \"mean\", found array"));
     assert!(weight("-0.5").contains("terms[0].weight: must be at least 0, found -0.5"));
+}
+
+/// The largest |r| at the exact solution over every term, relative to max(1, max |r| at u ≡ 0).
+fn worst_exact_residual(file: &ProblemFile) -> f64 {
+    let residuals = exact_residuals(file).unwrap().unwrap();
+    residuals
+        .iter()
+        .map(|r| {
+            let worst = r.at_exact.iter().fold(0.0f64, |m, r| m.max(r.abs()));
+            worst / r.at_zero.iter().fold(1.0f64, |m, r| m.max(r.abs()))
+        })
+        .fold(0.0, f64::max)
+}
+
+/// abs, sinh, cosh, atan, sigmoid and softplus in exact solutions whose derivatives (by
+/// the transforms) satisfy closed forms: each residual is zero at the exact solution to
+/// rounding, on both sides of 0 (abs' = sign, 0 itself not among the points).
+#[test]
+fn new_functions_have_their_closed_form_derivatives() {
+    let cases = [
+        ("cosh(2*x)", ["u_xx - 4*u", "u_x - 2*sinh(2*x)", "u - (exp(2*x) + exp(-2*x))/2"]),
+        ("sinh(x)", ["u_xx - u", "u_x - cosh(x)", "u_xxx - cosh(x)"]),
+        ("atan(x)", ["u_x - 1/(1 + x^2)", "u_xx + 2*x/(1 + x^2)^2", "tan_free(x)"]),
+        ("x*abs(x)", ["u_x - 2*abs(x)", "u_xx - 2*x/abs(x)", "u_xxx"]),
+        ("abs(x - 0.3)", ["u_x - (x - 0.3)/abs(x - 0.3)", "u_xx", "u - sqrt((x - 0.3)^2)"]),
+        ("sigmoid(3*x)", ["u_x - 3*u*(1 - u)", "u - 1/(1 + exp(-3*x))", "u_xx - 9*u*(1 - u)*(1 - 2*u)"]),
+        ("softplus(x)", ["u_x - sigmoid(x)", "u - log(1 + exp(x))", "u_xx - sigmoid(x)*(1 - sigmoid(x))"]),
+    ];
+    for (exact, residuals) in cases {
+        let mut text = format!("inputs = [\"x\"]\nexact = \"{exact}\"\n");
+        for (k, residual) in residuals.iter().enumerate() {
+            // atan's third case: the identity tan(atan x) = x, with tan = sin/cos.
+            let residual = residual.replace("tan_free(x)", "sin(u)/cos(u) - x");
+            text.push_str(&format!(
+                "[[terms]]\nname = \"t{k}\"\nresidual = \"{residual}\"\npoints = {{ grid = {{ x = [-1.05, 0.95, 9] }} }}\n"
+            ));
+        }
+        let file = load(&text, &[]);
+        assert!(file.terms[0].points.iter().all(|&x| x != 0.0 && (x - 0.3).abs() > 1e-3));
+        assert!(file.terms[0].points.iter().any(|&x| x < 0.0));
+        let worst = worst_exact_residual(&file);
+        assert!(worst <= 1e-12, "{exact}: max |r| = {worst:e}");
+    }
+}
+
+/// The new functions of u and its derivatives, differentiated with respect to θ: the
+/// gradient and HVP against central differences (abs's argument stays away from 0).
+#[test]
+fn new_functions_of_u_have_exact_parameter_derivatives() {
+    let file = load(
+        r#"
+        inputs = ["x"]
+        trial = "softplus(N) + sigmoid(x)*N"
+        [[terms]]
+        name = "interior"
+        residual = "u_xx - cosh(u) + atan(u_x) + abs(u - 5)*sinh(x) - abs(x)"
+        points = { grid = { x = [-1, 1, 6] } }
+        "#,
+        &[],
+    );
+    check_derivatives(&file, "1,3,1", Activation::Tanh);
+}
+
+/// Constants are numbers or expressions of numbers, pi and earlier constants (file order,
+/// not alphabetical: `nu` comes after `b`, `a` after `nu`).
+#[test]
+fn constants_are_expressions_of_earlier_constants() {
+    let file = load(
+        r#"
+        inputs = ["x"]
+        exact = "nu*x"
+        [constants]
+        nu = "0.01/pi"
+        b = "2*nu + sqrt(4)"
+        a = "-b^2"
+        [[terms]]
+        name = "r"
+        residual = "u - nu*x + 0*a"
+        points = { grid = { x = [0, "b", 3] } }
+        "#,
+        &[],
+    );
+    // 0.01/π in f64 arithmetic (as Python or NumPy compute it): one ulp above
+    // 0.0031830988618379067, the real number 0.01/π correctly rounded.
+    let nu = 0.003183098861837907;
+    assert_eq!(nu, 0.01 / std::f64::consts::PI);
+    let real: f64 = "0.0031830988618379067".parse().unwrap();
+    assert_eq!(nu.to_bits() - 1, real.to_bits());
+    let b = 2.0 * nu + 2.0;
+    assert_eq!(file.terms[0].points, [0.0, b / 2.0, b]);
+    let exact = file.exact.as_ref().unwrap();
+    assert_eq!(
+        *exact,
+        super::Resolved::Binary(
+            super::expr::BinOp::Mul,
+            Box::new(super::Resolved::Num(nu)),
+            Box::new(super::Resolved::Input(0))
+        )
+    );
+    assert_eq!(worst_exact_residual(&file), 0.0);
+    let constant =
+        |value: &str| load_error(&format!("inputs = [\"x\"]\n[constants]\nk = 1\nc = {value}\nz = 2\n"));
+    let cases = [
+        (
+            "\"k*z\"",
+            "constants.c: column 3: 'z' is not defined yet: a constant uses numbers, pi and earlier constants",
+        ),
+        ("\"c + 1\"", "constants.c: column 1: 'c' is not defined yet"),
+        ("\"2*x\"", "constants.c: column 3: 'x' is an input: a constant uses numbers"),
+        ("\"u_x\"", "constants.c: column 1: 'u_x' is the solution"),
+        ("\"q\"", "constants.c: column 1: unknown name 'q' (constants: k)"),
+        ("\"log(-1)\"", "constants.c: 'log(-1)' is NaN, not a finite number"),
+        ("\"1/\"", "constants.c: column 3: unexpected the end of the expression"),
+        ("[1]", "constants.c: expected a number or an expression string, found array"),
+        ("\"foo(1)\"", "constants.c: column 1: unknown function 'foo' (functions: abs, atan, cos"),
+    ];
+    for (value, needle) in cases {
+        let message = constant(value);
+        assert!(message.contains(needle), "{value}: {message}");
+    }
+}
+
+/// Calling a name that is no function lists the functions.
+#[test]
+fn an_unknown_function_lists_the_functions() {
+    let message = load_error(&one_term("grid = { x = [0, 1, 5], t = 0 }").replace("\"u\"", "\"u - erf(x)\""));
+    assert!(
+        message.contains(
+            "terms[0].residual: column 5: unknown function 'erf' (functions: abs, atan, cos, cosh, exp, log, \
+             sigmoid, sin, sinh, softplus, sqrt, tanh)"
+        ),
+        "{message}"
+    );
+}
+
+/// `[test]`'s `exact` may use the test CSV's data columns: a reference column equal to the
+/// closed form gives the same rel_l2 as the closed form.
+#[test]
+fn test_exact_from_data_columns_equals_the_closed_form() {
+    let mut csv = String::from("y,x,u_ref,other\n");
+    for i in 0..7 {
+        for j in 0..5 {
+            let (x, y) = (i as f64 / 6.0, j as f64 / 4.0 - 0.5);
+            let exact = (std::f64::consts::PI * x).sin() * (1.0 + y * y);
+            csv.push_str(&format!("{y:?},{x:?},{exact:?},{}\n", 7 * i + j));
+        }
+    }
+    let inputs = "inputs = [\"x\", \"y\"]\n";
+    let term =
+        "[[terms]]\nname = \"r\"\nresidual = \"u\"\npoints = { grid = { x = [0, 1, 3], y = [0, 1, 3] } }\n";
+    let test = "[test]\npoints = { csv = \"ref.csv\" }\n";
+    let closed =
+        load(&format!("{inputs}exact = \"sin(pi*x)*(1 + y^2)\"\n{term}{test}"), &[("ref.csv", &csv)]);
+    let data = load(&format!("{inputs}{term}{test}exact = \"u_ref\"\n"), &[("ref.csv", &csv)]);
+    assert!(closed.test_exact.is_none() && closed.exact.is_some());
+    assert!(data.exact.is_none() && data.test_exact.is_some());
+    assert_eq!(data.test_points, closed.test_points);
+    assert_eq!(data.test_points[..4], [0.0, -0.5, 0.0, -0.25]);
+    let arch: Arch = "2,3,1".parse().unwrap();
+    let mut a = SolutionError::new(&closed, &arch, Activation::Tanh).unwrap().unwrap();
+    let mut b = SolutionError::new(&data, &arch, Activation::Tanh).unwrap().unwrap();
+    for seed in 0..3 {
+        let x = theta(arch.param_count(), seed);
+        let (ra, rb) = (a.rel_l2(&x).unwrap(), b.rel_l2(&x).unwrap());
+        assert!(rel(ra, rb) <= 1e-14, "{ra} vs {rb}");
+        assert!(ra > 0.1, "{ra}");
+    }
+    // A column of the test CSV that is not a name is refused once exact uses the columns;
+    // u_ref is free there, u itself reserved.
+    let bad = |header: &str, exact: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ref.csv"), format!("x,y,{header}\n0,0,1\n")).unwrap();
+        let path = dir.path().join("problem.toml");
+        std::fs::write(&path, format!("{inputs}{term}{test}exact = \"{exact}\"\n")).unwrap();
+        ProblemFile::load(&path).map(|_| ()).unwrap_err().to_string()
+    };
+    assert!(bad("u", "u").contains("test.points.csv: column 'u' is reserved"), "{}", bad("u", "u"));
+    assert!(bad("v", "u_x").contains("test.exact: column 1: u may appear only in residuals"));
+    assert!(bad("v", "w").contains("test.exact: column 1: unknown name 'w' (inputs: x, y; data: v)"));
+    let missing = load_error(&format!("{inputs}{term}[test]\nexact = \"1\"\n"));
+    assert!(missing.contains("test.points: missing"), "{missing}");
+}
+
+/// Each term's ½·weight·Σr² adds up to the loss.
+#[test]
+fn term_losses_add_up_to_the_loss() {
+    for name in ["poisson2d", "heat1d", "reaction"] {
+        let file = ProblemFile::load(&bundled(&format!("{name}.toml"))).unwrap();
+        let problem = FileProblem::new(&file, "2,5,1".parse().unwrap(), Activation::Tanh).unwrap();
+        let mut derivs = Derivatives::new(&problem).unwrap();
+        let mut terms = TermLosses::new(&problem, derivs.clone());
+        let x = theta(problem.param_count(), 7);
+        let loss = derivs.loss(&x).unwrap();
+        let parts = terms.at(&x).unwrap();
+        assert_eq!(parts.len(), file.terms.len());
+        let sum: f64 = parts.iter().map(|(_, l)| l).sum();
+        assert!(rel(sum, loss) <= 1e-12, "{name}: {sum} vs {loss}");
+        assert!(parts.iter().all(|(_, l)| *l > 0.0), "{name}: {parts:?}");
+        // Each term alone: the same term with weight w at its own points.
+        let (first, l0) = parts[0];
+        assert_eq!(first, file.terms[0].name);
+        let r = file.terms[0].count;
+        let mut residual = vec![0.0; problem.residual_count()];
+        derivs.residuals(&x, &mut residual).unwrap();
+        assert!(rel(l0, 0.5 * residual[..r].iter().map(|r| r * r).sum::<f64>()) <= 1e-15);
+    }
+}
+
+/// The residuals at θ = 0 are those of u = the trial with N = 0.
+#[test]
+fn residuals_at_zero_parameters_use_the_trial_with_zero_output() {
+    let file = load(
+        r#"
+        inputs = ["x"]
+        trial = "x^2 + x*(1 - x)*N"
+        [[terms]]
+        name = "r"
+        residual = "u_xx - 1"
+        points = { grid = { x = [0, 1, 3] } }
+        [[terms]]
+        name = "s"
+        residual = "u - 3"
+        weight = 2
+        points = { grid = { x = [0, 1, 2] } }
+        "#,
+        &[],
+    );
+    let r = super::residuals_at_zero_params(&file).unwrap();
+    assert_eq!(r, [vec![1.0, 1.0, 1.0], vec![-3.0, -2.0]]);
+    // The same as the loss graph's residuals at θ = 0 for any network.
+    let problem = FileProblem::new(&file, "1,4,1".parse().unwrap(), Activation::Sin).unwrap();
+    let mut residual = vec![0.0; 5];
+    Derivatives::new(&problem).unwrap().residuals(&vec![0.0; problem.param_count()], &mut residual).unwrap();
+    let w = 2f64.sqrt();
+    assert_eq!(residual, [1.0, 1.0, 1.0, -3.0 * w, -2.0 * w]);
+}
+
+/// `predict`'s u is the trial of the network written out by hand, and its derivatives agree
+/// with central differences of u.
+#[test]
+fn predictions_are_the_network_and_its_derivatives() {
+    use super::predict::{csv_points, derivatives, predict};
+    let file = load(
+        r#"
+        inputs = ["x", "y"]
+        trial = "x*N + cosh(y)"
+        [[terms]]
+        name = "r"
+        residual = "u"
+        points = { grid = { x = [0, 1, 3], y = [0, 1, 3] } }
+        "#,
+        &[],
+    );
+    let arch: Arch = "2,3,1".parse().unwrap();
+    let p = theta(arch.param_count(), 1);
+    // W₁ (2 × 3, row-major), b₁, W₂ (3 × 1), b₂.
+    let u = |x: f64, y: f64| {
+        let net = p[12] + (0..3).map(|k| p[9 + k] * (p[k] * x + p[3 + k] * y + p[6 + k]).tanh()).sum::<f64>();
+        x * net + y.cosh()
+    };
+    let points = [0.3, -0.7, 1.1, 0.4, -0.5, 2.0];
+    let wanted = derivatives(&file, "u_x, d(u, y, x),u_yy").unwrap();
+    assert_eq!(wanted.iter().map(|d| d.wrt.clone()).collect::<Vec<_>>(), [vec![0], vec![0, 1], vec![1, 1]]);
+    let at =
+        |points: &[f64]| predict(&file, &arch, Activation::Tanh, &p, points, &wanted, |_| Ok(())).unwrap();
+    let prediction = at(&points);
+    assert_eq!(prediction.headers, ["x", "y", "u", "u_x", "d(u, y, x)", "u_yy"]);
+    assert_eq!(prediction.columns[0], [0.3, 1.1, -0.5]);
+    let h = 1e-5;
+    for (i, point) in points.chunks(2).enumerate() {
+        let (x, y) = (point[0], point[1]);
+        let got = prediction.columns[2][i];
+        assert!(
+            (got - u(x, y)).abs() <= 1e-14 * u(x, y).abs().max(1.0),
+            "u({x}, {y}) = {got} vs {}",
+            u(x, y)
+        );
+        // Rows: (x + h, y), (x − h, y), (x, y + h), (x, y − h).
+        let shifted = at(&[x + h, y, x - h, y, x, y + h, x, y - h]);
+        let column = |c: usize| &shifted.columns[c];
+        let checks = [
+            ("u_x", prediction.columns[3][i], (column(2)[0] - column(2)[1]) / (2.0 * h), 1e-8),
+            ("u_xy", prediction.columns[4][i], (column(3)[2] - column(3)[3]) / (2.0 * h), 1e-8),
+            ("u_yy", prediction.columns[5][i], (column(2)[2] - 2.0 * got + column(2)[3]) / (h * h), 1e-4),
+        ];
+        for (name, exact, numeric, tol) in checks {
+            assert!(
+                (exact - numeric).abs() <= tol * exact.abs().max(1.0),
+                "{name} at ({x}, {y}): {exact} vs {numeric}"
+            );
+        }
+    }
+    let csv = prediction.csv();
+    assert!(csv.starts_with("x,y,u,u_x,\"d(u, y, x)\",u_yy\n0.3,-0.7,"), "{csv}");
+    assert_eq!(csv.lines().count(), 4);
+    // Points from a CSV: the inputs by name, other columns ignored.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.csv");
+    std::fs::write(&path, "y,w,x\n-0.7,9,0.3\n0.4,9,1.1\n").unwrap();
+    assert_eq!(csv_points(&file, &path).unwrap(), [0.3, -0.7, 1.1, 0.4]);
+    std::fs::write(&path, "x,w\n1,2\n").unwrap();
+    let e = csv_points(&file, &path).unwrap_err().to_string();
+    assert!(e.contains("no column 'y'") && e.contains("found: x, w"), "{e}");
+    for (list, needle) in [
+        ("u", "'u': not a derivative of u"),
+        ("u_x,u_z", "'u_z': column 3: u_z: 'z' is not an input (inputs: x, y)"),
+        ("u_xy,u_yx", "'u_yx': the same derivative as 'u_xy'"),
+        ("u_x,,u_y", "an empty item"),
+        ("sin(x)", "'sin(x)': not a derivative of u"),
+        ("u_x(0, y)", "'u_x(0, y)': not a derivative of u"),
+    ] {
+        let e = derivatives(&file, list).unwrap_err().to_string();
+        assert!(e.starts_with("--derivatives: ") && e.contains(needle), "{list}: {e}");
+    }
+}
+
+/// A term without a name is named by its place, counted from 1.
+#[test]
+fn unnamed_terms_are_named_by_their_place() {
+    let term = |name: &str| {
+        format!("[[terms]]\n{name}residual = \"u\"\npoints = {{ grid = {{ x = [0, 1, 2] }} }}\n")
+    };
+    let file = load(&format!("inputs = [\"x\"]\n{}{}{}", term(""), term("name = \"b\"\n"), term("")), &[]);
+    let names: Vec<&str> = file.terms.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["term1", "b", "term3"]);
+    let clash = load_error(&format!("inputs = [\"x\"]\n{}{}", term("name = \"term2\"\n"), term("")));
+    assert!(clash.contains("terms[1].name: 'term2' names two terms"), "{clash}");
 }
