@@ -199,13 +199,10 @@ impl Slq {
         mean_and_stderr(&samples)
     }
 
-    /// The estimated count of eigenvalues below −`rel_tol`·max|θ| (θ over every probe's
-    /// nodes), n times the negative part of the quadrature's mass, with its standard error.
-    pub fn negative_count(&self, rel_tol: f64) -> (f64, Option<f64>) {
-        let tol = rel_tol * self.scale();
-        let (fraction, stderr) = self.average(|t| if t < -tol { 1.0 } else { 0.0 });
-        let n = self.dim as f64;
-        (n * fraction, stderr.map(|s| n * s))
+    /// The bracket of [`Slq::count_below`] on the count of eigenvalues below
+    /// −`rel_tol`·max|θ| (θ over every probe's nodes).
+    pub fn negative_bracket(&self, rel_tol: f64) -> CountBracket {
+        self.count_below(-rel_tol * self.scale())
     }
 
     /// A bracket on the count of eigenvalues below `x`, robust where Gauss quadrature's
@@ -423,9 +420,10 @@ mod tests {
         let (e2, s2) = s.average(|t| t * t);
         assert!((e1 - m1).abs() <= 3.0 * s1.unwrap(), "{e1} ± {s1:?} vs {m1}");
         assert!((e2 - m2).abs() <= 3.0 * s2.unwrap(), "{e2} ± {s2:?} vs {m2}");
-        // 16 of 80 eigenvalues are negative (−4 ..= −0.25).
-        let (neg, se) = s.negative_count(1e-10);
-        assert!((neg - 16.0).abs() <= 3.0 * se.unwrap() + 1.0, "{neg} ± {se:?}");
+        // 16 of 80 eigenvalues are negative (−4 ..= −0.25), well apart from zero.
+        let b = s.negative_bracket(1e-10);
+        let se = 3.0 * b.lower_stderr.unwrap().max(b.upper_stderr.unwrap());
+        assert!(b.lower - se <= 16.0 && 16.0 <= b.upper + se, "{b:?}");
 
         let (sigma, curve) = s.density();
         assert_eq!(curve.len(), DENSITY_POINTS);
@@ -478,7 +476,9 @@ mod tests {
             let b = s.count_below(x);
             lower += b.lower / 20.0;
             upper += b.upper / 20.0;
-            gauss += s.negative_count(1e-10).0 / 20.0;
+            // Gauss quadrature's count: n times the mass of the nodes below x.
+            let below = s.average(|t| if t < -1e-10 * s.scale() { 1.0 } else { 0.0 }).0;
+            gauss += n as f64 * below / 20.0;
         }
         // The Gauss count swings with the node nearest zero, which carries the 120 zero
         // eigenvalues' mass; the bracket's lower end misses only the tiny negative ones.

@@ -207,7 +207,7 @@ fn dense_spectrum(
         "top": eigs.iter().rev().take(args.top).collect::<Vec<_>>(),
         "bottom": eigs.iter().take(args.bottom).collect::<Vec<_>>(),
         "trace": { "estimate": trace, "stderr": 0.0 },
-        "negative": { "estimate": negative, "exact": negative },
+        "negative": { "estimate": negative, "upper": negative, "stderr": 0.0, "exact": negative },
         "lanczos": Value::Null,
         "density": density,
         "products": Value::Null,
@@ -285,17 +285,20 @@ fn matrix_free_spectrum(
         }
         None => Value::Null,
     };
-    let estimate = match (exact_negative, &density) {
-        (Some(exact), _) => json!(exact),
-        (None, Some((_, s))) => json!(s.negative_count(ZERO_TOLERANCE).0),
-        (None, None) => Value::Null,
+    let negative = match (exact_negative, &density) {
+        (Some(exact), _) => json!({ "estimate": exact, "upper": exact, "stderr": 0.0, "exact": exact }),
+        (None, Some((_, s))) => {
+            let b = s.negative_bracket(ZERO_TOLERANCE);
+            json!({ "estimate": b.lower, "upper": b.upper, "stderr": b.lower_stderr, "exact": null })
+        }
+        (None, None) => json!({ "estimate": null, "upper": null, "stderr": null, "exact": null }),
     };
     Ok(json!({
         "method": "lanczos",
         "top": lanczos.as_ref().map_or(Vec::new(), |l| l.top.clone()),
         "bottom": lanczos.as_ref().map_or(Vec::new(), |l| l.bottom.clone()),
         "trace": trace.map(|t| json!({ "estimate": t.estimate, "stderr": t.stderr })),
-        "negative": { "estimate": estimate, "exact": exact_negative },
+        "negative": negative,
         "lanczos": lanczos.map(|l| json!({
             "steps": l.steps,
             "converged": l.converged,
