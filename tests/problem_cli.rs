@@ -577,3 +577,45 @@ fn compare_and_sweep_report_the_error() {
         assert!(r["rel_l2"].as_f64().unwrap() < 0.5, "{r}");
     }
 }
+
+/// A Neumann condition on the unit disk: points inside by rejection sampling, the circle as
+/// a curve with its outward normal, and dn(u) = 2 for u = x² + y², so `saddle problem`
+/// finds both residuals zero at the exact solution.
+#[test]
+fn problem_checks_a_neumann_condition_on_a_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("disk.toml");
+    let text = r#"
+inputs = ["x", "y"]
+exact = "x^2 + y^2"
+
+[[terms]]
+name = "interior"
+residual = "u_xx + u_yy - 4"
+points = { random = { n = 2000, seed = 1, x = [-1, 1], y = [-1, 1] }, where = "x^2 + y^2 < 1" }
+
+[[terms]]
+name = "circle"
+residual = "dn(u) - 2"
+points = { curve = { x = "cos(s)", y = "sin(s)", s = [0, "2*pi", 200] } }
+"#;
+    fs::write(&path, text).unwrap();
+    let out = run(["problem", path.to_str().unwrap()]).success_json();
+    assert_eq!(out["points"], 2200);
+    let terms = out["terms"].as_array().unwrap();
+    assert_eq!(terms[1]["name"], "circle");
+    assert_eq!(terms[1]["at_exact"]["scale"], 2.0);
+    for term in terms {
+        let worst = term["at_exact"]["max_abs"].as_f64().unwrap();
+        assert!(worst < 1e-12, "{}: {worst:e}", term["name"]);
+    }
+    // dn on points without normals is an error naming the term.
+    fs::write(&path, text.replace("u_xx + u_yy - 4", "dn(u)")).unwrap();
+    run(["problem", path.to_str().unwrap()])
+        .user_error(&["terms[0].residual: column 1: term 'interior': dn(...) needs outward normals"]);
+    // Comparisons outside where.
+    fs::write(&path, text.replace("dn(u) - 2", "dn(u) - (x < 0)")).unwrap();
+    run(["problem", path.to_str().unwrap()]).user_error(&[
+        "terms[1].residual: column 12: '<': comparisons, and, or, not are valid only in a point set's where",
+    ]);
+}

@@ -21,6 +21,13 @@ pub enum Expr {
     },
     /// −a.
     Neg(Box<Expr>),
+    /// `not a` (in `where` only).
+    Not {
+        /// The operand.
+        arg: Box<Expr>,
+        /// The column of `not`.
+        col: usize,
+    },
     /// a ∘ b.
     Binary {
         /// The operator.
@@ -56,6 +63,42 @@ pub enum BinOp {
     Div,
     /// `^`
     Pow,
+    /// `<` (in `where` only, as are the other comparisons and `and`, `or`).
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `and`
+    And,
+    /// `or`
+    Or,
+}
+
+impl BinOp {
+    /// Whether this is a comparison or `and`/`or`, valid only in `where`.
+    pub fn is_logical(self) -> bool {
+        matches!(self, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::And | BinOp::Or)
+    }
+
+    /// How the operator is written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Pow => "^",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
 }
 
 /// A parse error at a column.
@@ -78,6 +121,8 @@ enum Token {
     Num(f64),
     Name(String),
     Op(char),
+    /// `<=` or `>=`.
+    OpEq(char),
     End,
 }
 
@@ -87,6 +132,7 @@ impl fmt::Display for Token {
             Token::Num(v) => write!(f, "number {v}"),
             Token::Name(n) => write!(f, "'{n}'"),
             Token::Op(c) => write!(f, "'{c}'"),
+            Token::OpEq(c) => write!(f, "'{c}='"),
             Token::End => f.write_str("the end of the expression"),
         }
     }
@@ -127,7 +173,10 @@ fn lex(src: &str) -> Result<Vec<(Token, usize)>, ParseError> {
                 i += 1;
             }
             tokens.push((Token::Name(chars[start..i].iter().collect()), col));
-        } else if "+-*/^(),".contains(c) {
+        } else if (c == '<' || c == '>') && chars.get(i + 1) == Some(&'=') {
+            tokens.push((Token::OpEq(c), col));
+            i += 2;
+        } else if "+-*/^(),<>".contains(c) {
             tokens.push((Token::Op(c), col));
             i += 1;
         } else {
@@ -169,19 +218,28 @@ fn too_deep(col: usize) -> ParseError {
     ParseError { col, message: format!("the expression nests more than {MAX_DEPTH} operations deep") }
 }
 
+/// Binding power of prefix `not`: looser than comparisons, tighter than `and`.
+const NOT: u8 = 5;
 /// Binding power of prefix minus: looser than `^`, tighter than `*`.
-const PREFIX: u8 = 5;
+const PREFIX: u8 = 13;
 /// Binding power of a call's parenthesis.
-const CALL: u8 = 9;
+const CALL: u8 = 17;
 
-/// Left and right binding powers of an infix operator.
-fn infix(c: char) -> Option<(BinOp, u8, u8)> {
-    match c {
-        '+' => Some((BinOp::Add, 1, 2)),
-        '-' => Some((BinOp::Sub, 1, 2)),
-        '*' => Some((BinOp::Mul, 3, 4)),
-        '/' => Some((BinOp::Div, 3, 4)),
-        '^' => Some((BinOp::Pow, 7, 6)),
+/// Left and right binding powers of an infix operator, loosest first: `or`, `and`, the
+/// comparisons (not chained: `a < b < c` is an error), `+ -`, `* /`, `^`.
+fn infix(token: &Token) -> Option<(BinOp, u8, u8)> {
+    match token {
+        Token::Name(n) if n == "or" => Some((BinOp::Or, 1, 2)),
+        Token::Name(n) if n == "and" => Some((BinOp::And, 3, 4)),
+        Token::Op('<') => Some((BinOp::Lt, 7, 8)),
+        Token::Op('>') => Some((BinOp::Gt, 7, 8)),
+        Token::OpEq('<') => Some((BinOp::Le, 7, 8)),
+        Token::OpEq('>') => Some((BinOp::Ge, 7, 8)),
+        Token::Op('+') => Some((BinOp::Add, 9, 10)),
+        Token::Op('-') => Some((BinOp::Sub, 9, 10)),
+        Token::Op('*') => Some((BinOp::Mul, 11, 12)),
+        Token::Op('/') => Some((BinOp::Div, 11, 12)),
+        Token::Op('^') => Some((BinOp::Pow, 15, 14)),
         _ => None,
     }
 }
@@ -211,6 +269,10 @@ impl Parser {
     fn expr_within(&mut self, min_bp: u8) -> Result<(Expr, usize), ParseError> {
         let (mut lhs, mut depth) = match self.next() {
             (Token::Num(v), _) => (Expr::Num(v), 1),
+            (Token::Name(name), col) if name == "not" => {
+                let (operand, d) = self.expr(NOT)?;
+                (Expr::Not { arg: Box::new(operand), col }, d + 1)
+            }
             (Token::Name(name), col) => (Expr::Name { name, col }, 1),
             (Token::Op('('), _) => {
                 let inner = self.expr(0)?;
@@ -235,16 +297,26 @@ impl Parser {
                     lhs = Expr::Call { callee: Box::new(lhs), args, col };
                     depth = depth.max(d) + 1;
                 }
-                Token::Op(c) => match infix(c) {
+                token => match infix(&token) {
                     Some((op, l_bp, r_bp)) if l_bp >= min_bp => {
                         self.next();
                         let (rhs, d) = self.expr(r_bp)?;
+                        if op.is_logical()
+                            && !matches!(op, BinOp::And | BinOp::Or)
+                            && let Some((next, _, _)) = infix(&self.peek().0)
+                            && next.is_logical()
+                            && !matches!(next, BinOp::And | BinOp::Or)
+                        {
+                            return Err(ParseError {
+                                col: self.peek().1,
+                                message: "comparisons do not chain: write a < b and b < c".into(),
+                            });
+                        }
                         lhs = Expr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs), col };
                         depth = depth.max(d) + 1;
                     }
                     _ => return Ok((lhs, depth)),
                 },
-                _ => return Ok((lhs, depth)),
             }
             if depth > MAX_DEPTH {
                 return Err(too_deep(col));
@@ -293,16 +365,8 @@ impl fmt::Display for Expr {
             Expr::Num(v) => write!(f, "{v}"),
             Expr::Name { name, .. } => f.write_str(name),
             Expr::Neg(a) => write!(f, "(-{a})"),
-            Expr::Binary { op, lhs, rhs, .. } => {
-                let c = match op {
-                    BinOp::Add => '+',
-                    BinOp::Sub => '-',
-                    BinOp::Mul => '*',
-                    BinOp::Div => '/',
-                    BinOp::Pow => '^',
-                };
-                write!(f, "({lhs} {c} {rhs})")
-            }
+            Expr::Not { arg, .. } => write!(f, "(not {arg})"),
+            Expr::Binary { op, lhs, rhs, .. } => write!(f, "({lhs} {} {rhs})", op.symbol()),
             Expr::Call { callee, args, .. } => {
                 let args: Vec<String> = args.iter().map(ToString::to_string).collect();
                 write!(f, "{callee}({})", args.join(", "))
@@ -329,6 +393,16 @@ mod tests {
         assert_eq!(tree("x^-2"), "(x ^ (-2))");
         assert_eq!(tree("(a + b)^2"), "((a + b) ^ 2)");
         assert_eq!(tree("2*pi^2*sin(pi*x)"), "((2 * (pi ^ 2)) * sin((pi * x)))");
+    }
+
+    #[test]
+    fn comparisons_and_logic_bind_loosest() {
+        assert_eq!(tree("x^2 + y^2 < 1"), "(((x ^ 2) + (y ^ 2)) < 1)");
+        assert_eq!(tree("x <= 0 or not y >= 1 and x > -1"), "((x <= 0) or ((not (y >= 1)) and (x > (-1))))");
+        assert_eq!(tree("not (x < 1 or y < 1)"), "(not ((x < 1) or (y < 1)))");
+        let e = parse("0 < x < 1").unwrap_err();
+        assert_eq!(e.col, 7, "{e}");
+        assert!(e.message.starts_with("comparisons do not chain"), "{e}");
     }
 
     #[test]

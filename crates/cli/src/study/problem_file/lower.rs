@@ -42,6 +42,7 @@ pub fn lower(
             let a = lower(g, a, leaf)?;
             g.neg(a)?
         }
+        Resolved::Not(_) => return Err(GraphError::Internal("'not' outside a where".into())),
         Resolved::Func(f, a) => {
             let a = lower(g, a, leaf)?;
             f.apply(g, a)?
@@ -54,6 +55,9 @@ pub fn lower(
                 BinOp::Sub => g.sub(a, b)?,
                 BinOp::Mul => g.mul(a, b)?,
                 BinOp::Div => g.div(a, b)?,
+                op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::And | BinOp::Or) => {
+                    return Err(GraphError::Internal(format!("'{}' outside a where", op.symbol())));
+                }
                 // A constant exponent is one primitive; any other is exp(b·log a).
                 BinOp::Pow => match g.const_value(b) {
                     Some(p) => g.pow(a, p)?,

@@ -23,7 +23,7 @@ use toml::{Table, Value};
 
 use crate::study::error::{CliError, Result};
 use crate::study::io::csv::read_csv_table;
-use expr::Expr;
+use expr::{BinOp, Expr};
 use lower::{Leaf, lower};
 use points::{Axis, Face, Layout, lattice, lattice_len};
 use resolve::{RESERVED, Resolved, Scope};
@@ -181,7 +181,7 @@ fn first_name<'e>(e: &'e Expr, wanted: &dyn Fn(&str) -> bool) -> Option<(&'e str
     match e {
         Expr::Num(_) => None,
         Expr::Name { name, col } => wanted(name).then_some((name.as_str(), *col)),
-        Expr::Neg(a) => first_name(a, wanted),
+        Expr::Neg(a) | Expr::Not { arg: a, .. } => first_name(a, wanted),
         Expr::Binary { lhs, rhs, .. } => first_name(lhs, wanted).or_else(|| first_name(rhs, wanted)),
         Expr::Call { callee, args, .. } => {
             first_name(callee, wanted).or_else(|| args.iter().find_map(|a| first_name(a, wanted)))
@@ -203,7 +203,7 @@ fn scope<'a>(
     network: bool,
     solution: bool,
 ) -> Scope<'a> {
-    Scope { inputs, constants, data, network, solution, sites: Vec::new() }
+    Scope { inputs, constants, data, network, solution, normals: false, predicate: false, sites: Vec::new() }
 }
 
 /// Whether `name` can name an input, constant or data variable.
@@ -416,7 +416,22 @@ impl ProblemFile {
                 return Err(residual_at.err("missing: the residual r, e.g. residual = \"u_xx + f\""));
             };
             let mut term_scope = scope(&inputs, &constants, &data_names, false, true);
-            let residual = expression(&residual_at, string(&residual_at, text)?, &mut term_scope)?;
+            term_scope.normals = set.normals.is_some();
+            let residual = expression(&residual_at, string(&residual_at, text)?, &mut term_scope).map_err(
+                |e| match e {
+                    CliError::Problem { path, field, column, message }
+                        if message.starts_with("dn(...) needs") =>
+                    {
+                        CliError::Problem {
+                            path,
+                            field,
+                            column,
+                            message: format!("term '{name}': {message}"),
+                        }
+                    }
+                    e => e,
+                },
+            )?;
             if !residual.uses_solution() {
                 return Err(residual_at.err("does not involve u, so it does not depend on the network"));
             }
@@ -425,15 +440,17 @@ impl ProblemFile {
                 .iter()
                 .map(|coords| evaluate_points(coords, &set, inputs.len()))
                 .collect::<Result<Vec<_>>>()?;
-            terms.push(Term {
-                name,
-                weight,
-                residual,
-                count: set.count,
-                points: set.points,
-                data: set.data,
-                shifted,
-            });
+            // The normals are the data variables after the CSV's, one per input.
+            let mut data = set.data;
+            if let Some(normals) = &set.normals {
+                let d = inputs.len();
+                data.extend(
+                    (0..d).map(|i| {
+                        (format!("normal.{i}"), normals.iter().skip(i).step_by(d).copied().collect())
+                    }),
+                );
+            }
+            terms.push(Term { name, weight, residual, count: set.count, points: set.points, data, shifted });
         }
 
         let (test_points, test_data, test_exact) = match table.get("test") {
@@ -536,19 +553,62 @@ struct PointSet {
     count: usize,
     points: Vec<f64>,
     data: Vec<(String, Vec<f64>)>,
+    /// The outward unit normal at each point, row-major count × inputs (a box's
+    /// `boundary`, a `segment`, a `curve`).
+    normals: Option<Vec<f64>>,
 }
+
+impl PointSet {
+    fn plain(count: usize, points: Vec<f64>) -> PointSet {
+        PointSet { count, points, data: Vec::new(), normals: None }
+    }
+
+    /// The points where `keep` holds, in order, with their data and normals.
+    fn filter(self, keep: &[bool], d: usize) -> PointSet {
+        let rows: Vec<usize> = (0..self.count).filter(|&p| keep[p]).collect();
+        PointSet {
+            count: rows.len(),
+            points: points::rows(&self.points, d, &rows),
+            data: self.data.into_iter().map(|(n, v)| (n, rows.iter().map(|&r| v[r]).collect())).collect(),
+            normals: self.normals.map(|n| points::rows(&n, d, &rows)),
+        }
+    }
+}
+
+/// The most points `random` with `where` draws per point asked for: a region that takes less
+/// than 1 in this many of the box's points is an error.
+pub const MAX_DRAWS_PER_POINT: usize = 100;
 
 /// The points of a `points` table.
 fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Result<PointSet> {
-    const KINDS: [&str; 6] = ["grid", "midpoints", "boundary", "interior", "random", "csv"];
+    const KINDS: [&str; 8] =
+        ["grid", "midpoints", "boundary", "interior", "random", "csv", "segment", "curve"];
     let inputs = names.inputs;
     let Value::Table(t) = spec else {
         return Err(at.err(format!("expected a table with one of: {}", KINDS.join(", "))));
     };
-    keys_allowed(at, t, &KINDS)?;
-    let (kind, value) = match t.iter().collect::<Vec<_>>().as_slice() {
+    let mut allowed = KINDS.to_vec();
+    allowed.push("where");
+    keys_allowed(at, t, &allowed)?;
+    let (kind, value) = match t.iter().filter(|(k, _)| *k != "where").collect::<Vec<_>>().as_slice() {
         [(k, v)] => (k.as_str(), *v),
         _ => return Err(at.err(format!("expected exactly one of: {}", KINDS.join(", ")))),
+    };
+    let condition = match t.get("where") {
+        None => None,
+        Some(v) => {
+            let at = at.child("where");
+            let mut s = scope(inputs, names.constants, &[], false, false);
+            s.predicate = true;
+            let c = expression(&at, string(&at, v)?, &mut s)?;
+            if !is_condition(&c) {
+                return Err(at.err(
+                    "expected a condition: comparisons (< <= > >=) of expressions joined by and, or, not, \
+                     e.g. \"x^2 + y^2 < 1\"",
+                ));
+            }
+            Some(c)
+        }
     };
     let at = at.child(kind);
     let d = inputs.len();
@@ -580,8 +640,10 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
                 data.push((h.clone(), table.column(j)));
             }
             let points = (0..table.rows).flat_map(|i| columns.iter().map(move |c| c[i])).collect();
-            PointSet { count: table.rows, points, data }
+            PointSet { count: table.rows, points, data, normals: None }
         }
+        "segment" => segment_set(&at, value, names)?,
+        "curve" => curve_set(&at, value, names)?,
         _ => {
             let Value::Table(axes_table) = value else {
                 return Err(
@@ -619,7 +681,10 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
                         .child("n")
                         .err(format!("{n} points is more than the limit of {MAX_POINTS}")));
                 }
-                PointSet { count: n, points: points::random(&axes, n, seed), data: Vec::new() }
+                match &condition {
+                    None => PointSet::plain(n, points::random(&axes, n, seed)),
+                    Some(c) => PointSet::plain(n, random_where(&at.parent_where(), c, &axes, n, seed)?),
+                }
             } else {
                 let layout = match kind {
                     "grid" => Layout::Grid,
@@ -639,22 +704,305 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
                     }
                     _ => {}
                 }
-                let points = lattice(&axes, &layout);
-                match lattice_sample(&at, axes_table, len)? {
-                    None => PointSet { count: len, points, data: Vec::new() },
-                    Some((n, seed)) => PointSet {
-                        count: n,
-                        points: points::rows(&points, d, &points::sample(len, n, seed)),
-                        data: Vec::new(),
-                    },
+                let mut points = lattice(&axes, &layout);
+                let mut len = len;
+                if let Some(c) = &condition {
+                    let keep = condition_mask(c, &points, d)?;
+                    let rows: Vec<usize> = (0..len).filter(|&p| keep[p]).collect();
+                    points = points::rows(&points, d, &rows);
+                    len = rows.len();
+                    if len == 0 {
+                        return Err(at.parent_where().err("no point of the lattice satisfies the condition"));
+                    }
                 }
+                let mut set = match lattice_sample(&at, axes_table, len)? {
+                    None => PointSet::plain(len, points),
+                    Some((n, seed)) => {
+                        PointSet::plain(n, points::rows(&points, d, &points::sample(len, n, seed)))
+                    }
+                };
+                if layout == Layout::Boundary {
+                    set.normals = Some(points::box_normals(&axes, &set.points));
+                }
+                set
             }
         }
     };
     if set.count == 0 {
         return Err(at.err("no points"));
     }
+    // Lattices and random points were filtered as they were made.
+    let set = match &condition {
+        Some(c) if matches!(kind, "csv" | "segment" | "curve") => {
+            let keep = condition_mask(c, &set.points, d)?;
+            let set = set.filter(&keep, d);
+            if set.count == 0 {
+                return Err(at.parent_where().err("no point satisfies the condition"));
+            }
+            set
+        }
+        _ => set,
+    };
     Ok(set)
+}
+
+impl At<'_> {
+    /// The `where` beside this point-set kind: `terms[0].points.where` for
+    /// `terms[0].points.random`.
+    fn parent_where(&self) -> At<'_> {
+        let parent = self.field.rsplit_once('.').map_or("", |(p, _)| p);
+        At { path: self.path, field: format!("{parent}.where") }
+    }
+}
+
+/// Whether `c` is a condition: comparisons of arithmetic joined by `and`, `or`, `not`.
+fn is_condition(c: &Resolved) -> bool {
+    let arithmetic = |e: &Resolved| !has_logic(e);
+    match c {
+        Resolved::Not(a) => is_condition(a),
+        Resolved::Binary(BinOp::And | BinOp::Or, a, b) => is_condition(a) && is_condition(b),
+        Resolved::Binary(op, a, b) if op.is_logical() => arithmetic(a) && arithmetic(b),
+        _ => false,
+    }
+}
+
+/// Whether `e` holds a comparison, `and`, `or` or `not` anywhere.
+fn has_logic(e: &Resolved) -> bool {
+    match e {
+        Resolved::Not(_) => true,
+        Resolved::Binary(op, a, b) => op.is_logical() || has_logic(a) || has_logic(b),
+        Resolved::Neg(a) | Resolved::Func(_, a) => has_logic(a),
+        _ => false,
+    }
+}
+
+/// Where the condition `c` holds at each of `points` (row-major × d). The sides of its
+/// comparisons are evaluated by the same graph kernels as every expression; a comparison
+/// with NaN is false.
+fn condition_mask(c: &Resolved, points: &[f64], d: usize) -> Result<Vec<bool>> {
+    fn sides<'a>(c: &'a Resolved, out: &mut Vec<&'a Resolved>) {
+        match c {
+            Resolved::Not(a) => sides(a, out),
+            Resolved::Binary(BinOp::And | BinOp::Or, a, b) => {
+                sides(a, out);
+                sides(b, out);
+            }
+            Resolved::Binary(_, a, b) => out.extend([&**a, &**b]),
+            _ => {}
+        }
+    }
+    fn combine(c: &Resolved, values: &[Vec<f64>], next: &mut usize, n: usize) -> Vec<bool> {
+        match c {
+            Resolved::Not(a) => combine(a, values, next, n).into_iter().map(|b| !b).collect(),
+            Resolved::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let l = combine(a, values, next, n);
+                let r = combine(b, values, next, n);
+                l.iter().zip(&r).map(|(&x, &y)| if *op == BinOp::And { x && y } else { x || y }).collect()
+            }
+            Resolved::Binary(op, _, _) => {
+                let (l, r) = (&values[*next], &values[*next + 1]);
+                *next += 2;
+                (0..n)
+                    .map(|p| match op {
+                        BinOp::Lt => l[p] < r[p],
+                        BinOp::Le => l[p] <= r[p],
+                        BinOp::Gt => l[p] > r[p],
+                        _ => l[p] >= r[p],
+                    })
+                    .collect()
+            }
+            _ => vec![false; n],
+        }
+    }
+    let n = points.len() / d;
+    let mut exprs = Vec::new();
+    sides(c, &mut exprs);
+    let columns: Vec<Vec<f64>> =
+        (0..d).map(|i| points.iter().skip(i).step_by(d).copied().collect()).collect();
+    let values = evaluate_columns(&exprs, &columns, n, false)?;
+    Ok(combine(c, &values, &mut 0, n))
+}
+
+/// The values of each of `exprs` (of inputs and numbers) at `n` points whose input columns
+/// are `columns`; with `derivative`, each followed by its exact derivative by the first input.
+fn evaluate_columns(
+    exprs: &[&Resolved],
+    columns: &[Vec<f64>],
+    n: usize,
+    derivative: bool,
+) -> Result<Vec<Vec<f64>>> {
+    let mut g = Graph::new();
+    let shape = Shape::matrix(n, 1);
+    let inputs =
+        (0..columns.len()).map(|i| g.input(&format!("x{i}"), shape)).collect::<Result<Vec<_>, _>>()?;
+    let mut outputs = Vec::new();
+    for e in exprs {
+        let node = lower(&mut g, e, &mut |_, leaf| match leaf {
+            Leaf::Input(i) => Ok(inputs[i]),
+            _ => Err(saddle_graph::GraphError::Internal("a condition refers to data or u".into())),
+        })?;
+        let node = g.broadcast_to(node, n, 1)?;
+        outputs.push(node);
+        if derivative {
+            let dnode = saddle_ad::d_dx(&mut g, node, inputs[0])?;
+            outputs.push(g.broadcast_to(dnode, n, 1)?);
+        }
+    }
+    for (k, &node) in outputs.iter().enumerate() {
+        g.set_output(&format!("c{k}"), node);
+    }
+    let mut program = Program::compile(&g.simplify()?)?;
+    for (i, values) in columns.iter().enumerate() {
+        if program.has_input(&format!("x{i}")) {
+            program.set_input(&format!("x{i}"), values)?;
+        }
+    }
+    program.run();
+    (0..outputs.len()).map(|k| Ok(program.output(&format!("c{k}"))?.to_vec())).collect()
+}
+
+/// `n` uniform points of the box `axes` where `c` holds: drawn in order from the seeded
+/// generator, each kept if it satisfies `c`, until `n` are kept; at most
+/// [`MAX_DRAWS_PER_POINT`]·n draws, else an error naming the acceptance rate.
+fn random_where(at: &At<'_>, c: &Resolved, axes: &[Axis], n: usize, seed: u64) -> Result<Vec<f64>> {
+    let d = axes.len();
+    let most = n.saturating_mul(MAX_DRAWS_PER_POINT);
+    let mut sampler = points::Sampler::new(axes, seed);
+    let mut kept = Vec::with_capacity(n * d);
+    let (mut drawn, mut accepted) = (0usize, 0usize);
+    while accepted < n && drawn < most {
+        let batch = (n - accepted).max(1024).min(most - drawn);
+        let candidates = sampler.draw(batch);
+        drawn += batch;
+        let keep = condition_mask(c, &candidates, d)?;
+        for (p, _) in keep.iter().enumerate().filter(|(_, k)| **k) {
+            if accepted == n {
+                break;
+            }
+            kept.extend_from_slice(&candidates[p * d..(p + 1) * d]);
+            accepted += 1;
+        }
+    }
+    if accepted < n {
+        return Err(at.err(format!(
+            "only {accepted} of {drawn} random points satisfy the condition (acceptance rate {:.3}%); \
+             {n} points would need more than the limit of {MAX_DRAWS_PER_POINT} draws per point",
+            100.0 * accepted as f64 / drawn as f64
+        )));
+    }
+    Ok(kept)
+}
+
+/// `segment = { from = [x0, y0], to = [x1, y1], n = N }` (2 inputs): see [`points::segment`].
+fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
+    let inputs = names.inputs;
+    if inputs.len() != 2 {
+        return Err(at.err(format!("a segment needs exactly 2 inputs, the file has {}", inputs.len())));
+    }
+    let Value::Table(t) = value else {
+        return Err(at.err("expected a table, e.g. { from = [-1, -1], to = [-1, 1], n = 50 }"));
+    };
+    keys_allowed(at, t, &["from", "to", "n"])?;
+    let mut ends = [[0.0; 2]; 2];
+    for (end, key) in ends.iter_mut().zip(["from", "to"]) {
+        let at = at.child(key);
+        match t.get(key) {
+            Some(Value::Array(items)) if items.len() == 2 => {
+                for (c, item) in end.iter_mut().zip(items) {
+                    *c = coordinate(&at, item, names)?;
+                }
+            }
+            Some(_) => return Err(at.err(format!("expected a point [{}, {}]", inputs[0], inputs[1]))),
+            None => return Err(at.err(format!("missing: the point [{}, {}]", inputs[0], inputs[1]))),
+        }
+    }
+    if ends[0] == ends[1] {
+        return Err(at.child("to").err("the segment has no length: from and to are the same point"));
+    }
+    let n = match t.get("n") {
+        Some(v) => count(&at.child("n"), v, 1)?,
+        None => return Err(at.child("n").err("missing: the number of points")),
+    };
+    if n > MAX_POINTS {
+        return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
+    }
+    let (points, normals) = points::segment(ends[0], ends[1], n);
+    Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
+}
+
+/// `curve = { x = "cos(s)", y = "sin(s)", s = [a, b, n] }` (2 inputs): the parameter is the
+/// one key that is not an input; the points are at the midpoints of n equal pieces of
+/// [a, b]; the normal is (y', −x')/|(x', y')|, the derivatives exact (by the graph's
+/// transforms): outward for a counter-clockwise curve.
+fn curve_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
+    let inputs = names.inputs;
+    if inputs.len() != 2 {
+        return Err(at.err(format!("a curve needs exactly 2 inputs, the file has {}", inputs.len())));
+    }
+    let example = "e.g. { x = \"cos(s)\", y = \"sin(s)\", s = [0, \"2*pi\", 200] }";
+    let Value::Table(t) = value else { return Err(at.err(format!("expected a table, {example}"))) };
+    let params: Vec<&String> = t.keys().filter(|k| !inputs.contains(k)).collect();
+    let param = match params.as_slice() {
+        [p] => p.as_str(),
+        _ => {
+            return Err(at.err(format!(
+                "expected the inputs and one parameter with [lo, hi, count], {example}; found {}",
+                if params.is_empty() {
+                    "no parameter".to_string()
+                } else {
+                    format!("parameters {}", params.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "))
+                }
+            )));
+        }
+    };
+    let param_at = at.child(param);
+    let taken: Vec<&str> = names.constants.keys().map(String::as_str).collect();
+    check_name(&param_at, "parameter ", param, &taken)?;
+    let (lo, hi, n) = match &t[param] {
+        Value::Array(items) if items.len() == 3 => (
+            coordinate(&param_at, &items[0], names)?,
+            coordinate(&param_at, &items[1], names)?,
+            count(&param_at, &items[2], 1)?,
+        ),
+        _ => return Err(param_at.err("expected [lo, hi, count]")),
+    };
+    if lo >= hi {
+        return Err(param_at.err(format!("lo must be below hi, found [{lo}, {hi}]")));
+    }
+    if n > MAX_POINTS {
+        return Err(param_at.err(format!("{n} points is more than the limit of {MAX_POINTS}")));
+    }
+    let params = [param.to_string()];
+    let mut coords = Vec::with_capacity(2);
+    for name in inputs {
+        let at = at.child(name);
+        let text = match t.get(name) {
+            Some(Value::String(text)) => text.clone(),
+            Some(v @ (Value::Integer(_) | Value::Float(_))) => number(&at, v)?.to_string(),
+            Some(other) => {
+                return Err(at.err(format!("expected an expression of {param}, found {}", other.type_str())));
+            }
+            None => return Err(at.err(format!("missing: {name} as an expression of {param}"))),
+        };
+        coords.push(expression(&at, &text, &mut scope(&params, names.constants, &[], false, false))?);
+    }
+    let s: Vec<f64> = (0..n).map(|k| lo + (hi - lo) * (k as f64 + 0.5) / n as f64).collect();
+    let values = evaluate_columns(&[&coords[0], &coords[1]], std::slice::from_ref(&s), n, true)?;
+    let (x, dx, y, dy) = (&values[0], &values[1], &values[2], &values[3]);
+    let mut points = Vec::with_capacity(2 * n);
+    let mut normals = Vec::with_capacity(2 * n);
+    for p in 0..n {
+        let len = dx[p].hypot(dy[p]);
+        if !(len > 0.0 && len.is_finite() && x[p].is_finite() && y[p].is_finite()) {
+            return Err(at.err(format!(
+                "at {param} = {}: the point ({}, {}) or the tangent ({}, {}) is not usable (a normal needs a nonzero, finite tangent)",
+                s[p], x[p], y[p], dx[p], dy[p]
+            )));
+        }
+        points.extend([x[p], y[p]]);
+        normals.extend([dy[p] / len, -dx[p] / len]);
+    }
+    Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
 }
 
 /// A lattice's `sample = N, seed = S` (N of its `len` points), if given.

@@ -1,6 +1,6 @@
 //! The point sets of problem files: grids, cell midpoints, the boundary or interior of a
-//! grid, seeded samples of these lattices, seeded uniform points, and CSV files with data
-//! variables.
+//! grid, seeded samples of these lattices, seeded uniform points, CSV files with data
+//! variables, and segments; the outward normals of a box's faces and of segments.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -140,17 +140,69 @@ pub fn rows(points: &[f64], d: usize, rows: &[usize]) -> Vec<f64> {
 /// `n` points uniform in the box of `axes` (fixed inputs fixed), row-major, from a ChaCha8
 /// generator seeded with `seed`: the same points on every machine.
 pub fn random(axes: &[Axis], n: usize, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut points = Vec::with_capacity(n * axes.len());
-    for _ in 0..n {
-        for a in axes {
-            points.push(match *a {
-                Axis::Fixed(v) => v,
-                Axis::Range { lo, hi, .. } => lo + (hi - lo) * rng.random::<f64>(),
-            });
+    Sampler::new(axes, seed).draw(n)
+}
+
+/// Uniform points in a box, drawn one after another from a seeded ChaCha8 generator: the
+/// first `n` drawn are [`random`]`(axes, n, seed)`.
+pub struct Sampler<'a> {
+    axes: &'a [Axis],
+    rng: ChaCha8Rng,
+}
+
+impl<'a> Sampler<'a> {
+    /// A sampler of the box of `axes` seeded with `seed`.
+    pub fn new(axes: &'a [Axis], seed: u64) -> Sampler<'a> {
+        Sampler { axes, rng: ChaCha8Rng::seed_from_u64(seed) }
+    }
+
+    /// The next `n` points, row-major.
+    pub fn draw(&mut self, n: usize) -> Vec<f64> {
+        let mut points = Vec::with_capacity(n * self.axes.len());
+        for _ in 0..n {
+            for a in self.axes {
+                points.push(match *a {
+                    Axis::Fixed(v) => v,
+                    Axis::Range { lo, hi, .. } => lo + (hi - lo) * self.rng.random::<f64>(),
+                });
+            }
+        }
+        points
+    }
+}
+
+/// The outward unit normal of a box's boundary at each of `points` (row-major, one column
+/// per axis): a point on several faces (an edge or a corner) takes the first face it lies
+/// on, inputs in order, lo before hi (−e_i at lo, +e_i at hi); a point on no face gets 0.
+pub fn box_normals(axes: &[Axis], points: &[f64]) -> Vec<f64> {
+    let d = axes.len();
+    let mut normals = vec![0.0; points.len()];
+    for (p, n) in points.chunks(d).zip(normals.chunks_mut(d)) {
+        let face = faces(axes).into_iter().find(|f| match axes[f.input] {
+            Axis::Range { lo, hi, .. } => p[f.input] == if f.hi { hi } else { lo },
+            Axis::Fixed(_) => false,
+        });
+        if let Some(f) = face {
+            n[f.input] = if f.hi { 1.0 } else { -1.0 };
         }
     }
-    points
+    normals
+}
+
+/// `n` points of the segment `from` → `to` (2-D), the midpoints of n equal pieces (so the
+/// ends, corners of a polygon, are left out), and the unit normal (dy, −dx)/|(dx, dy)| of
+/// the direction (dx, dy) = to − from: outward when the boundary runs counter-clockwise.
+pub fn segment(from: [f64; 2], to: [f64; 2], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let (dx, dy) = (to[0] - from[0], to[1] - from[1]);
+    let len = dx.hypot(dy);
+    let mut points = Vec::with_capacity(2 * n);
+    let mut normals = Vec::with_capacity(2 * n);
+    for k in 0..n {
+        let t = (k as f64 + 0.5) / n as f64;
+        points.extend([from[0] + t * dx, from[1] + t * dy]);
+        normals.extend([dy / len, -dx / len]);
+    }
+    (points, normals)
 }
 
 #[cfg(test)]
@@ -206,6 +258,22 @@ mod tests {
         assert_ne!(s, sample(10, 5, 1));
         assert_eq!(sample(7, 7, 3), (0..7).collect::<Vec<_>>());
         assert_eq!(rows(&[0., 1., 2., 3., 4., 5.], 2, &[0, 2]), [0., 1., 4., 5.]);
+    }
+
+    #[test]
+    fn box_and_segment_normals() {
+        let axes = [range(-1.0, 1.0, 3), range(0.0, 2.0, 3)];
+        let b = lattice(&axes, &Layout::Boundary);
+        let n = box_normals(&axes, &b);
+        // (−1, 0) and (−1, 2) are corners of x = lo, which comes first; (0, 0) is on y = lo.
+        let expect = [-1., 0., -1., 0., -1., 0., 0., -1., 0., 1., 1., 0., 1., 0., 1., 0.];
+        assert_eq!(n, expect);
+        // Counter-clockwise along the left side of the square, downwards: outward is −x.
+        let (p, n) = segment([-1.0, 1.0], [-1.0, -1.0], 4);
+        assert_eq!(p, [-1., 0.75, -1., 0.25, -1., -0.25, -1., -0.75]);
+        assert_eq!(n, [-1., 0., -1., 0., -1., 0., -1., 0.]);
+        let (_, n) = segment([0.0, 0.0], [3.0, 4.0], 1);
+        assert_eq!(n, [0.8, -0.6]);
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub fn derivatives(file: &ProblemFile, list: &str) -> Result<Vec<Derivative>> {
             data: &[],
             network: false,
             solution: true,
+            normals: false,
+            predicate: false,
             sites: Vec::new(),
         };
         let resolved =

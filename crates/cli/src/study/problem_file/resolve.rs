@@ -22,6 +22,8 @@ pub enum Resolved {
     Network,
     /// −a.
     Neg(Box<Resolved>),
+    /// `not a` (in `where` only).
+    Not(Box<Resolved>),
     /// a ∘ b.
     Binary(BinOp, Box<Resolved>, Box<Resolved>),
     /// f(a).
@@ -42,7 +44,7 @@ impl Resolved {
     pub fn uses_solution(&self) -> bool {
         match self {
             Resolved::Solution { .. } => true,
-            Resolved::Neg(a) | Resolved::Func(_, a) => a.uses_solution(),
+            Resolved::Neg(a) | Resolved::Not(a) | Resolved::Func(_, a) => a.uses_solution(),
             Resolved::Binary(_, a, b) => a.uses_solution() || b.uses_solution(),
             _ => false,
         }
@@ -70,7 +72,7 @@ pub fn function_names() -> String {
 }
 
 /// Names that expressions reserve for themselves.
-pub const RESERVED: [&str; 4] = ["pi", "u", "N", "d"];
+pub const RESERVED: [&str; 8] = ["pi", "u", "N", "d", "dn", "and", "or", "not"];
 
 /// What an expression may refer to.
 pub struct Scope<'a> {
@@ -84,6 +86,11 @@ pub struct Scope<'a> {
     pub network: bool,
     /// Whether `u` and its derivatives may appear (in residuals only).
     pub solution: bool,
+    /// Whether the term's points carry outward unit normals, for `dn(...)`: they are then
+    /// the data variables after `data`, one per input.
+    pub normals: bool,
+    /// Whether comparisons, `and`, `or` and `not` may appear (in `where` only).
+    pub predicate: bool,
     /// The shifted points of `u(e1, ..., ed)` met so far: each a list of d coordinate
     /// expressions; `Solution { site: k }` refers to entry k − 1.
     pub sites: Vec<Vec<Resolved>>,
@@ -98,7 +105,14 @@ impl Scope<'_> {
         match e {
             Expr::Num(v) => Ok(Resolved::Num(*v)),
             Expr::Neg(a) => Ok(Resolved::Neg(Box::new(self.resolve(a)?))),
-            Expr::Binary { op, lhs, rhs, .. } => {
+            Expr::Not { arg, col } => {
+                self.require_predicate(*col, "not")?;
+                Ok(Resolved::Not(Box::new(self.resolve(arg)?)))
+            }
+            Expr::Binary { op, lhs, rhs, col } => {
+                if op.is_logical() {
+                    self.require_predicate(*col, op.symbol())?;
+                }
                 Ok(Resolved::Binary(*op, Box::new(self.resolve(lhs)?), Box::new(self.resolve(rhs)?)))
             }
             Expr::Name { name, col } => self.name(name, *col),
@@ -175,6 +189,53 @@ impl Scope<'_> {
         Ok(Some(wrt))
     }
 
+    fn require_predicate(&self, col: usize, op: &str) -> Result<(), NameError> {
+        if self.predicate {
+            Ok(())
+        } else {
+            Err((col, format!("'{op}': comparisons, and, or, not are valid only in a point set's where")))
+        }
+    }
+
+    /// `dn(w)`: Σ_i n_i ∂w/∂x_i, with w u or a derivative of u at the term's own points.
+    fn normal_derivative(&mut self, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
+        self.require_solution(col)?;
+        if args.len() != 1 {
+            return Err((col, format!("dn takes one argument, found {}", args.len())));
+        }
+        let wrt = match self.resolve(&args[0])? {
+            Resolved::Solution { site: 0, wrt } => wrt,
+            _ => {
+                return Err((
+                    col,
+                    "dn(...) differentiates u or a derivative of u: write dn(u), dn(u_x)".into(),
+                ));
+            }
+        };
+        if !self.normals {
+            return Err((
+                col,
+                "dn(...) needs outward normals: the term's points must be a boundary, segment or curve"
+                    .into(),
+            ));
+        }
+        let mut sum: Option<Resolved> = None;
+        for i in 0..self.inputs.len() {
+            let mut w = wrt.clone();
+            w.push(i);
+            check_order(&w, col)?;
+            w.sort_unstable();
+            let n = Resolved::Data(self.data.len() + i);
+            let part =
+                Resolved::Binary(BinOp::Mul, Box::new(n), Box::new(Resolved::Solution { site: 0, wrt: w }));
+            sum = Some(match sum {
+                None => part,
+                Some(s) => Resolved::Binary(BinOp::Add, Box::new(s), Box::new(part)),
+            });
+        }
+        sum.ok_or_else(|| (col, "dn needs at least one input".into()))
+    }
+
     fn require_solution(&self, col: usize) -> Result<(), NameError> {
         if self.solution {
             Ok(())
@@ -196,6 +257,9 @@ impl Scope<'_> {
             if name == "d" {
                 let wrt = self.derivative(args, *name_col)?;
                 return Ok(Resolved::Solution { site: 0, wrt });
+            }
+            if name == "dn" {
+                return self.normal_derivative(args, *name_col);
             }
             if let Some(wrt) = self.solution_name(name, *name_col)? {
                 self.require_solution(*name_col)?;
@@ -275,6 +339,8 @@ impl Scope<'_> {
             data: self.data,
             network: false,
             solution: false,
+            normals: false,
+            predicate: false,
             sites: Vec::new(),
         };
         let coords =
@@ -319,7 +385,16 @@ mod tests {
         constants: &'a BTreeMap<String, f64>,
         data: &'a [String],
     ) -> Scope<'a> {
-        Scope { inputs, constants, data, network: false, solution: true, sites: Vec::new() }
+        Scope {
+            inputs,
+            constants,
+            data,
+            network: false,
+            solution: true,
+            normals: false,
+            predicate: false,
+            sites: Vec::new(),
+        }
     }
 
     #[test]

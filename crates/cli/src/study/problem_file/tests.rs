@@ -835,3 +835,233 @@ fn unnamed_terms_are_named_by_their_place() {
     let clash = load_error(&format!("inputs = [\"x\"]\n{}{}", term("name = \"term2\"\n"), term("")));
     assert!(clash.contains("terms[1].name: 'term2' names two terms"), "{clash}");
 }
+
+/// A file over x and y with one term `residual` at `points` and the exact solution `exact`.
+fn plane(points: &str, residual: &str, exact: &str) -> String {
+    format!(
+        "inputs = [\"x\", \"y\"]\nexact = \"{exact}\"\n[[terms]]\nname = \"edge\"\nresidual = \"{residual}\"\npoints = {{ {points} }}\n"
+    )
+}
+
+/// `where` keeps exactly the lattice points inside the region, in lattice order.
+#[test]
+fn where_filters_a_lattice() {
+    let file = load(
+        &plane("midpoints = { x = [-1, 1, 20], y = [-1, 1, 20] }, where = \"x^2 + y^2 < 1\"", "u", "0"),
+        &[],
+    );
+    let mids: Vec<f64> = (0..20).map(|i| -1.0 + (i as f64 + 0.5) / 10.0).collect();
+    let expect: Vec<f64> = mids
+        .iter()
+        .flat_map(|&x| mids.iter().map(move |&y| (x, y)))
+        .filter(|(x, y)| x * x + y * y < 1.0)
+        .flat_map(|(x, y)| [x, y])
+        .collect();
+    assert_eq!(expect.len() / 2, 316);
+    let term = &file.terms[0];
+    assert_eq!(term.count, 316);
+    for (a, b) in term.points.iter().zip(&expect) {
+        assert!((a - b).abs() < 1e-15, "{a} {b}");
+    }
+    // and, or, not: the disk less the left half, or the corner square.
+    let pts = load(
+        &plane(
+            "grid = { x = [0, 1, 3], y = [0, 1, 3] }, where = \"not x < 0.5 and y <= 0.5 or x >= 1 and y > 0.5\"",
+            "u",
+            "0",
+        ),
+        &[],
+    )
+    .terms
+    .remove(0)
+    .points;
+    assert_eq!(pts, [0.5, 0.0, 0.5, 0.5, 1.0, 0.0, 1.0, 0.5, 1.0, 1.0]);
+    // Filtered before the sample: 5 of the 316.
+    let sampled = load(
+        &plane(
+            "midpoints = { x = [-1, 1, 20], y = [-1, 1, 20], sample = 5, seed = 3 }, where = \"x^2 + y^2 < 1\"",
+            "u",
+            "0",
+        ),
+        &[],
+    );
+    assert_eq!(sampled.terms[0].count, 5);
+    assert!(sampled.terms[0].points.chunks(2).all(|p| p[0] * p[0] + p[1] * p[1] < 1.0));
+}
+
+/// `random` with `where` draws until n points pass, the same for a seed; an empty region
+/// is an error naming the acceptance rate.
+#[test]
+fn where_rejection_samples_random_points() {
+    let spec = |seed: u64| {
+        plane(
+            &format!(
+                "random = {{ n = 2000, seed = {seed}, x = [-1, 1], y = [-1, 1] }}, where = \"x^2 + y^2 < 1\""
+            ),
+            "u",
+            "0",
+        )
+    };
+    let a = load(&spec(1), &[]).terms.remove(0);
+    assert_eq!(a.count, 2000);
+    assert!(a.points.chunks(2).all(|p| p[0] * p[0] + p[1] * p[1] < 1.0));
+    assert_eq!(a.points, load(&spec(1), &[]).terms[0].points);
+    assert_ne!(a.points, load(&spec(2), &[]).terms[0].points);
+    // The accepted points are the box's random points that pass, in order.
+    let all = super::points::random(
+        &[
+            super::points::Axis::Range { lo: -1.0, hi: 1.0, count: 0 },
+            super::points::Axis::Range { lo: -1.0, hi: 1.0, count: 0 },
+        ],
+        3000,
+        1,
+    );
+    let inside: Vec<f64> =
+        all.chunks(2).filter(|p| p[0] * p[0] + p[1] * p[1] < 1.0).flatten().copied().collect();
+    assert_eq!(a.points[..], inside[..4000]);
+    let e = load_error(&plane(
+        "random = { n = 10, seed = 1, x = [-1, 1], y = [-1, 1] }, where = \"x^2 + y^2 < 0\"",
+        "u",
+        "0",
+    ));
+    assert!(
+        e.contains("terms[0].points.where: only 0 of 1000 random points satisfy the condition (acceptance rate 0.000%)"),
+        "{e}"
+    );
+    let e = load_error(&plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }, where = \"x > 2\"", "u", "0"));
+    assert!(e.contains("terms[0].points.where: no point of the lattice satisfies the condition"), "{e}");
+}
+
+/// Curve normals on the unit circle are the points themselves; the points are the
+/// midpoints of the parameter's pieces (so 0 and 2π are not both there).
+#[test]
+fn curve_and_segment_normals() {
+    let file =
+        load(&plane("curve = { x = \"cos(s)\", y = \"sin(s)\", s = [0, \"2*pi\", 200] }", "dn(u)", "0"), &[]);
+    let term = &file.terms[0];
+    assert_eq!(term.count, 200);
+    let s0 = std::f64::consts::PI / 200.0;
+    assert!((term.points[0] - s0.cos()).abs() < 1e-15 && (term.points[1] - s0.sin()).abs() < 1e-15);
+    let (nx, ny) = (&term.data[0], &term.data[1]);
+    for p in 0..200 {
+        assert!((nx.1[p] - term.points[2 * p]).abs() < 1e-14, "{p}");
+        assert!((ny.1[p] - term.points[2 * p + 1]).abs() < 1e-14, "{p}");
+    }
+    // An ellipse x = 2cos s, y = sin s: the normal (cos s, 2 sin s)/|·|.
+    let file = load(&plane("curve = { x = \"2*cos(t)\", y = \"sin(t)\", t = [0, 1, 4] }", "dn(u)", "0"), &[]);
+    let t = &file.terms[0];
+    for p in 0..4 {
+        let s = (p as f64 + 0.5) / 4.0;
+        let len = s.cos().hypot(2.0 * s.sin());
+        assert!((t.data[0].1[p] - s.cos() / len).abs() < 1e-15);
+        assert!((t.data[1].1[p] - 2.0 * s.sin() / len).abs() < 1e-15);
+    }
+    // The bottom side of [-1, 1]², left to right (counter-clockwise): outward is −y.
+    let file = load(&plane("segment = { from = [-1, -1], to = [1, -1], n = 4 }", "dn(u)", "0"), &[]);
+    let t = &file.terms[0];
+    assert_eq!(t.points, [-0.75, -1.0, -0.25, -1.0, 0.25, -1.0, 0.75, -1.0]);
+    assert_eq!(t.data[0].1, [0.0; 4]);
+    assert_eq!(t.data[1].1, [-1.0; 4]);
+    // where filters a curve with its normals: the upper half of the circle.
+    let file = load(
+        &plane(
+            "curve = { x = \"cos(s)\", y = \"sin(s)\", s = [0, \"2*pi\", 200] }, where = \"y > 0\"",
+            "dn(u)",
+            "0",
+        ),
+        &[],
+    );
+    let t = &file.terms[0];
+    assert_eq!(t.count, 100);
+    assert!(t.points.chunks(2).zip(&t.data[1].1).all(|(p, &ny)| p[1] > 0.0 && (ny - p[1]).abs() < 1e-14));
+}
+
+/// dn(u) at the exact solution: u = x² + y² has dn(u) = 2 on the unit circle, and on a
+/// box's faces ∂u/∂n is ±u_x or ±u_y by the face.
+#[test]
+fn dn_is_the_normal_derivative() {
+    let file = load(
+        &plane(
+            "curve = { x = \"cos(s)\", y = \"sin(s)\", s = [0, \"2*pi\", 200] }",
+            "dn(u) - 2",
+            "x^2 + y^2",
+        ),
+        &[],
+    );
+    let r = &exact_residuals(&file).unwrap().unwrap()[0];
+    assert!(r.at_exact.iter().all(|v| v.abs() < 1e-12), "{:?}", r.at_exact);
+    // On [0, 1]² with u = x + 2y + xy: dn(u) is −(1 + y), 1 + y, −(2 + x), 2 + x on
+    // x = 0, x = 1, y = 0, y = 1 (corners on the x faces).
+    let file = load(&plane("boundary = { x = [0, 1, 5], y = [0, 1, 5] }", "dn(u)", "x + 2*y + x*y"), &[]);
+    let r = &exact_residuals(&file).unwrap().unwrap()[0];
+    let t = &file.terms[0];
+    for (p, v) in t.points.chunks(2).zip(&r.at_exact) {
+        let (x, y) = (p[0], p[1]);
+        let want = if x == 0.0 {
+            -(1.0 + y)
+        } else if x == 1.0 {
+            1.0 + y
+        } else if y == 0.0 {
+            -(2.0 + x)
+        } else {
+            2.0 + x
+        };
+        assert!((v - want).abs() < 1e-13, "{p:?}: {v} vs {want}");
+    }
+    // dn of a derivative: dn(u_x) of u = x² y on the right face x = 1 is u_xx = 2y.
+    let file = load(&plane("segment = { from = [1, 0], to = [1, 1], n = 3 }", "dn(u_x) - 2*y", "x^2*y"), &[]);
+    assert!(worst_exact_residual(&file) < 1e-13);
+    // The loss's gradient and HVP with a network, the normals as data inputs.
+    check_derivatives(&file, "2,5,1", Activation::Tanh);
+}
+
+#[test]
+fn dn_comparisons_and_regions_misused_are_errors() {
+    let cases = [
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }", "dn(u)", "0"),
+            "terms[0].residual: column 1: term 'edge': dn(...) needs outward normals: the term's points must be a boundary, segment or curve",
+        ),
+        (plane("boundary = { x = [0, 1, 3], y = [0, 1, 3] }", "dn(x)", "0"), "dn(...) differentiates u or a derivative of u"),
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }", "u - (x < 1)", "0"),
+            "terms[0].residual: column 8: '<': comparisons, and, or, not are valid only in a point set's where",
+        ),
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }", "not u", "0"),
+            "column 1: 'not': comparisons, and, or, not are valid only",
+        ),
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }, where = \"x + 1\"", "u", "0"),
+            "terms[0].points.where: expected a condition",
+        ),
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }, where = \"(x < 1) + 1 > 0\"", "u", "0"),
+            "terms[0].points.where: expected a condition",
+        ),
+        (
+            plane("grid = { x = [0, 1, 3], y = [0, 1, 3] }, where = \"u < 1\"", "u", "0"),
+            "terms[0].points.where: column 1: u may appear only in residuals",
+        ),
+        (
+            plane("segment = { from = [0, 0], to = [0, 0], n = 3 }", "u", "0"),
+            "terms[0].points.segment.to: the segment has no length",
+        ),
+        (
+            plane("curve = { x = \"1\", y = \"2\", s = [0, 1, 3] }", "u", "0"),
+            "terms[0].points.curve: at s = 0.16666666666666666: the point (1, 2) or the tangent (0, 0) is not usable",
+        ),
+        (
+            plane("curve = { x = \"cos(s)\", y = \"sin(s)\" }", "u", "0"),
+            "terms[0].points.curve: expected the inputs and one parameter",
+        ),
+        (
+            "inputs = [\"x\"]\n[[terms]]\nresidual = \"u\"\npoints = { segment = { from = [0, 0], to = [1, 0], n = 2 } }\n".into(),
+            "terms[0].points.segment: a segment needs exactly 2 inputs, the file has 1",
+        ),
+    ];
+    for (text, needle) in cases {
+        let e = load_error(&text);
+        assert!(e.contains(needle), "{needle}\n{e}");
+    }
+}
