@@ -619,3 +619,95 @@ points = { curve = { x = "cos(s)", y = "sin(s)", s = [0, "2*pi", 200] } }
         "terms[1].residual: column 12: '<': comparisons, and, or, not are valid only in a point set's where",
     ]);
 }
+
+/// The inverse problem −C u'' = 2π² sin(πx) with data u = sin(πx) at 21 points: `fit`
+/// learns the trainable C (true value 2) with the network, reports it by name, and writes
+/// it after the network's parameters; the other commands take that θ, and a θ without it
+/// is refused naming both parts of its length.
+#[test]
+fn fit_learns_a_trainable_coefficient() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("x,y\n");
+    for i in 0..21 {
+        let x = (i as f64 + 0.5) / 21.0;
+        csv.push_str(&format!("{x},{}\n", (std::f64::consts::PI * x).sin()));
+    }
+    fs::write(dir.path().join("data.csv"), csv).unwrap();
+    let file = dir.path().join("inverse.toml");
+    fs::write(
+        &file,
+        r#"inputs = ["x"]
+trial = "x*(1 - x)*N"
+exact = "sin(pi*x)"
+
+[parameters]
+C = 0.5
+
+[[terms]]
+name = "data"
+residual = "u - y"
+points = { csv = "data.csv" }
+
+[[terms]]
+name = "pde"
+residual = "-C*u_xx - 2*pi^2*sin(pi*x)"
+points = { midpoints = { x = [0, 1, 20] } }
+"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let params = dir.path().join("p.npy");
+    let common = ["--problem", file, "--arch", "1,6,1", "--act", "tanh"];
+    let fit = run(["fit"].iter().chain(&common).chain(&[
+        "--solver",
+        "lm",
+        "--max-iter",
+        "300",
+        "--params-out",
+        params.to_str().unwrap(),
+    ]))
+    .success_json();
+    assert_eq!(fit["params"], 19 + 1);
+    let c = fit["parameters"]["C"].as_f64().unwrap();
+    assert!((c - 2.0).abs() < 1e-3, "learned C = {c}");
+    assert!(fit["rel_l2"].as_f64().unwrap() < 1e-3, "{}", fit["rel_l2"]);
+    let theta = support::read_vector(&params, 20);
+    assert_eq!(theta[19], c);
+
+    // compare reports the learned value per run.
+    let compare = run(["compare"].iter().chain(&common).chain(&["--solvers", "lm", "--max-iter", "300"]))
+        .success_json();
+    assert_eq!(compare["params"], 20);
+    let c = compare["runs"][0]["parameters"]["C"].as_f64().unwrap();
+    assert!((c - 2.0).abs() < 1e-3, "compare's C = {c}");
+
+    // derivs and predict take the whole θ.
+    let derivs =
+        run(["derivs"].iter().chain(&common).chain(&["--params", params.to_str().unwrap()])).success_json();
+    assert_eq!(derivs["loss"], fit["loss"]);
+    let out = dir.path().join("u.csv");
+    run(["predict"].iter().chain(&common).chain(&[
+        "--params",
+        params.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .success_json();
+
+    // A θ of the network's length alone is refused, naming both parts.
+    let short = dir.path().join("short.npy");
+    support::write_vector(&short, &theta[..19]);
+    let expected = "20 values (the parameter count of --arch 1,6,1 (19) plus the file's 1 [parameters] (20))";
+    for command in ["derivs", "predict", "fit"] {
+        let mut args: Vec<&str> = vec![command];
+        args.extend(common);
+        args.extend(["--params", short.to_str().unwrap()]);
+        if command == "fit" {
+            args.extend(["--solver", "lm", "--max-iter", "1"]);
+        }
+        if command == "predict" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        run(&args).user_error(&[expected, "19"]);
+    }
+}

@@ -66,8 +66,14 @@ pub fn run(args: &BenchArgs) -> Result<Value> {
     // time a cached result. Each timed call recomputes from θ, as a jitted JAX function
     // does; `hvp_same_theta_s` keeps θ and changes v, as an iterative solver's HVPs do.
     let arch = problem.arch();
-    let thetas = [glorot_normal(arch, BENCH_SEED), glorot_normal(arch, BENCH_SEED + 2)];
-    let vs = [glorot_normal(arch, BENCH_SEED + 1), glorot_normal(arch, BENCH_SEED + 3)];
+    let thetas = [problem.initial_theta(BENCH_SEED), problem.initial_theta(BENCH_SEED + 2)];
+    // A direction has a (unit) entry for each of a problem file's [parameters] too.
+    let direction = |seed| {
+        let mut v = glorot_normal(arch, seed);
+        v.resize(n, 1.0);
+        v
+    };
+    let vs = [direction(BENCH_SEED + 1), direction(BENCH_SEED + 3)];
     let mut programs = vec![Programs::Value, Programs::Gradient, Programs::Hvp];
     let mut matrices = 0;
     if (saddle_solvers::DenseMatrix { what: "Hessian", rows: n, cols: n }).fits() {

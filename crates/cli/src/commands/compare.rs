@@ -9,7 +9,6 @@ use crate::args::CompareArgs;
 use crate::study::compiled::Derivatives;
 use crate::study::error::{CliError, Result};
 use crate::study::experiments::{Category, fit_streaming, mark_analysis};
-use crate::study::init::glorot_normal;
 use crate::study::memory::{self, Needs};
 use crate::study::progress::progress_bar;
 
@@ -43,7 +42,7 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         format!("compare of {}", memory::problem_size(&def.name(), m, problem.arch()))
     })?;
     let derivs = Derivatives::new(source)?;
-    let theta0 = glorot_normal(problem.arch(), args.seed);
+    let theta0 = problem.initial_theta(args.seed);
     let error = def.solution_error(problem.arch(), problem.act())?;
     let control = Control { max_iter: args.max_iter, gtol: args.gtol, ..Control::default() };
     let mut runs = Vec::new();
@@ -84,6 +83,9 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
             "max_centered_target_cosine": end.max_centered_target_cosine(),
             "constant_features": end.constant_features(),
         });
+        if let Some(values) = problem.parameters_json(&done.outcome.last.x) {
+            run["parameters"] = values;
+        }
         mark_analysis(&mut run, end);
         runs.push(run);
     }

@@ -40,7 +40,7 @@ pub fn run(args: &DerivsArgs) -> Result<Value> {
         format!("derivs of {}", memory::problem_size(&def.name(), def.points(), problem.arch()))
     })?;
     let mut derivs = Derivatives::new(problem.source())?;
-    let what = format!("the parameter count of --arch {}", problem.arch());
+    let what = problem.params_what();
     let theta = read_finite_npy_vector(&args.params, n, &what)?;
     let direction = args.hvp.as_deref().map(|p| read_finite_npy_vector(p, n, &what)).transpose()?;
 

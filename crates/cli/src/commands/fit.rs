@@ -13,7 +13,6 @@ use crate::study::checkpoint::{Checkpoint, Continuation, RunIdentity, StageTrack
 use crate::study::compiled::{Derivatives, Programs};
 use crate::study::error::{CliError, Result};
 use crate::study::experiments::{Category, fit_streaming, mark_analysis};
-use crate::study::init::glorot_normal;
 use crate::study::io::jsonl::{LineStream, read_complete_lines};
 use crate::study::io::npy::read_finite_npy_vector;
 use crate::study::io::output::{OutputFiles, check_paths, same_file};
@@ -98,10 +97,8 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     };
     let theta0 = match (&resume, &args.params) {
         (Some(ck), _) => ck.theta.clone(),
-        (None, Some(path)) => {
-            read_finite_npy_vector(path, n, &format!("the parameter count of --arch {arch}"))?
-        }
-        (None, None) => glorot_normal(arch, args.seed),
+        (None, Some(path)) => read_finite_npy_vector(path, n, &problem.params_what())?,
+        (None, None) => problem.initial_theta(args.seed),
     };
     let mut error = def.solution_error(arch, problem.act())?;
     let start = resume.as_ref().map_or(0, |ck| ck.iteration);
@@ -272,6 +269,9 @@ pub fn run(args: &FitArgs) -> Result<Value> {
         summary["negative_estimate"] = json!(free.negative_estimate);
     }
     mark_analysis(&mut summary, end);
+    if let Some(values) = problem.parameters_json(&outcome.last.x) {
+        summary["parameters"] = values;
+    }
     if let (Some(ck), Some(path)) = (&resume, &args.resume) {
         summary["resumed"] = json!({
             "from": ck.iteration,

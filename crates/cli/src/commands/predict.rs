@@ -42,10 +42,13 @@ pub fn run(args: &PredictArgs) -> Result<Value> {
         None => file.test_points.clone(),
     };
     check_arch(&file, arch, points.len() / file.dim())?;
-    let n = arch.param_count();
-    let theta = read_finite_npy_vector(&args.params, n, &format!("the parameter count of --arch {arch}"))?;
+    // θ is the network's parameters, then the file's [parameters] (which u does not use).
+    let n = arch.param_count() + file.parameters.len();
+    let what = crate::study::problem::params_what(arch, file.parameters.len());
+    let theta = read_finite_npy_vector(&args.params, n, &what)?;
+    let theta = &theta[..arch.param_count()];
     let rows = points.len() / file.dim();
-    let prediction = predict(&file, arch, act, &theta, &points, &wanted, |bytes| {
+    let prediction = predict(&file, arch, act, theta, &points, &wanted, |bytes| {
         memory::check(bytes, || format!("predict at {rows} points with --arch {arch} ({n} parameters)"))
     })?;
     let mut out = OutputFiles::new();

@@ -76,11 +76,7 @@ pub fn run(args: &SpectrumArgs) -> Result<Value> {
             format_bytes(DENSE_BYTES_LIMIT as f64)
         )));
     }
-    let theta = read_finite_npy_vector(
-        &args.params,
-        n,
-        &format!("the parameter count of --arch {}", problem.arch()),
-    )?;
+    let theta = read_finite_npy_vector(&args.params, n, &problem.params_what())?;
     let (programs, vectors) = memory_needed(args, problem.source(), dense)?;
     let programs = programs.saturating_add(memory::resident());
     let limit = memory::Limit::get()?;

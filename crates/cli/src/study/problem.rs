@@ -273,8 +273,60 @@ impl NetworkProblem {
         }
     }
 
-    /// n, the length of θ.
+    /// n, the length of θ: the network's parameters, then a problem file's `[parameters]`.
     pub fn param_count(&self) -> usize {
-        self.arch().param_count()
+        self.source().param_count()
+    }
+
+    /// A problem file's trainable `[parameters]` with their initial values, in file order
+    /// (none for a built-in problem).
+    pub fn parameters(&self) -> &[(String, f64)] {
+        match self {
+            NetworkProblem::Builtin(_) => &[],
+            NetworkProblem::File(p) => p.parameters(),
+        }
+    }
+
+    /// The initial θ: the network's by Glorot-normal from `seed`, then the `[parameters]`'
+    /// initial values in file order.
+    pub fn initial_theta(&self, seed: u64) -> Vec<f64> {
+        let mut theta = crate::study::init::glorot_normal(self.arch(), seed);
+        theta.extend(self.parameters().iter().map(|(_, v)| *v));
+        theta
+    }
+
+    /// What a `--params` file's length is, for its errors: "the parameter count of --arch
+    /// A", plus the file's `[parameters]` when it has some.
+    pub fn params_what(&self) -> String {
+        params_what(self.arch(), self.parameters().len())
+    }
+
+    /// The `[parameters]`' values in `theta` by name (a JSON object); `None` when the
+    /// problem has none.
+    pub fn parameters_json(&self, theta: &[f64]) -> Option<serde_json::Value> {
+        let params = self.parameters();
+        if params.is_empty() {
+            return None;
+        }
+        let n_net = self.arch().param_count();
+        let map: serde_json::Map<String, serde_json::Value> = params
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _))| (name.clone(), theta.get(n_net + k).copied().into()))
+            .collect();
+        Some(serde_json::Value::Object(map))
+    }
+}
+
+/// "the parameter count of --arch A (n)", plus "the file's k [parameters] (n + k)" when k > 0.
+pub fn params_what(arch: &Arch, extra: usize) -> String {
+    let n = arch.param_count();
+    if extra == 0 {
+        format!("the parameter count of --arch {arch}")
+    } else {
+        format!(
+            "the parameter count of --arch {arch} ({n}) plus the file's {extra} [parameters] ({})",
+            n + extra
+        )
     }
 }

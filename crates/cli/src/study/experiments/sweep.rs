@@ -13,7 +13,6 @@ use serde::Serialize;
 use crate::study::compiled::Derivatives;
 use crate::study::error::{CliError, Result};
 use crate::study::experiments::{Category, analysis_skipped, fit_streaming};
-use crate::study::init::glorot_normal;
 use crate::study::memory::{self, Needs};
 use crate::study::problem::{NetworkProblem, ProblemDef};
 use crate::study::problem_file::SolutionError;
@@ -257,7 +256,7 @@ impl Prepared<'_> {
         let mut method = spec.solver.method().map_err(CliError::Invalid)?;
         let control =
             Control { max_iter: spec.solver.max_iter(plan.control.max_iter), ..plan.control.clone() };
-        let theta0 = glorot_normal(&spec.arch, spec.seed);
+        let theta0 = problem.initial_theta(spec.seed);
         let mut error = error.clone();
         let source = problem.source();
         let done = fit_streaming(

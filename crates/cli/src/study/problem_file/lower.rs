@@ -17,6 +17,8 @@ pub enum Leaf<'a> {
     Data(usize),
     /// The network output N.
     Network,
+    /// A trainable parameter, by index in `[parameters]`.
+    Param(usize),
     /// u or its derivative by the inputs `wrt`, at site `site`.
     Solution {
         /// 0 for the term's own points, k for its k-th shifted point.
@@ -37,6 +39,7 @@ pub fn lower(
         Resolved::Input(i) => leaf(g, Leaf::Input(*i))?,
         Resolved::Data(j) => leaf(g, Leaf::Data(*j))?,
         Resolved::Network => leaf(g, Leaf::Network)?,
+        Resolved::Param(k) => leaf(g, Leaf::Param(*k))?,
         Resolved::Solution { site, wrt } => leaf(g, Leaf::Solution { site: *site, wrt })?,
         Resolved::Neg(a) => {
             let a = lower(g, a, leaf)?;

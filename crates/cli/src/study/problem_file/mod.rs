@@ -45,6 +45,9 @@ pub struct ProblemFile {
     pub trial: Resolved,
     /// The exact solution, if given.
     pub exact: Option<Resolved>,
+    /// The trainable `[parameters]` with their initial values, in file order: θ's entries
+    /// after the network's.
+    pub parameters: Vec<(String, f64)>,
     /// The residual terms, in file order.
     pub terms: Vec<Term>,
     /// Where errors against the exact solution are measured, row-major × inputs: the `[test]`
@@ -203,7 +206,17 @@ fn scope<'a>(
     network: bool,
     solution: bool,
 ) -> Scope<'a> {
-    Scope { inputs, constants, data, network, solution, normals: false, predicate: false, sites: Vec::new() }
+    Scope {
+        inputs,
+        constants,
+        data,
+        params: &[],
+        network,
+        solution,
+        normals: false,
+        predicate: false,
+        sites: Vec::new(),
+    }
 }
 
 /// Whether `name` can name an input, constant or data variable.
@@ -316,7 +329,11 @@ impl ProblemFile {
 
     fn from_table(path: &Path, table: &Table) -> Result<ProblemFile> {
         let root = At { path, field: String::new() };
-        keys_allowed(&root, table, &["inputs", "trial", "exact", "constants", "terms", "test"])?;
+        keys_allowed(
+            &root,
+            table,
+            &["inputs", "trial", "exact", "constants", "parameters", "terms", "test"],
+        )?;
 
         let at = root.child("inputs");
         let inputs: Vec<String> = match table.get("inputs") {
@@ -359,12 +376,40 @@ impl ProblemFile {
             }
         }
 
+        let at = root.child("parameters");
+        let mut parameters: Vec<(String, f64)> = Vec::new();
+        match table.get("parameters") {
+            None => {}
+            Some(Value::Table(t)) => {
+                // In file order, the order they take in θ.
+                for (name, value) in t {
+                    let at = at.child(name);
+                    let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
+                    taken.extend(constants.keys().map(String::as_str));
+                    taken.extend(parameters.iter().map(|(n, _)| n.as_str()));
+                    check_name(&at, "", name, &taken)?;
+                    let names = Names { inputs: &inputs, constants: &constants };
+                    let rule = "a parameter's initial value uses numbers, pi and constants";
+                    let v = number_expression(&at, value, &names, &[], rule)?;
+                    parameters.push((name.clone(), v));
+                }
+            }
+            Some(other) => {
+                return Err(at.err(format!(
+                    "expected a table of initial values (numbers and expressions), found {}",
+                    other.type_str()
+                )));
+            }
+        }
+        let param_names: Vec<String> = parameters.iter().map(|(n, _)| n.clone()).collect();
+
         let trial = match table.get("trial") {
             None => Resolved::Network,
             Some(v) => {
                 let at = root.child("trial");
-                let trial =
-                    expression(&at, string(&at, v)?, &mut scope(&inputs, &constants, &[], true, false))?;
+                let mut trial_scope = scope(&inputs, &constants, &[], true, false);
+                trial_scope.params = &param_names;
+                let trial = expression(&at, string(&at, v)?, &mut trial_scope)?;
                 if !uses_network(&trial) {
                     return Err(at.err("the trial does not use N, the network's output"));
                 }
@@ -375,7 +420,9 @@ impl ProblemFile {
             None => None,
             Some(v) => {
                 let at = root.child("exact");
-                Some(expression(&at, string(&at, v)?, &mut scope(&inputs, &constants, &[], false, false))?)
+                let mut exact_scope = scope(&inputs, &constants, &[], false, false);
+                exact_scope.params = &param_names;
+                Some(expression(&at, string(&at, v)?, &mut exact_scope)?)
             }
         };
 
@@ -407,7 +454,8 @@ impl ProblemFile {
             let set = point_set(&points_at, spec, &names, base)?;
             let weight = weight(&at.child("weight"), t.get("weight"), set.count)?;
             let data_names: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
-            let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
+            let taken: Vec<&str> =
+                constants.keys().chain(&inputs).chain(&param_names).map(String::as_str).collect();
             for n in &data_names {
                 check_name(&points_at.child("csv"), "column ", n, &taken)?;
             }
@@ -416,6 +464,7 @@ impl ProblemFile {
                 return Err(residual_at.err("missing: the residual r, e.g. residual = \"u_xx + f\""));
             };
             let mut term_scope = scope(&inputs, &constants, &data_names, false, true);
+            term_scope.params = &param_names;
             term_scope.normals = set.normals.is_some();
             let residual = expression(&residual_at, string(&residual_at, text)?, &mut term_scope).map_err(
                 |e| match e {
@@ -488,6 +537,7 @@ impl ProblemFile {
             path: path.to_path_buf(),
             inputs,
             trial,
+            parameters,
             exact,
             terms,
             test_points,
@@ -1091,7 +1141,7 @@ fn evaluate_points(coords: &[Resolved], set: &PointSet, d: usize) -> Result<Vec<
         let node = lower(&mut g, e, &mut |_, leaf| match leaf {
             Leaf::Input(i) => Ok(inputs[i]),
             Leaf::Data(j) => Ok(data[j]),
-            Leaf::Network | Leaf::Solution { .. } => {
+            Leaf::Network | Leaf::Param(_) | Leaf::Solution { .. } => {
                 Err(saddle_graph::GraphError::Internal("a point's coordinate refers to the solution".into()))
             }
         })?;

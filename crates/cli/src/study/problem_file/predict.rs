@@ -43,6 +43,7 @@ pub fn derivatives(file: &ProblemFile, list: &str) -> Result<Vec<Derivative>> {
             inputs: &file.inputs,
             constants: &constants,
             data: &[],
+            params: &[],
             network: false,
             solution: true,
             normals: false,

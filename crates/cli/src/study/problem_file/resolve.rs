@@ -20,6 +20,9 @@ pub enum Resolved {
     Data(usize),
     /// The network's output N (only in `trial`).
     Network,
+    /// The trainable coefficient with this index in `[parameters]` (only in residuals):
+    /// θ[n_net + index].
+    Param(usize),
     /// −a.
     Neg(Box<Resolved>),
     /// `not a` (in `where` only).
@@ -82,6 +85,8 @@ pub struct Scope<'a> {
     pub constants: &'a BTreeMap<String, f64>,
     /// The term's data variables (CSV columns that are not inputs).
     pub data: &'a [String],
+    /// The file's trainable `[parameters]`, in file order (usable where `solution` is).
+    pub params: &'a [String],
     /// Whether `N` may appear (in `trial` only).
     pub network: bool,
     /// Whether `u` and its derivatives may appear (in residuals only).
@@ -129,6 +134,16 @@ impl Scope<'_> {
         }
         if let Some(i) = self.inputs.iter().position(|n| n == name) {
             return Ok(Resolved::Input(i));
+        }
+        if let Some(k) = self.params.iter().position(|n| n == name) {
+            return if self.solution {
+                Ok(Resolved::Param(k))
+            } else {
+                Err((
+                    col,
+                    format!("'{name}' is a trainable parameter: parameters may appear only in residuals"),
+                ))
+            };
         }
         if let Some(j) = self.data.iter().position(|n| n == name) {
             return Ok(Resolved::Data(j));
@@ -289,6 +304,7 @@ impl Scope<'_> {
             || self.constants.contains_key(name)
             || self.inputs.iter().any(|n| n == name)
             || self.data.iter().any(|n| n == name)
+            || self.params.iter().any(|n| n == name)
     }
 
     /// The inputs `d(u, x, ...)` differentiates by.
@@ -337,6 +353,7 @@ impl Scope<'_> {
             inputs: self.inputs,
             constants: self.constants,
             data: self.data,
+            params: self.params,
             network: false,
             solution: false,
             normals: false,
@@ -371,6 +388,9 @@ impl Scope<'_> {
         if !self.data.is_empty() {
             parts.push(format!("data: {}", self.data.join(", ")));
         }
+        if !self.params.is_empty() {
+            parts.push(format!("parameters: {}", self.params.join(", ")));
+        }
         parts.join("; ")
     }
 }
@@ -389,6 +409,7 @@ mod tests {
             inputs,
             constants,
             data,
+            params: &[],
             network: false,
             solution: true,
             normals: false,

@@ -26,6 +26,9 @@ pub struct FileProblem {
     pub act: Activation,
     trial: super::Resolved,
     terms: Vec<Term>,
+    /// The file's trainable `[parameters]` with their initial values, in file order: θ's
+    /// entries after the network's.
+    parameters: Vec<(String, f64)>,
     /// The data inputs of the loss graph, in declaration order: per term its input columns,
     /// its data variables and its shifted sites' input columns.
     columns: Vec<(String, Vec<f64>)>,
@@ -44,6 +47,7 @@ impl FileProblem {
             act,
             trial: file.trial.clone(),
             terms: file.terms.clone(),
+            parameters: file.parameters.clone(),
             columns: Vec::new(),
             target: Vec::new(),
         };
@@ -63,7 +67,7 @@ impl FileProblem {
                 g.set_output("residual", lg.residual);
                 Ok(())
             })?;
-            program.set_input("theta", &vec![0.0; self.arch.param_count()])?;
+            program.set_input("theta", &vec![0.0; self.param_count()])?;
             program.run();
             Ok(program.output("residual")?.to_vec())
         };
@@ -83,6 +87,11 @@ impl FileProblem {
             out.extend(residual(&*shard)?);
         }
         Ok(out)
+    }
+
+    /// The file's trainable `[parameters]` and their initial values, in file order.
+    pub fn parameters(&self) -> &[(String, f64)] {
+        &self.parameters
     }
 
     /// The terms' names and point counts, in file order.
@@ -221,7 +230,10 @@ fn residuals_with(file: &ProblemFile, solution: &mut SolutionBuilder<'_>) -> Res
         .iter()
         .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
         .collect::<Result<Vec<_>, _>>()?;
-    let residuals = term_residuals(&mut g, &file.terms, d, &nodes, solution)?;
+    // A trainable parameter takes its initial value here.
+    let values: Vec<f64> = file.parameters.iter().map(|(_, v)| *v).collect();
+    let mut param = |g: &mut Graph, k: usize| Ok(g.scalar(values[k]));
+    let residuals = term_residuals(&mut g, &file.terms, d, &nodes, solution, &mut param)?;
     for (k, r) in residuals.iter().enumerate() {
         g.set_output(&format!("r{k}"), *r);
     }
@@ -271,13 +283,14 @@ pub(super) fn network_solution(
 
 /// Each term's residual (count × 1), with u at every site made by `solution` from the
 /// site's input columns; `columns` are the term's data-input nodes in the order of
-/// [`term_columns`].
+/// [`term_columns`]; `param` makes the node (1 × 1) of the k-th trainable parameter.
 pub(super) fn term_residuals(
     g: &mut Graph,
     terms: &[Term],
     d: usize,
     columns: &[NodeId],
     solution: &mut SolutionBuilder<'_>,
+    param: &mut dyn FnMut(&mut Graph, usize) -> Result<NodeId, GraphError>,
 ) -> Result<Vec<NodeId>, GraphError> {
     let mut next = columns.iter().copied();
     let mut residuals = Vec::with_capacity(terms.len());
@@ -292,6 +305,7 @@ pub(super) fn term_residuals(
             Leaf::Input(i) => Ok(own[i]),
             Leaf::Data(j) => Ok(data[j]),
             Leaf::Solution { site, wrt } => sites[site].derivative(g, wrt, solution),
+            Leaf::Param(k) => param(g, k),
             Leaf::Network => Err(GraphError::Internal("a residual refers to N".into())),
         })?;
         let r = g.broadcast_to(r, term.count, 1)?;
@@ -301,8 +315,9 @@ pub(super) fn term_residuals(
 }
 
 impl LossSource for FileProblem {
+    /// The network's parameters, then the file's `[parameters]` in file order.
     fn param_count(&self) -> usize {
-        self.arch.param_count()
+        self.arch.param_count() + self.parameters.len()
     }
 
     fn residual_count(&self) -> usize {
@@ -319,9 +334,17 @@ impl LossSource for FileProblem {
             .collect::<Result<Vec<_>, _>>()?;
         let (arch, act, trial) = (&self.arch, self.act, &self.trial);
         let d = arch.input_dim();
-        let residuals = term_residuals(&mut g, &self.terms, d, &columns, &mut |g, inputs| {
-            network_solution(g, trial, arch, act, theta, inputs)
-        })?;
+        let n_net = arch.param_count();
+        let net_theta = if self.parameters.is_empty() { theta } else { g.slice(theta, 0, n_net, 1)? };
+        let mut param = |g: &mut Graph, k: usize| g.slice(theta, n_net + k, 1, 1);
+        let residuals = term_residuals(
+            &mut g,
+            &self.terms,
+            d,
+            &columns,
+            &mut |g, inputs| network_solution(g, trial, arch, act, net_theta, inputs),
+            &mut param,
+        )?;
         let m = self.residual_count();
         let mut scaled = Vec::with_capacity(residuals.len());
         for (r, term) in residuals.into_iter().zip(&self.terms) {
@@ -415,6 +438,8 @@ impl LossSource for FileProblem {
 #[derive(Clone, Debug)]
 pub struct SolutionError {
     program: Program,
+    /// The network's share of θ (θ's `[parameters]` follow it and u does not use them).
+    n_net: usize,
     exact_norm: f64,
     points: Vec<f64>,
 }
@@ -450,7 +475,8 @@ impl SolutionError {
         program.set_input("theta", &vec![0.0; arch.param_count()])?;
         program.run();
         let exact_norm = saddle_solvers::norm(program.output("exact")?);
-        Ok(Some(SolutionError { program, exact_norm, points: file.test_points.clone() }))
+        let n_net = arch.param_count();
+        Ok(Some(SolutionError { program, n_net, exact_norm, points: file.test_points.clone() }))
     }
 
     /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points.
@@ -460,7 +486,7 @@ impl SolutionError {
 
     /// u(θ) − u* at each test point, in the order of [`SolutionError::points`].
     pub fn errors(&mut self, theta: &[f64]) -> Result<&[f64]> {
-        self.program.set_input("theta", theta)?;
+        self.program.set_input("theta", theta.get(..self.n_net).unwrap_or(theta))?;
         self.program.run();
         Ok(self.program.output("error")?)
     }

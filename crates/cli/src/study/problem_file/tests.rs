@@ -1065,3 +1065,116 @@ fn dn_comparisons_and_regions_misused_are_errors() {
         assert!(e.contains(needle), "{needle}\n{e}");
     }
 }
+
+/// A file whose residuals use trainable `[parameters]`: every derivative includes them.
+#[test]
+fn trainable_parameters_have_exact_derivatives() {
+    let file = load(
+        r#"
+        inputs = ["x"]
+        trial = "x*(1 - x)*N"
+        [constants]
+        c0 = 0.25
+        [parameters]
+        C = "2*c0"
+        D = -1.5
+        [[terms]]
+        name = "pde"
+        residual = "-C*u_xx + D^2*u - 2*pi^2*sin(pi*x)"
+        points = { midpoints = { x = [0, 1, 5] } }
+        [[terms]]
+        name = "data"
+        residual = "u - x*D"
+        weight = 3
+        points = { csv = "data.csv" }
+        "#,
+        &[("data.csv", "x,w\n0.2,1\n0.7,2\n")],
+    );
+    assert_eq!(file.parameters, vec![("C".to_string(), 0.5), ("D".to_string(), -1.5)]);
+    let problem = FileProblem::new(&file, "1,4,1".parse().unwrap(), Activation::Tanh).unwrap();
+    assert_eq!(problem.param_count(), 13 + 2);
+    // The output weights stay the network's last layer.
+    assert_eq!(problem.output_weights(), 8..12);
+    check_derivatives(&file, "1,4,1", Activation::Tanh);
+    check_derivatives(&file, "1,3,3,1", Activation::Softplus);
+}
+
+/// r = C·x − u over points x_i: ∂r_i/∂C = x_i, so J's C column is x, ∂L/∂C = Σ r_i x_i and
+/// H_CC = Σ x_i², whatever the network.
+#[test]
+fn a_parameter_derivatives_in_closed_form() {
+    let file = load(
+        r#"
+        inputs = ["x"]
+        [parameters]
+        C = 0.5
+        [[terms]]
+        residual = "C*x - u"
+        points = { midpoints = { x = [0, 1, 4] } }
+        "#,
+        &[],
+    );
+    let xs = [0.125, 0.375, 0.625, 0.875];
+    let problem = FileProblem::new(&file, "1,2,1".parse().unwrap(), Activation::Tanh).unwrap();
+    let n = problem.param_count();
+    assert_eq!(n, 7 + 1);
+    let mut d = Derivatives::new(&problem).unwrap();
+    let mut x = theta(n, 3);
+    x[7] = 0.8;
+    let mut r = vec![0.0; 4];
+    d.residuals(&x, &mut r).unwrap();
+    // The network by hand: u = w2·tanh(w1 x + b1) + b2, θ = [W1 (2), b1 (2), W2 (2), b2].
+    for (i, &xi) in xs.iter().enumerate() {
+        let hidden = |k: usize| (x[k] * xi + x[2 + k]).tanh();
+        let u = x[4] * hidden(0) + x[5] * hidden(1) + x[6];
+        assert!((r[i] - (0.8 * xi - u)).abs() < 1e-14, "r{i} = {} vs {}", r[i], 0.8 * xi - u);
+    }
+    let mut grad = vec![0.0; n];
+    d.gradient(&x, &mut grad).unwrap();
+    let expected: f64 = r.iter().zip(&xs).map(|(r, x)| r * x).sum();
+    assert!((grad[7] - expected).abs() < 1e-14, "∂L/∂C = {} vs {expected}", grad[7]);
+    let mut jac = vec![0.0; 4 * n];
+    d.jacobian(&x, &mut jac).unwrap();
+    for (i, &xi) in xs.iter().enumerate() {
+        assert_eq!(jac[i * n + 7], xi, "∂r{i}/∂C");
+    }
+    let mut hessian = vec![0.0; n * n];
+    d.hessian(&x, &mut hessian).unwrap();
+    let h_cc: f64 = xs.iter().map(|x| x * x).sum();
+    assert!((hessian[n * n - 1] - h_cc).abs() < 1e-14, "H_CC = {} vs {h_cc}", hessian[n * n - 1]);
+}
+
+#[test]
+fn parameter_names_and_places_are_checked() {
+    let cases = [
+        ("[parameters]\nx = 1\n", "parameters.x", "'x' is already taken"),
+        ("[constants]\nk = 1\n[parameters]\nk = 1\n", "parameters.k", "'k' is already taken"),
+        ("[parameters]\npi = 1\n", "parameters.pi", "'pi' is reserved"),
+        ("[parameters]\nC = \"x\"\n", "parameters.C", "'x' is an input"),
+        ("[parameters]\nC = true\n", "parameters.C", "expected a number or an expression string"),
+        ("parameters = 3\n", "parameters", "expected a table of initial values"),
+        (
+            "trial = \"C*N\"\n[parameters]\nC = 1\n",
+            "trial",
+            "'C' is a trainable parameter: parameters may appear only in residuals",
+        ),
+    ];
+    for (head, field, message) in cases {
+        let text = format!(
+            "inputs = [\"x\"]\n{head}[[terms]]\nresidual = \"u\"\npoints = {{ midpoints = {{ x = [0, 1, 3] }} }}\n"
+        );
+        let e = load_error(&text);
+        assert!(e.contains(field) && e.contains(message), "{head}: {e}");
+    }
+    // A CSV column may not be a parameter's name.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.csv"), "x,C\n0.5,1\n").unwrap();
+    let path = dir.path().join("problem.toml");
+    std::fs::write(
+        &path,
+        "inputs = [\"x\"]\n[parameters]\nC = 1\n[[terms]]\nresidual = \"u - C\"\npoints = { csv = \"d.csv\" }\n",
+    )
+    .unwrap();
+    let e = ProblemFile::load(&path).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("column 'C' is already taken"), "{e}");
+}
