@@ -5,9 +5,9 @@ use faer::{MatRef, Side};
 
 pub use crate::inertia::{Classification, Inertia};
 
+use crate::dense::DENSE_BYTES_LIMIT;
 use crate::dense::{Ldl, matvec};
 use crate::lanczos::{self, SplitMix64};
-use crate::registry::DENSE_BYTES_LIMIT;
 
 /// An eigenvalue λ counts as zero when |λ| ≤ `ZERO_TOLERANCE` · max|λ| (docs/CONTRACT.md).
 pub const ZERO_TOLERANCE: f64 = 1e-10;

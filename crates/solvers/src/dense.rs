@@ -10,6 +10,10 @@ use faer::{Col, ColRef, Mat, MatRef, Side};
 use crate::inertia::Inertia;
 use crate::objective::Counted;
 
+/// The most memory one dense matrix may take: 1 GiB (a Hessian of n ≤ 11585
+/// parameters). Solvers and analyses that would build a larger one are refused.
+pub const DENSE_BYTES_LIMIT: usize = 1 << 30;
+
 /// A pivot block eigenvalue d of LBLᵀ counts as zero when |d| ≤ `PIVOT_RTOL` · n ·
 /// max|Aᵢⱼ|: the matrix is then singular to working precision, and a solve with it is
 /// refused rather than returning a step dominated by rounding errors.

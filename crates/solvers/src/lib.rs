@@ -35,6 +35,7 @@ use std::str::FromStr;
 
 pub use analysis::{Classification, Curvature, Inertia};
 pub use chain::Chain;
+pub use dense::DENSE_BYTES_LIMIT;
 pub use driver::{
     Control, InnerSolve, Iterate, Method, Outcome, Record, StageEnd, Status, Step, distance, dot, minimize,
     minimize_observing_iterates, norm,
@@ -42,9 +43,7 @@ pub use driver::{
 pub use line_search_kind::LineSearchKind;
 pub use objective::{Counted, Evals, LeastSquares, Objective};
 pub use options::{OptionSpec, Options, Range, Value};
-pub use registry::{
-    DENSE_BYTES_LIMIT, DenseMatrix, Family, Solver, format_bytes, options_table, solvers_table,
-};
+pub use registry::{DenseMatrix, Family, Solver, format_bytes, options_table, solvers_table};
 pub use spec::{ChainSpec, SolverSpec, Stage};
 
 /// The registry: one line per solver, `Variant: module`. The module is the solver's file

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::SolverKind;
+use crate::dense::DENSE_BYTES_LIMIT;
 use crate::driver::Method;
 use crate::options::{OptionSpec, Options};
 
@@ -63,10 +64,6 @@ impl fmt::Display for Family {
         f.write_str(self.name())
     }
 }
-
-/// The most memory one dense matrix may take: 1 GiB (a Hessian of n ≤ 11585
-/// parameters). Solvers and analyses that would build a larger one are refused.
-pub const DENSE_BYTES_LIMIT: usize = 1 << 30;
 
 /// A dense matrix a solver builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

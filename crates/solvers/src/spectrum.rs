@@ -8,9 +8,9 @@
 
 use faer::Mat;
 
+use crate::dense::DENSE_BYTES_LIMIT;
 use crate::driver::{dot, norm};
 use crate::lanczos::{Extremes, Ritz, Tridiagonal, extremes_restarted, lanczos_tridiagonal};
-use crate::registry::DENSE_BYTES_LIMIT;
 
 /// A symmetric n × n operator: writes A·v to its second argument.
 pub type Apply<'a> = dyn FnMut(&[f64], &mut [f64]) + 'a;
