@@ -731,6 +731,27 @@ pub fn planned_bytes_of(
     Ok(8 * elements as u64)
 }
 
+/// The loss graph's outputs `features` (its own, or, where a problem does not build them,
+/// the columns of ∂r/∂c by forward mode along each output weight c, the basis the
+/// identity) and `residual`: the program of the end-point diagnostics.
+pub(crate) fn features_graph(source: &dyn LossSource) -> impl Fn(&mut Graph, &LossGraph) -> Result<()> {
+    let weights = source.output_weights();
+    move |g, lg| {
+        let features = match lg.features {
+            Some(f) => f,
+            None => {
+                let k = weights.len();
+                let block = ParamBlock { offset: weights.start, rows: k, cols: 1 };
+                saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, k)?
+            }
+        };
+        g.clear_outputs();
+        g.set_output("features", features);
+        g.set_output("residual", lg.residual);
+        Ok(())
+    }
+}
+
 /// Runs `task` with its block's program (θ bound): the task's columns, written from
 /// each column's own index on into its rows of the Hessian.
 fn block_rows(bc: &mut BlockColumns, n: usize, task: Task<'_>) -> Result<()> {

@@ -12,9 +12,8 @@
 use saddle_solvers::analysis::DENSE_HESSIAN_LIMIT;
 use saddle_solvers::{ChainSpec, Family, format_bytes};
 
-use crate::study::compiled::{Programs, planned_bytes, planned_bytes_of};
+use crate::study::compiled::{Programs, features_graph, planned_bytes, planned_bytes_of};
 use crate::study::error::{CliError, Result};
-use crate::study::experiments::diagnostics::features_graph;
 use crate::study::loss::LossSource;
 use crate::study::problem::ProblemDef;
 use saddle_graph::Arch;

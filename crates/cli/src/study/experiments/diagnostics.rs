@@ -11,13 +11,10 @@ use saddle_solvers::spectrum::{EXTREMES_TOLERANCE, converged_extremes};
 use saddle_solvers::{dot, norm};
 use serde::Serialize;
 
-use saddle_ad::ParamBlock;
-
 use super::curvature::{DEFAULT_PROBES, DEFAULT_STEPS, Operator, quadrature, rademacher_stream};
-use crate::study::compiled::{Derivatives, compile};
+use crate::study::compiled::{Derivatives, compile, features_graph};
 use crate::study::error::Result;
-use crate::study::loss::{LossGraph, LossSource};
-use saddle_graph::Graph;
+use crate::study::loss::LossSource;
 
 /// How [`endpoint_with`] analyses the Hessian: dense up to `dense_limit` parameters, and
 /// above it matrix-free, the settings of its stochastic Lanczos quadrature.
@@ -235,29 +232,7 @@ pub fn endpoint_with(
     })
 }
 
-/// The features (row-major N × K) and the residual at θ. Features a problem does not build
-/// itself are the columns of ∂r/∂c, c the output weights, by forward mode along each
-/// output weight (the Jacobian's block, its basis the identity).
-/// The loss graph's outputs `features` (its own, or the columns of ∂r/∂c by forward mode
-/// along each output weight c, the basis the identity) and `residual`.
-pub(crate) fn features_graph(source: &dyn LossSource) -> impl Fn(&mut Graph, &LossGraph) -> Result<()> {
-    let weights = source.output_weights();
-    move |g, lg| {
-        let features = match lg.features {
-            Some(f) => f,
-            None => {
-                let k = weights.len();
-                let block = ParamBlock { offset: weights.start, rows: k, cols: 1 };
-                saddle_ad::jacobian_block_columns(g, lg.residual, lg.theta, block, k)?
-            }
-        };
-        g.clear_outputs();
-        g.set_output("features", features);
-        g.set_output("residual", lg.residual);
-        Ok(())
-    }
-}
-
+/// The features (row-major N × K) and the residual at θ.
 fn features_and_residual(source: &dyn LossSource, theta: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
     let k = source.output_weights().len();
     let mut program = compile(source, &features_graph(source))?;
