@@ -41,21 +41,9 @@ impl Primitive for AbsGrad {
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some(sign(v[0]) * v[1])
     }
-    /// A zero tangent gives zero; a constant x gives the product sign(x)·t, which the
-    /// product's own identities can move.
+    /// [`simplify_scaled_tangent`](super::simplify_scaled_tangent) with slope sign(x).
     fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
-        let (x, t) = (args[0], args[1]);
-        if g.const_value(t) == Some(0.0) {
-            return Ok(Some(g.fill(0.0, out)));
-        }
-        match g.const_value(x) {
-            Some(c) => {
-                let slope = g.scalar(sign(c));
-                let product = g.mul(slope, t)?;
-                g.broadcast_like(product, out)
-            }
-            None => Ok(None),
-        }
+        super::simplify_scaled_tangent(g, args[0], args[1], out, sign)
     }
     /// d[sign(x)·t] = sign(x)·dt: the derivative along x is zero away from x = 0.
     fn jvp(

@@ -150,6 +150,29 @@ macro_rules! by_short_length {
     };
 }
 
+/// The identities of an op slope(x)·t that scales a tangent t by a function of x
+/// (`tanh_grad`, `abs_grad`): a zero tangent gives zero, and a constant x (whose slope is
+/// `slope_at`) gives the product slope·t, which the product's own identities can move.
+fn simplify_scaled_tangent(
+    g: &mut Graph,
+    x: NodeId,
+    t: NodeId,
+    out: Shape,
+    slope_at: impl Fn(f64) -> f64,
+) -> Result<Option<NodeId>, GraphError> {
+    if g.const_value(t) == Some(0.0) {
+        return Ok(Some(g.fill(0.0, out)));
+    }
+    match g.const_value(x) {
+        Some(c) => {
+            let slope = g.scalar(slope_at(c));
+            let product = g.mul(slope, t)?;
+            g.broadcast_like(product, out)
+        }
+        None => Ok(None),
+    }
+}
+
 /// The JVP and transpose rules of an op linear in its one operand, x ↦ op(x): the JVP is
 /// the op applied to the tangent, the transpose `adjoint`, built from the graph, the
 /// operand and the cotangent: `linear_rules!(|g, a, ct| adjoint)`, or

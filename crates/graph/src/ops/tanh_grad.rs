@@ -29,21 +29,9 @@ impl Primitive for TanhGrad {
     fn fold(&self, v: &[f64], _: &[Shape], _: Shape) -> Option<f64> {
         Some((1.0 - v[0] * v[0]) * v[1])
     }
-    /// A zero tangent gives zero; a constant y gives the product (1 − y²)·t, which the
-    /// product's own identities can move.
+    /// [`simplify_scaled_tangent`](super::simplify_scaled_tangent) with slope 1 − y².
     fn simplify(&self, g: &mut Graph, args: &[NodeId], out: Shape) -> Result<Option<NodeId>, GraphError> {
-        let (y, t) = (args[0], args[1]);
-        if g.const_value(t) == Some(0.0) {
-            return Ok(Some(g.fill(0.0, out)));
-        }
-        match g.const_value(y) {
-            Some(c) => {
-                let slope = g.scalar(1.0 - c * c);
-                let product = g.mul(slope, t)?;
-                g.broadcast_like(product, out)
-            }
-            None => Ok(None),
-        }
+        super::simplify_scaled_tangent(g, args[0], args[1], out, |y| 1.0 - y * y)
     }
     /// d[t(1 − y²)] = dt·(1 − y²) − 2·y·t·dy; the factor −2·y·t (`tanh_grad_dy`),
     /// free of dy, is built first so that a batch of tangents dy multiplies it once each.
