@@ -66,7 +66,8 @@ pub struct ModelArgs {
     /// problem file FILE.toml (which names its own points).
     #[arg(long, value_name = "PROBLEM")]
     pub problem: ProblemSpec,
-    /// Layer widths from input to output, e.g. 1,20,20,1 (the output width must be 1).
+    /// Layer widths from input to output, e.g. 1,20,20,1 (the output width is 1, or a problem
+    /// file's output count).
     #[arg(long, value_name = "WIDTHS")]
     pub arch: Arch,
     /// Hidden-layer activation: one of `Activation::ALL` (the help lists them).

@@ -115,7 +115,13 @@ pub fn problem(summary: &Value) -> String {
         })
         .collect();
     let columns: Vec<&str> = columns.iter().map(|(header, _)| *header).collect();
-    let head = fields(summary, &["file", "inputs", "points", "test_points"]);
+    // The outputs are shown when there are several (one is u).
+    let several = summary["outputs"].as_array().is_some_and(|o| o.len() > 1);
+    let names: &[&str] = match several {
+        true => &["file", "inputs", "outputs", "points", "test_points"],
+        false => &["file", "inputs", "points", "test_points"],
+    };
+    let head = fields(summary, names);
     format!("{head}\n\n{}", table(&columns, &rows))
 }
 

@@ -141,11 +141,11 @@ impl FieldProblem {
         &self.derivs
     }
 
-    /// The test points (one row of inputs each) and u(θ) − u* there; `None` without an
-    /// exact solution.
+    /// The test points (one row of inputs each) and u(θ) − u* there (the first output's);
+    /// `None` without an exact solution.
     pub fn errors(&self, theta: &[f64]) -> anyhow::Result<Option<(Vec<f64>, Vec<f64>)>> {
         let Some(mut error) = self.error.clone() else { return Ok(None) };
-        let errors = error.errors(theta)?.to_vec();
+        let errors = error.errors(theta, 0)?.to_vec();
         Ok(Some((error.points().to_vec(), errors)))
     }
 

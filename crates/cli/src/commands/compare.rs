@@ -86,6 +86,9 @@ pub fn run(args: &CompareArgs) -> Result<Value> {
         if let Some(values) = problem.parameters_json(&done.outcome.last.x) {
             run["parameters"] = values;
         }
+        if let Some(errors) = &done.rel_l2_outputs {
+            run["rel_l2_outputs"] = errors.clone();
+        }
         mark_analysis(&mut run, end);
         runs.push(run);
     }

@@ -272,6 +272,9 @@ pub fn run(args: &FitArgs) -> Result<Value> {
     if let Some(values) = problem.parameters_json(&outcome.last.x) {
         summary["parameters"] = values;
     }
+    if let Some(errors) = &done.rel_l2_outputs {
+        summary["rel_l2_outputs"] = errors.clone();
+    }
     if let (Some(ck), Some(path)) = (&resume, &args.resume) {
         summary["resumed"] = json!({
             "from": ck.iteration,

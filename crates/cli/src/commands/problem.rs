@@ -1,4 +1,4 @@
-//! `saddle problem`: what a problem file says — its inputs, each term's points and scale
+//! `saddle problem`: what a problem file says — its inputs and outputs, each term's points and scale
 //! (its residual and loss at θ = 0) and, with an exact solution, each term's residual there
 //! (derivatives by the same transforms as the network's), so a wrong sign or factor shows
 //! at once.
@@ -44,6 +44,7 @@ pub fn run(args: &ProblemFileArgs) -> Result<Value> {
     Ok(json!({
         "file": file.path.display().to_string(),
         "inputs": file.inputs,
+        "outputs": file.outputs,
         "points": file.residual_count(),
         "test_points": file.test_points.len() / file.dim(),
         "exact": file.exact.is_some(),

@@ -50,6 +50,9 @@ pub struct Fit {
     pub endpoint: Endpoint,
     /// ‖u − u*‖₂ / ‖u*‖₂ at the last iterate, when the problem has an exact solution.
     pub rel_l2: Option<f64>,
+    /// Each output's own rel_l2 at the last iterate (output → value), when the problem has
+    /// an exact solution and several outputs.
+    pub rel_l2_outputs: Option<serde_json::Value>,
 }
 
 /// Minimizes `source`'s loss from θ₀ with `method` (with compiled `derivs` of `source`),
@@ -100,9 +103,12 @@ pub fn fit_streaming(
     if let Some(e) = failure {
         return Err(e);
     }
-    let rel_l2 = error.map(|e| e.rel_l2(&outcome.last.x)).transpose()?;
+    let (rel_l2, rel_l2_outputs) = match error {
+        None => (None, None),
+        Some(e) => (Some(e.rel_l2(&outcome.last.x)?), e.outputs_json(&outcome.last.x)?),
+    };
     let endpoint = endpoint(source, objective.derivatives(), &outcome.last.x)?;
-    Ok(Fit { outcome, records: Vec::new(), endpoint, rel_l2 })
+    Ok(Fit { outcome, records: Vec::new(), endpoint, rel_l2, rel_l2_outputs })
 }
 
 /// Why the end point's Hessian analysis says nothing, or `None` when it was made: the

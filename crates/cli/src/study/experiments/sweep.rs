@@ -163,6 +163,14 @@ pub struct RunResult {
     pub constant_features: usize,
     /// ‖u − u*‖₂ / ‖u*‖₂ at the end; null without an exact solution.
     pub rel_l2: Option<f64>,
+    /// Each output's own rel_l2 (output → value), with an exact solution and several
+    /// outputs; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rel_l2_outputs: Option<serde_json::Value>,
+    /// The problem file's trainable `[parameters]` at the end (name → value); absent
+    /// without any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<serde_json::Value>,
     /// Evaluation counts.
     pub evals: Evals,
 }
@@ -275,6 +283,8 @@ impl Prepared<'_> {
             run: spec.run,
             problem: plan.problem.name(),
             rel_l2: done.rel_l2,
+            rel_l2_outputs: done.rel_l2_outputs.clone(),
+            parameters: problem.parameters_json(&done.outcome.last.x),
             arch: spec.arch.to_string(),
             act: plan.act.name(),
             solver: spec.solver.to_string(),

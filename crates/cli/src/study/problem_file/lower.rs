@@ -15,12 +15,14 @@ pub enum Leaf<'a> {
     Input(usize),
     /// A data variable, by index.
     Data(usize),
-    /// The network output N.
-    Network,
+    /// The network output with this index (N, or N_<output> with several).
+    Network(usize),
     /// A trainable parameter, by index in `[parameters]`.
     Param(usize),
-    /// u or its derivative by the inputs `wrt`, at site `site`.
+    /// An output or its derivative by the inputs `wrt`, at site `site`.
     Solution {
+        /// The output, by index.
+        output: usize,
         /// 0 for the term's own points, k for its k-th shifted point.
         site: usize,
         /// Input indices, ascending.
@@ -38,9 +40,11 @@ pub fn lower(
         Resolved::Num(v) => g.scalar(*v),
         Resolved::Input(i) => leaf(g, Leaf::Input(*i))?,
         Resolved::Data(j) => leaf(g, Leaf::Data(*j))?,
-        Resolved::Network => leaf(g, Leaf::Network)?,
+        Resolved::Network(k) => leaf(g, Leaf::Network(*k))?,
         Resolved::Param(k) => leaf(g, Leaf::Param(*k))?,
-        Resolved::Solution { site, wrt } => leaf(g, Leaf::Solution { site: *site, wrt })?,
+        Resolved::Solution { output, site, wrt } => {
+            leaf(g, Leaf::Solution { output: *output, site: *site, wrt })?
+        }
         Resolved::Neg(a) => {
             let a = lower(g, a, leaf)?;
             g.neg(a)?
@@ -75,16 +79,17 @@ pub fn lower(
     })
 }
 
-/// Builds u at a set of points from their input columns (one N × 1 node per input).
-pub type SolutionBuilder<'a> = dyn FnMut(&mut Graph, &[NodeId]) -> Result<NodeId, GraphError> + 'a;
+/// Builds one output of the solution (by index) at a set of points from their input
+/// columns (one N × 1 node per input).
+pub type SolutionBuilder<'a> = dyn FnMut(&mut Graph, &[NodeId], usize) -> Result<NodeId, GraphError> + 'a;
 
 /// The solution and its derivatives at one set of points: the input columns and the
-/// nodes built so far, by the inputs differentiated by.
+/// nodes built so far, by output and the inputs differentiated by.
 #[derive(Clone, Debug)]
 pub struct Site {
     /// One N × 1 node per input.
     pub inputs: Vec<NodeId>,
-    built: HashMap<Vec<usize>, NodeId>,
+    built: HashMap<(usize, Vec<usize>), NodeId>,
 }
 
 impl Site {
@@ -93,25 +98,28 @@ impl Site {
         Site { inputs, built: HashMap::new() }
     }
 
-    /// u differentiated by the inputs `wrt` (ascending), u itself made by `solution` from
-    /// the input columns. Each lower derivative is built once and shared.
+    /// Output `output` differentiated by the inputs `wrt` (ascending), the output itself
+    /// made by `solution` from the input columns. Each lower derivative is built once and
+    /// shared.
     pub fn derivative(
         &mut self,
         g: &mut Graph,
+        output: usize,
         wrt: &[usize],
         solution: &mut SolutionBuilder<'_>,
     ) -> Result<NodeId, GraphError> {
-        if let Some(&id) = self.built.get(wrt) {
+        let key = (output, wrt.to_vec());
+        if let Some(&id) = self.built.get(&key) {
             return Ok(id);
         }
         let id = match wrt.split_last() {
-            None => solution(g, &self.inputs)?,
+            None => solution(g, &self.inputs, output)?,
             Some((&last, lower)) => {
-                let f = self.derivative(g, lower, solution)?;
+                let f = self.derivative(g, output, lower, solution)?;
                 saddle_ad::d_dx(g, f, self.inputs[last])?
             }
         };
-        self.built.insert(wrt.to_vec(), id);
+        self.built.insert(key, id);
         Ok(id)
     }
 }

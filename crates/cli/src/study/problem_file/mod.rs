@@ -1,6 +1,6 @@
-//! Problems as TOML files (docs/CONTRACT.md, "Problem files"): the network's inputs, an
-//! optional trial function of the network output N, an optional exact solution, named
-//! constants, and residual terms each with its own points and weight.
+//! Problems as TOML files (docs/CONTRACT.md, "Problem files"): the network's inputs and
+//! outputs, an optional trial function of the network's outputs, an optional exact
+//! solution, named constants, and residual terms each with its own points and weight.
 //!
 //! Loading parses and checks everything up front ([`ProblemFile::load`]); every fault is
 //! one [`CliError::Problem`] naming the file, the field and, in expressions, the column.
@@ -41,10 +41,13 @@ pub struct ProblemFile {
     pub path: PathBuf,
     /// The network's inputs in column order.
     pub inputs: Vec<String>,
-    /// u in terms of N and the inputs (`N` when the file gives none).
-    pub trial: Resolved,
-    /// The exact solution, if given.
-    pub exact: Option<Resolved>,
+    /// The solution's outputs in the network's output order (`["u"]` by default).
+    pub outputs: Vec<String>,
+    /// Each output in terms of the network's outputs and the inputs (the network's own
+    /// output where the file gives none).
+    pub trial: Vec<Resolved>,
+    /// The exact solution, one expression per output, if given.
+    pub exact: Option<Vec<Resolved>>,
     /// The trainable `[parameters]` with their initial values, in file order: θ's entries
     /// after the network's.
     pub parameters: Vec<(String, f64)>,
@@ -56,9 +59,9 @@ pub struct ProblemFile {
     /// The data columns of a `[test]` CSV (its columns that are not inputs), by name, one
     /// value per test point.
     pub test_data: Vec<(String, Vec<f64>)>,
-    /// `[test]`'s `exact`: the reference solution at the test points, in terms of the
-    /// inputs, constants and the test CSV's data columns.
-    pub test_exact: Option<Resolved>,
+    /// `[test]`'s `exact`: the reference solution at the test points, one expression per
+    /// output, in terms of the inputs, constants and the test CSV's data columns.
+    pub test_exact: Option<Vec<Resolved>>,
 }
 
 /// One residual term with its points.
@@ -110,6 +113,14 @@ impl At<'_> {
         let field = if self.field.is_empty() { name.to_string() } else { format!("{}.{name}", self.field) };
         At { path: self.path, field }
     }
+
+    /// The field of output `k`'s expression: this one with one output, `.v` with several.
+    fn output(&self, outputs: &[String], k: usize) -> At<'_> {
+        match outputs.len() {
+            1 => At { path: self.path, field: self.field.clone() },
+            _ => self.child(&outputs[k]),
+        }
+    }
 }
 
 /// The expression in `text` with its names resolved in `scope`.
@@ -144,7 +155,13 @@ fn number_expression(
         }
     };
     let parsed = expr::parse(text).map_err(|e| at.err_at(e.col, e.message))?;
-    let solution = |name: &str| name == "u" || name.starts_with("u_") || name == "N";
+    let solution = |name: &str| {
+        let output = |o: &str| names.outputs.iter().any(|n| n == o);
+        name == "u"
+            || name == "N"
+            || output(name)
+            || name.split_once('_').is_some_and(|(o, _)| output(o) || (o == "N" && output(&name[2..])))
+    };
     let refused =
         |name: &str| names.inputs.iter().any(|i| i == name) || solution(name) || later.contains(&name);
     if let Some((name, col)) = first_name(&parsed, &refused) {
@@ -157,7 +174,7 @@ fn number_expression(
         };
         return Err(at.err_at(col, format!("'{name}' {what}: {rule}")));
     }
-    let resolved = scope(&[], names.constants, &[], false, false)
+    let resolved = scope(&[], &[], names.constants, &[], false, false)
         .resolve(&parsed)
         .map_err(|(col, message)| at.err_at(col, message))?;
     match constant_value(&resolved)? {
@@ -192,15 +209,18 @@ fn first_name<'e>(e: &'e Expr, wanted: &dyn Fn(&str) -> bool) -> Option<(&'e str
     }
 }
 
-/// The names a point set may use: the inputs it spans and the constants of its coordinates.
+/// The names a point set may use: the inputs it spans and the constants of its
+/// coordinates; the outputs, which are names it may not use.
 struct Names<'a> {
     inputs: &'a [String],
+    outputs: &'a [String],
     constants: &'a BTreeMap<String, f64>,
 }
 
 /// What an expression of the file may refer to.
 fn scope<'a>(
     inputs: &'a [String],
+    outputs: &'a [String],
     constants: &'a BTreeMap<String, f64>,
     data: &'a [String],
     network: bool,
@@ -208,6 +228,7 @@ fn scope<'a>(
 ) -> Scope<'a> {
     Scope {
         inputs,
+        outputs,
         constants,
         data,
         params: &[],
@@ -219,20 +240,28 @@ fn scope<'a>(
     }
 }
 
-/// Whether `name` can name an input, constant or data variable.
+/// Whether `name` can name an input, constant or data variable, given the file's
+/// `outputs` (which, with their derivatives `u_...` and the network's `N_u`, are taken).
 /// `what` prefixes the messages (e.g. `column ` for a CSV header).
-fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str]) -> Result<()> {
-    check_name_where(at, what, name, taken, true)
+fn check_name(at: &At<'_>, what: &str, name: &str, taken: &[&str], outputs: &[String]) -> Result<()> {
+    check_name_where(at, what, name, taken, outputs, true)
 }
 
 /// Whether a `[test]` CSV's data column `name` can be a name: as [`check_name`], except
 /// that `u_...` is free there (`[test]`'s `exact` has no u), so `u_ref` can be one.
-fn check_data_name(at: &At<'_>, name: &str, taken: &[&str]) -> Result<()> {
-    check_name_where(at, "column ", name, taken, false)
+fn check_data_name(at: &At<'_>, name: &str, taken: &[&str], outputs: &[String]) -> Result<()> {
+    check_name_where(at, "column ", name, taken, outputs, false)
 }
 
-/// [`check_name`], with `u_...` reserved only when `derivatives` may appear.
-fn check_name_where(at: &At<'_>, what: &str, name: &str, taken: &[&str], derivatives: bool) -> Result<()> {
+/// [`check_name`], with the outputs' `u_...` reserved only when `derivatives` may appear.
+fn check_name_where(
+    at: &At<'_>,
+    what: &str,
+    name: &str,
+    taken: &[&str],
+    outputs: &[String],
+    derivatives: bool,
+) -> Result<()> {
     let mut chars = name.chars();
     let identifier = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_');
@@ -241,11 +270,16 @@ fn check_name_where(at: &At<'_>, what: &str, name: &str, taken: &[&str], derivat
             "{what}'{name}' is not a name (letters, digits and _, not starting with a digit)"
         )));
     }
-    if RESERVED.contains(&name)
-        || (derivatives && name.starts_with("u_"))
-        || Function::from_name(name).is_some()
-    {
-        return Err(at.err(format!("{what}'{name}' is reserved (pi, u, u_..., N, d and the functions)")));
+    let output = |o: &str| o == "u" || outputs.iter().any(|n| n == o);
+    let derivative = name.split_once('_').is_some_and(|(o, rest)| {
+        (derivatives && output(o)) || (o == "N" && outputs.iter().any(|n| n == rest))
+    });
+    if RESERVED.contains(&name) || output(name) || derivative || Function::from_name(name).is_some() {
+        let outputs = match outputs {
+            [] => "u, u_...".to_string(),
+            all => all.iter().map(|o| format!("{o}, {o}_...")).collect::<Vec<_>>().join(", "),
+        };
+        return Err(at.err(format!("{what}'{name}' is reserved (pi, {outputs}, N, d and the functions)")));
     }
     if taken.contains(&name) {
         return Err(at.err(format!("{what}'{name}' is already taken")));
@@ -332,8 +366,9 @@ impl ProblemFile {
         keys_allowed(
             &root,
             table,
-            &["inputs", "trial", "exact", "constants", "parameters", "terms", "test"],
+            &["inputs", "outputs", "trial", "exact", "constants", "parameters", "terms", "test"],
         )?;
+        let outputs = outputs(&root.child("outputs"), table.get("outputs"))?;
 
         let at = root.child("inputs");
         let inputs: Vec<String> = match table.get("inputs") {
@@ -342,7 +377,8 @@ impl ProblemFile {
                 let mut names: Vec<String> = Vec::new();
                 for item in items {
                     let name = string(&at, item)?;
-                    check_name(&at, "", name, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+                    let taken: Vec<&str> = names.iter().map(String::as_str).collect();
+                    check_name(&at, "", name, &taken, &outputs)?;
                     names.push(name.to_string());
                 }
                 names
@@ -361,8 +397,8 @@ impl ProblemFile {
                     let at = at.child(name);
                     let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
                     taken.extend(constants.keys().map(String::as_str));
-                    check_name(&at, "", name, &taken)?;
-                    let names = Names { inputs: &inputs, constants: &constants };
+                    check_name(&at, "", name, &taken, &outputs)?;
+                    let names = Names { inputs: &inputs, outputs: &outputs, constants: &constants };
                     let rule = "a constant uses numbers, pi and earlier constants";
                     let v = number_expression(&at, value, &names, &all[k..], rule)?;
                     constants.insert(name.clone(), v);
@@ -387,8 +423,8 @@ impl ProblemFile {
                     let mut taken: Vec<&str> = inputs.iter().map(String::as_str).collect();
                     taken.extend(constants.keys().map(String::as_str));
                     taken.extend(parameters.iter().map(|(n, _)| n.as_str()));
-                    check_name(&at, "", name, &taken)?;
-                    let names = Names { inputs: &inputs, constants: &constants };
+                    check_name(&at, "", name, &taken, &outputs)?;
+                    let names = Names { inputs: &inputs, outputs: &outputs, constants: &constants };
                     let rule = "a parameter's initial value uses numbers, pi and constants";
                     let v = number_expression(&at, value, &names, &[], rule)?;
                     parameters.push((name.clone(), v));
@@ -404,25 +440,37 @@ impl ProblemFile {
         let param_names: Vec<String> = parameters.iter().map(|(n, _)| n.clone()).collect();
 
         let trial = match table.get("trial") {
-            None => Resolved::Network,
+            None => (0..outputs.len()).map(Resolved::Network).collect(),
             Some(v) => {
                 let at = root.child("trial");
-                let mut trial_scope = scope(&inputs, &constants, &[], true, false);
-                trial_scope.params = &param_names;
-                let trial = expression(&at, string(&at, v)?, &mut trial_scope)?;
-                if !uses_network(&trial) {
-                    return Err(at.err("the trial does not use N, the network's output"));
+                let texts = per_output(&at, v, &outputs, false)?;
+                let mut trials = Vec::with_capacity(outputs.len());
+                for (k, text) in texts.into_iter().enumerate() {
+                    let Some(text) = text else {
+                        trials.push(Resolved::Network(k));
+                        continue;
+                    };
+                    let at = at.output(&outputs, k);
+                    let mut trial_scope = scope(&inputs, &outputs, &constants, &[], true, false);
+                    trial_scope.params = &param_names;
+                    let trial = expression(&at, text, &mut trial_scope)?;
+                    if !uses_network(&trial) {
+                        let n =
+                            if outputs.len() == 1 { "N".to_string() } else { format!("N_{}", outputs[k]) };
+                        return Err(at.err(format!("the trial does not use {n}, the network's output")));
+                    }
+                    trials.push(trial);
                 }
-                trial
+                trials
             }
         };
         let exact = match table.get("exact") {
             None => None,
             Some(v) => {
                 let at = root.child("exact");
-                let mut exact_scope = scope(&inputs, &constants, &[], false, false);
+                let mut exact_scope = scope(&inputs, &outputs, &constants, &[], false, false);
                 exact_scope.params = &param_names;
-                Some(expression(&at, string(&at, v)?, &mut exact_scope)?)
+                Some(solution_expressions(&at, v, &outputs, &mut exact_scope)?)
             }
         };
 
@@ -450,20 +498,20 @@ impl ProblemFile {
             let Some(spec) = t.get("points") else {
                 return Err(points_at.err("missing: e.g. points = { grid = { x = [0, 1, 30] } }"));
             };
-            let names = Names { inputs: &inputs, constants: &constants };
+            let names = Names { inputs: &inputs, outputs: &outputs, constants: &constants };
             let set = point_set(&points_at, spec, &names, base)?;
             let weight = weight(&at.child("weight"), t.get("weight"), set.count)?;
             let data_names: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
             let taken: Vec<&str> =
                 constants.keys().chain(&inputs).chain(&param_names).map(String::as_str).collect();
             for n in &data_names {
-                check_name(&points_at.child("csv"), "column ", n, &taken)?;
+                check_name(&points_at.child("csv"), "column ", n, &taken, &outputs)?;
             }
             let residual_at = at.child("residual");
             let Some(text) = t.get("residual") else {
                 return Err(residual_at.err("missing: the residual r, e.g. residual = \"u_xx + f\""));
             };
-            let mut term_scope = scope(&inputs, &constants, &data_names, false, true);
+            let mut term_scope = scope(&inputs, &outputs, &constants, &data_names, false, true);
             term_scope.params = &param_names;
             term_scope.normals = set.normals.is_some();
             let residual = expression(&residual_at, string(&residual_at, text)?, &mut term_scope).map_err(
@@ -511,7 +559,7 @@ impl ProblemFile {
                 let Some(spec) = t.get("points") else {
                     return Err(points_at.err("missing: e.g. points = { csv = \"reference.csv\" }"));
                 };
-                let names = Names { inputs: &inputs, constants: &constants };
+                let names = Names { inputs: &inputs, outputs: &outputs, constants: &constants };
                 let set = point_set(&points_at, spec, &names, base)?;
                 let exact = match t.get("exact") {
                     None => None,
@@ -519,12 +567,12 @@ impl ProblemFile {
                         // The data columns are names here; there is no u, so u_ref can be one.
                         let taken: Vec<&str> = constants.keys().chain(&inputs).map(String::as_str).collect();
                         for (n, _) in &set.data {
-                            check_data_name(&points_at.child("csv"), n, &taken)?;
+                            check_data_name(&points_at.child("csv"), n, &taken, &outputs)?;
                         }
                         let at = at.child("exact");
                         let data: Vec<String> = set.data.iter().map(|(n, _)| n.clone()).collect();
-                        let mut test_scope = scope(&inputs, &constants, &data, false, false);
-                        Some(expression(&at, string(&at, v)?, &mut test_scope)?)
+                        let mut test_scope = scope(&inputs, &outputs, &constants, &data, false, false);
+                        Some(solution_expressions(&at, v, &outputs, &mut test_scope)?)
                     }
                 };
                 (set.points, set.data, exact)
@@ -536,6 +584,7 @@ impl ProblemFile {
         Ok(ProblemFile {
             path: path.to_path_buf(),
             inputs,
+            outputs,
             trial,
             parameters,
             exact,
@@ -546,10 +595,10 @@ impl ProblemFile {
         })
     }
 
-    /// What errors are measured against at the test points: `[test]`'s `exact`, else the
-    /// file's; `None` without either.
-    pub fn reference(&self) -> Option<&Resolved> {
-        self.test_exact.as_ref().or(self.exact.as_ref())
+    /// What errors are measured against at the test points, one expression per output:
+    /// `[test]`'s `exact`, else the file's; `None` without either.
+    pub fn reference(&self) -> Option<&[Resolved]> {
+        self.test_exact.as_deref().or(self.exact.as_deref())
     }
 
     /// The number of inputs d.
@@ -580,10 +629,103 @@ fn weight(at: &At<'_>, value: Option<&Value>, count: usize) -> Result<f64> {
     Ok(w)
 }
 
-/// Whether the trial refers to N.
+/// The `outputs` list: names, letters and digits without `_` (which begins a derivative,
+/// `u_x`), none reserved; `["u"]` when absent.
+fn outputs(at: &At<'_>, value: Option<&Value>) -> Result<Vec<String>> {
+    let Some(value) = value else { return Ok(vec!["u".to_string()]) };
+    let Value::Array(items) = value else {
+        return Err(at.err("expected a non-empty list of names, e.g. [\"u\", \"v\", \"p\"]"));
+    };
+    if items.is_empty() {
+        return Err(at.err("expected a non-empty list of names, e.g. [\"u\", \"v\", \"p\"]"));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for item in items {
+        let name = string(at, item)?;
+        let plain =
+            name.chars().next().is_some_and(char::is_alphabetic) && name.chars().all(|c| c.is_alphanumeric());
+        if !plain {
+            return Err(at.err(format!(
+                "'{name}' is not an output name (letters and digits, starting with a letter; _ begins a \
+                 derivative, as in u_x)"
+            )));
+        }
+        if (name != "u" && RESERVED.contains(&name)) || Function::from_name(name).is_some() {
+            return Err(at.err(format!("'{name}' is reserved (pi, N, d, dn and the functions)")));
+        }
+        if names.iter().any(|n| n == name) {
+            return Err(at.err(format!("'{name}' is listed twice")));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// One text per output from `value`: a string when there is one output, else a table
+/// keyed by the outputs (with one output a one-key table also serves). `complete`: every
+/// output must have one; otherwise a missing one is `None`.
+fn per_output<'v>(
+    at: &At<'_>,
+    value: &'v Value,
+    outputs: &[String],
+    complete: bool,
+) -> Result<Vec<Option<&'v str>>> {
+    let example = || outputs.iter().map(|o| format!("{o} = \"...\"")).collect::<Vec<_>>().join(", ");
+    match value {
+        Value::String(text) if outputs.len() == 1 => Ok(vec![Some(text.as_str())]),
+        Value::String(_) => Err(at.err(format!(
+            "with several outputs this is a table, one expression per output: {{ {} }}",
+            example()
+        ))),
+        Value::Table(t) => {
+            let allowed: Vec<&str> = outputs.iter().map(String::as_str).collect();
+            keys_allowed(at, t, &allowed)?;
+            let mut texts = Vec::with_capacity(outputs.len());
+            for o in outputs {
+                match t.get(o) {
+                    Some(v) => texts.push(Some(string(&at.child(o), v)?)),
+                    None if complete => {
+                        return Err(at.err(format!("missing: the output '{o}' (every output needs one)")));
+                    }
+                    None => texts.push(None),
+                }
+            }
+            Ok(texts)
+        }
+        other => Err(at.err(format!(
+            "expected {}, found {}",
+            if outputs.len() == 1 {
+                "an expression string".to_string()
+            } else {
+                format!("{{ {} }}", example())
+            },
+            other.type_str()
+        ))),
+    }
+}
+
+/// An exact solution: one expression per output (a string with one output, a table keyed
+/// by the outputs with several).
+fn solution_expressions(
+    at: &At<'_>,
+    value: &Value,
+    outputs: &[String],
+    scope: &mut Scope<'_>,
+) -> Result<Vec<Resolved>> {
+    let texts = per_output(at, value, outputs, true)?;
+    let mut out = Vec::with_capacity(outputs.len());
+    for (k, text) in texts.into_iter().enumerate() {
+        let at = at.output(outputs, k);
+        let text = text.ok_or_else(|| at.err("missing"))?;
+        out.push(expression(&at, text, scope)?);
+    }
+    Ok(out)
+}
+
+/// Whether the trial refers to the network.
 fn uses_network(e: &Resolved) -> bool {
     match e {
-        Resolved::Network => true,
+        Resolved::Network(_) => true,
         Resolved::Neg(a) | Resolved::Func(_, a) => uses_network(a),
         Resolved::Binary(_, a, b) => uses_network(a) || uses_network(b),
         _ => false,
@@ -648,7 +790,7 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
         None => None,
         Some(v) => {
             let at = at.child("where");
-            let mut s = scope(inputs, names.constants, &[], false, false);
+            let mut s = scope(inputs, names.outputs, names.constants, &[], false, false);
             s.predicate = true;
             let c = expression(&at, string(&at, v)?, &mut s)?;
             if !is_condition(&c) {
@@ -1007,7 +1149,7 @@ fn curve_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> 
     };
     let param_at = at.child(param);
     let taken: Vec<&str> = names.constants.keys().map(String::as_str).collect();
-    check_name(&param_at, "parameter ", param, &taken)?;
+    check_name(&param_at, "parameter ", param, &taken, names.outputs)?;
     let (lo, hi, n) = match &t[param] {
         Value::Array(items) if items.len() == 3 => (
             coordinate(&param_at, &items[0], names)?,
@@ -1034,7 +1176,11 @@ fn curve_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> 
             }
             None => return Err(at.err(format!("missing: {name} as an expression of {param}"))),
         };
-        coords.push(expression(&at, &text, &mut scope(&params, names.constants, &[], false, false))?);
+        coords.push(expression(
+            &at,
+            &text,
+            &mut scope(&params, names.outputs, names.constants, &[], false, false),
+        )?);
     }
     let s: Vec<f64> = (0..n).map(|k| lo + (hi - lo) * (k as f64 + 0.5) / n as f64).collect();
     let values = evaluate_columns(&[&coords[0], &coords[1]], std::slice::from_ref(&s), n, true)?;
@@ -1141,7 +1287,7 @@ fn evaluate_points(coords: &[Resolved], set: &PointSet, d: usize) -> Result<Vec<
         let node = lower(&mut g, e, &mut |_, leaf| match leaf {
             Leaf::Input(i) => Ok(inputs[i]),
             Leaf::Data(j) => Ok(data[j]),
-            Leaf::Network | Leaf::Param(_) | Leaf::Solution { .. } => {
+            Leaf::Network(_) | Leaf::Param(_) | Leaf::Solution { .. } => {
                 Err(saddle_graph::GraphError::Internal("a point's coordinate refers to the solution".into()))
             }
         })?;
@@ -1164,3 +1310,6 @@ fn evaluate_points(coords: &[Resolved], set: &PointSet, d: usize) -> Result<Vec<
 }
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod outputs_tests;

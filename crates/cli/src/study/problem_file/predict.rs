@@ -1,6 +1,6 @@
-//! A network's solution and its derivatives at given points (`saddle predict`): u is the
-//! file's trial of the network output, and each derivative is built by the same lowering
-//! and transforms as the residuals' `u_x`, `u_xx`, `d(u, x, y)`.
+//! A network's solution and its derivatives at given points (`saddle predict`): each
+//! output is the file's trial of the network's outputs, and each derivative is built by
+//! the same lowering and transforms as the residuals' `u_x`, `v_xx`, `d(p, x, y)`.
 
 use std::path::Path;
 
@@ -14,12 +14,14 @@ use super::source::{check_network, network_solution};
 use crate::study::error::{CliError, Result};
 use crate::study::io::csv::read_csv_table;
 
-/// One derivative of u to evaluate: its column name (as given) and the inputs it
-/// differentiates by (ascending indices).
+/// One derivative of an output to evaluate: its column name (as given), the output and
+/// the inputs it differentiates by (ascending indices).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Derivative {
     /// The column's name: the text as given, e.g. `u_xy` or `d(u, x, y)`.
     pub name: String,
+    /// The output, by index in the file's outputs.
+    pub output: usize,
     /// The inputs differentiated by, ascending, repeated for higher orders.
     pub wrt: Vec<usize>,
 }
@@ -41,6 +43,7 @@ pub fn derivatives(file: &ProblemFile, list: &str) -> Result<Vec<Derivative>> {
         let parsed = expr::parse(item).map_err(|e| fail(format!("column {}: {}", e.col, e.message)))?;
         let mut scope = Scope {
             inputs: &file.inputs,
+            outputs: &file.outputs,
             constants: &constants,
             data: &[],
             params: &[],
@@ -52,18 +55,25 @@ pub fn derivatives(file: &ProblemFile, list: &str) -> Result<Vec<Derivative>> {
         };
         let resolved =
             scope.resolve(&parsed).map_err(|(col, message)| fail(format!("column {col}: {message}")))?;
-        let wrt = match resolved {
-            Resolved::Solution { site: 0, wrt } if !wrt.is_empty() => wrt,
+        let (output, wrt) = match resolved {
+            Resolved::Solution { output, site: 0, wrt } if !wrt.is_empty() => (output, wrt),
             _ => {
-                return Err(fail(
-                    "not a derivative of u (e.g. u_x, u_xx, d(u, x, y); u itself is always a column)".into(),
-                ));
+                let (what, columns) = match file.outputs.as_slice() {
+                    [one] => (one.clone(), format!("{one} itself is always a column")),
+                    all => (
+                        "an output".to_string(),
+                        format!("the outputs {} are always columns", all.join(", ")),
+                    ),
+                };
+                return Err(fail(format!(
+                    "not a derivative of {what} (e.g. u_x, u_xx, d(u, x, y); {columns})"
+                )));
             }
         };
-        if let Some(other) = out.iter().find(|d| d.wrt == wrt) {
+        if let Some(other) = out.iter().find(|d| d.output == output && d.wrt == wrt) {
             return Err(fail(format!("the same derivative as '{}'", other.name)));
         }
-        out.push(Derivative { name: item.to_string(), wrt });
+        out.push(Derivative { name: item.to_string(), output, wrt });
     }
     Ok(out)
 }
@@ -107,7 +117,7 @@ pub fn csv_points(file: &ProblemFile, path: &Path) -> Result<Vec<f64>> {
     Ok((0..table.rows).flat_map(|i| columns.iter().map(move |c| c[i])).collect())
 }
 
-/// `Err` unless `arch` takes the file's inputs, has one output and can be evaluated at
+/// `Err` unless `arch` takes the file's inputs, gives its outputs and can be evaluated at
 /// `points` points at once.
 pub fn check_arch(file: &ProblemFile, arch: &Arch, points: usize) -> Result<()> {
     check_network(file, arch, points)
@@ -116,7 +126,7 @@ pub fn check_arch(file: &ProblemFile, arch: &Arch, points: usize) -> Result<()> 
 /// The network's solution and derivatives at some points, column by column.
 #[derive(Clone, Debug)]
 pub struct Prediction {
-    /// The column names: the inputs, `u`, then each derivative.
+    /// The column names: the inputs, each output, then each derivative.
     pub headers: Vec<String>,
     /// The columns, each one value per point.
     pub columns: Vec<Vec<f64>>,
@@ -154,8 +164,8 @@ impl Prediction {
     }
 }
 
-/// u = trial(N(x; θ), x) of the network `arch`/`act` with parameters `theta`, and the
-/// `derivatives` of u, at `points` (row-major × the file's inputs). `afford` is asked
+/// Each output trial_k(N(x; θ), x) of the network `arch`/`act` with parameters `theta`,
+/// and the `derivatives`, at `points` (row-major × the file's inputs). `afford` is asked
 /// for the bytes the evaluation needs before any is allocated (an `Err` stops it).
 pub fn predict(
     file: &ProblemFile,
@@ -174,19 +184,23 @@ pub fn predict(
     let column = Shape::matrix(n, 1);
     let inputs = (0..d).map(|i| g.input(&format!("x{i}"), column)).collect::<Result<Vec<_>, _>>()?;
     let mut site = Site::new(inputs);
-    let mut solution = |g: &mut Graph, inputs: &[saddle_graph::NodeId]| {
-        network_solution(g, &file.trial, arch, act, theta_node, inputs)
+    let mut solution = |g: &mut Graph, inputs: &[saddle_graph::NodeId], k: usize| {
+        network_solution(g, &file.trial, arch, act, theta_node, inputs, k)
     };
-    let u = site.derivative(&mut g, &[], &mut solution)?;
-    g.set_output("u", u);
+    let m = file.outputs.len();
+    for k in 0..m {
+        let u = site.derivative(&mut g, k, &[], &mut solution)?;
+        let u = g.broadcast_to(u, n, 1)?;
+        g.set_output(&format!("u{k}"), u);
+    }
     for (k, derivative) in derivatives.iter().enumerate() {
-        let node = site.derivative(&mut g, &derivative.wrt, &mut solution)?;
+        let node = site.derivative(&mut g, derivative.output, &derivative.wrt, &mut solution)?;
         let node = g.broadcast_to(node, n, 1)?;
         g.set_output(&format!("d{k}"), node);
     }
     let graph = g.simplify()?;
     // The program's buffers, and the CSV text of every column (about 25 bytes a number).
-    let columns_bytes = (n * (d + 1 + derivatives.len())) as u64 * 33;
+    let columns_bytes = (n * (d + m + derivatives.len())) as u64 * 33;
     afford(8 * Program::planned_elements(&graph)? as u64 + columns_bytes)?;
     let mut program = Program::compile(&graph)?;
     let mut columns: Vec<Vec<f64>> =
@@ -198,12 +212,14 @@ pub fn predict(
     }
     program.set_input("theta", theta)?;
     program.run();
-    columns.push(program.output("u")?.to_vec());
+    for k in 0..m {
+        columns.push(program.output(&format!("u{k}"))?.to_vec());
+    }
     for k in 0..derivatives.len() {
         columns.push(program.output(&format!("d{k}"))?.to_vec());
     }
     let mut headers = file.inputs.clone();
-    headers.push("u".into());
+    headers.extend(file.outputs.iter().cloned());
     headers.extend(derivatives.iter().map(|d| d.name.clone()));
     Ok(Prediction { headers, columns })
 }

@@ -1,6 +1,7 @@
 //! Names in problem-file expressions: which are inputs, constants, data variables, the
-//! network output `N`, the solution `u` and its derivatives, or functions; and the
-//! points `u(e1, ..., ed)` is evaluated at besides the term's own.
+//! network's outputs `N` (`N_u`, `N_v`, ... with several), the solution's outputs (`u`,
+//! `v`, ...) and their derivatives, or functions; and the points `u(e1, ..., ed)` is
+//! evaluated at besides the term's own.
 
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
@@ -18,8 +19,9 @@ pub enum Resolved {
     Input(usize),
     /// The data variable with this index among the term's CSV columns.
     Data(usize),
-    /// The network's output N (only in `trial`).
-    Network,
+    /// The network's output with this index: N, or N_<output> when there are several
+    /// (only in `trial`).
+    Network(usize),
     /// The trainable coefficient with this index in `[parameters]` (only in residuals):
     /// θ[n_net + index].
     Param(usize),
@@ -31,10 +33,13 @@ pub enum Resolved {
     Binary(BinOp, Box<Resolved>, Box<Resolved>),
     /// f(a).
     Func(Function, Box<Resolved>),
-    /// The solution u, or its derivative with respect to the inputs `wrt` (ascending
-    /// indices, repeated for higher orders), at the term's own points (`site` 0) or at the
-    /// term's shifted point `site` (1-based, see [`Scope::sites`]).
+    /// The solution's output `output` (u, or v, p, ...), or its derivative with respect
+    /// to the inputs `wrt` (ascending indices, repeated for higher orders), at the term's
+    /// own points (`site` 0) or at the term's shifted point `site` (1-based, see
+    /// [`Scope::sites`]).
     Solution {
+        /// Which output, by index in the file's `outputs`.
+        output: usize,
         /// Which evaluation points.
         site: usize,
         /// Input indices to differentiate by, ascending.
@@ -81,15 +86,17 @@ pub const RESERVED: [&str; 8] = ["pi", "u", "N", "d", "dn", "and", "or", "not"];
 pub struct Scope<'a> {
     /// The network's inputs, in order.
     pub inputs: &'a [String],
+    /// The solution's outputs, in order (`["u"]` by default).
+    pub outputs: &'a [String],
     /// Named numbers.
     pub constants: &'a BTreeMap<String, f64>,
     /// The term's data variables (CSV columns that are not inputs).
     pub data: &'a [String],
     /// The file's trainable `[parameters]`, in file order (usable where `solution` is).
     pub params: &'a [String],
-    /// Whether `N` may appear (in `trial` only).
+    /// Whether `N` (`N_<output>` with several outputs) may appear (in `trial` only).
     pub network: bool,
-    /// Whether `u` and its derivatives may appear (in residuals only).
+    /// Whether the outputs and their derivatives may appear (in residuals only).
     pub solution: bool,
     /// Whether the term's points carry outward unit normals, for `dn(...)`: they are then
     /// the data variables after `data`, one per input.
@@ -148,16 +155,22 @@ impl Scope<'_> {
         if let Some(j) = self.data.iter().position(|n| n == name) {
             return Ok(Resolved::Data(j));
         }
-        if name == "N" {
+        if let Some(k) = self.network_name(name, col)? {
             return if self.network {
-                Ok(Resolved::Network)
+                Ok(Resolved::Network(k))
             } else {
-                Err((col, "N (the network's output) may appear only in trial; use u, the solution".into()))
+                Err((
+                    col,
+                    format!(
+                        "{name} (the network's output) may appear only in trial; use {}, the solution",
+                        self.outputs[k]
+                    ),
+                ))
             };
         }
-        if let Some(wrt) = self.solution_name(name, col)? {
+        if let Some((output, wrt)) = self.solution_name(name, col)? {
             self.require_solution(col)?;
-            return Ok(Resolved::Solution { site: 0, wrt });
+            return Ok(Resolved::Solution { output, site: 0, wrt });
         }
         if Function::from_name(name).is_some() {
             return Err((col, format!("{name} is a function: write {name}(...)")));
@@ -171,13 +184,37 @@ impl Scope<'_> {
         }
     }
 
-    /// `u` → [], `u_xy` → the indices of x and y (one-letter inputs only); `None` for
-    /// names that are neither.
-    fn solution_name(&self, name: &str, col: usize) -> Result<Option<Vec<usize>>, NameError> {
-        if name == "u" {
-            return Ok(Some(Vec::new()));
+    /// `N` → 0 with one output; `N_v` → v's index with several; `None` for other names.
+    fn network_name(&self, name: &str, col: usize) -> Result<Option<usize>, NameError> {
+        let several = self.outputs.len() > 1;
+        if name == "N" {
+            return match several {
+                false => Ok(Some(0)),
+                true => Err((
+                    col,
+                    format!(
+                        "with several outputs the network's are {}: write one of them",
+                        self.outputs.iter().map(|o| format!("N_{o}")).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            };
         }
-        let Some(letters) = name.strip_prefix("u_") else { return Ok(None) };
+        let Some(output) = name.strip_prefix("N_") else { return Ok(None) };
+        match self.outputs.iter().position(|o| o == output) {
+            Some(k) if several => Ok(Some(k)),
+            Some(_) => Err((col, format!("{name}: with one output the network's output is N"))),
+            None => Ok(None),
+        }
+    }
+
+    /// The output `name` is or differentiates, and the inputs it differentiates by: `u` →
+    /// (u, []), `v_xy` → (v, [x, y]) (one-letter inputs only); `None` for other names.
+    fn solution_name(&self, name: &str, col: usize) -> Result<Option<(usize, Vec<usize>)>, NameError> {
+        if let Some(k) = self.outputs.iter().position(|o| o == name) {
+            return Ok(Some((k, Vec::new())));
+        }
+        let Some((output, letters)) = name.split_once('_') else { return Ok(None) };
+        let Some(k) = self.outputs.iter().position(|o| o == output) else { return Ok(None) };
         if !self.inputs.iter().all(|n| n.chars().count() == 1) {
             return Err((
                 col,
@@ -197,11 +234,19 @@ impl Scope<'_> {
             }
         }
         if wrt.is_empty() {
-            return Err((col, "u_ needs the inputs to differentiate by, e.g. u_x".into()));
+            return Err((col, format!("{output}_ needs the inputs to differentiate by, e.g. {output}_x")));
         }
         check_order(&wrt, col)?;
         wrt.sort_unstable();
-        Ok(Some(wrt))
+        Ok(Some((k, wrt)))
+    }
+
+    /// The output an expression names (`u`, `v`), if it is one.
+    fn output_named(&self, e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Name { name, .. } => self.outputs.iter().position(|o| o == name),
+            _ => None,
+        }
     }
 
     fn require_predicate(&self, col: usize, op: &str) -> Result<(), NameError> {
@@ -212,19 +257,20 @@ impl Scope<'_> {
         }
     }
 
-    /// `dn(w)`: Σ_i n_i ∂w/∂x_i, with w u or a derivative of u at the term's own points.
+    /// `dn(w)`: Σ_i n_i ∂w/∂x_i, with w an output or its derivative at the term's own points.
     fn normal_derivative(&mut self, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
         self.require_solution(col)?;
         if args.len() != 1 {
             return Err((col, format!("dn takes one argument, found {}", args.len())));
         }
-        let wrt = match self.resolve(&args[0])? {
-            Resolved::Solution { site: 0, wrt } => wrt,
+        let (output, wrt) = match self.resolve(&args[0])? {
+            Resolved::Solution { output, site: 0, wrt } => (output, wrt),
             _ => {
-                return Err((
-                    col,
-                    "dn(...) differentiates u or a derivative of u: write dn(u), dn(u_x)".into(),
-                ));
+                let what = match self.outputs {
+                    [one] => format!("{one} or a derivative of {one}"),
+                    _ => "an output or a derivative of one".to_string(),
+                };
+                return Err((col, format!("dn(...) differentiates {what}: write dn(u), dn(u_x)")));
             }
         };
         if !self.normals {
@@ -241,8 +287,11 @@ impl Scope<'_> {
             check_order(&w, col)?;
             w.sort_unstable();
             let n = Resolved::Data(self.data.len() + i);
-            let part =
-                Resolved::Binary(BinOp::Mul, Box::new(n), Box::new(Resolved::Solution { site: 0, wrt: w }));
+            let part = Resolved::Binary(
+                BinOp::Mul,
+                Box::new(n),
+                Box::new(Resolved::Solution { output, site: 0, wrt: w }),
+            );
             sum = Some(match sum {
                 None => part,
                 Some(s) => Resolved::Binary(BinOp::Add, Box::new(s), Box::new(part)),
@@ -270,30 +319,33 @@ impl Scope<'_> {
                 return Ok(Resolved::Func(f, Box::new(self.resolve(&args[0])?)));
             }
             if name == "d" {
-                let wrt = self.derivative(args, *name_col)?;
-                return Ok(Resolved::Solution { site: 0, wrt });
+                let (output, wrt) = self.derivative(args, *name_col)?;
+                return Ok(Resolved::Solution { output, site: 0, wrt });
             }
             if name == "dn" {
                 return self.normal_derivative(args, *name_col);
             }
-            if let Some(wrt) = self.solution_name(name, *name_col)? {
+            if let Some((output, wrt)) = self.solution_name(name, *name_col)? {
                 self.require_solution(*name_col)?;
-                return self.shifted(wrt, args, col);
+                return self.shifted(output, wrt, args, col);
             }
         }
         if let Expr::Call { callee: inner, args: inner_args, .. } = callee
             && let Expr::Name { name, col: name_col } = &**inner
             && name == "d"
         {
-            let wrt = self.derivative(inner_args, *name_col)?;
-            return self.shifted(wrt, args, col);
+            let (output, wrt) = self.derivative(inner_args, *name_col)?;
+            return self.shifted(output, wrt, args, col);
         }
         if let Expr::Name { name, col: name_col } = callee
             && !self.is_known(name)
         {
             return Err((*name_col, format!("unknown function '{name}' (functions: {})", function_names())));
         }
-        Err((col, format!("{callee} cannot be called: only functions, u, u_x, ... and d(u, ...) can")))
+        Err((
+            col,
+            format!("{callee} cannot be called: only functions, outputs (u, u_x, ...) and d(u, ...) can"),
+        ))
     }
 
     /// Whether `name` is something other than a function: pi, N, an input, a constant or a
@@ -301,19 +353,23 @@ impl Scope<'_> {
     fn is_known(&self, name: &str) -> bool {
         name == "pi"
             || name == "N"
+            || name.strip_prefix("N_").is_some_and(|o| self.outputs.iter().any(|n| n == o))
             || self.constants.contains_key(name)
             || self.inputs.iter().any(|n| n == name)
             || self.data.iter().any(|n| n == name)
             || self.params.iter().any(|n| n == name)
     }
 
-    /// The inputs `d(u, x, ...)` differentiates by.
-    fn derivative(&mut self, args: &[Expr], col: usize) -> Result<Vec<usize>, NameError> {
+    /// The output `d(u, x, ...)` differentiates and the inputs it differentiates by.
+    fn derivative(&mut self, args: &[Expr], col: usize) -> Result<(usize, Vec<usize>), NameError> {
         self.require_solution(col)?;
-        match args.first() {
-            Some(Expr::Name { name, .. }) if name == "u" => {}
-            _ => return Err((col, "d(...) differentiates u: write d(u, x), d(u, x, y), ...".into())),
-        }
+        let Some(output) = args.first().and_then(|a| self.output_named(a)) else {
+            let what = match self.outputs {
+                [one] => one.clone(),
+                all => format!("an output ({})", all.join(", ")),
+            };
+            return Err((col, format!("d(...) differentiates {what}: write d(u, x), d(u, x, y), ...")));
+        };
         if args.len() < 2 {
             return Err((col, "d(u, ...) needs at least one input to differentiate by".into()));
         }
@@ -337,11 +393,17 @@ impl Scope<'_> {
         }
         check_order(&wrt, col)?;
         wrt.sort_unstable();
-        Ok(wrt)
+        Ok((output, wrt))
     }
 
-    /// u (or a derivative) at the point whose coordinates are `args`.
-    fn shifted(&mut self, wrt: Vec<usize>, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
+    /// An output (or a derivative) at the point whose coordinates are `args`.
+    fn shifted(
+        &mut self,
+        output: usize,
+        wrt: Vec<usize>,
+        args: &[Expr],
+        col: usize,
+    ) -> Result<Resolved, NameError> {
         let d = self.inputs.len();
         if args.len() != d {
             return Err((
@@ -351,6 +413,7 @@ impl Scope<'_> {
         }
         let mut inner = Scope {
             inputs: self.inputs,
+            outputs: self.outputs,
             constants: self.constants,
             data: self.data,
             params: self.params,
@@ -371,7 +434,7 @@ impl Scope<'_> {
                 self.sites.len()
             }
         };
-        Ok(Resolved::Solution { site, wrt })
+        Ok(Resolved::Solution { output, site, wrt })
     }
 
     fn known(&self) -> String {
@@ -400,6 +463,9 @@ mod tests {
     use super::*;
     use crate::study::problem_file::expr::parse;
 
+    /// The default outputs, `u` alone.
+    static OUTPUT_U: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| vec!["u".to_string()]);
+
     fn scope<'a>(
         inputs: &'a [String],
         constants: &'a BTreeMap<String, f64>,
@@ -407,6 +473,7 @@ mod tests {
     ) -> Scope<'a> {
         Scope {
             inputs,
+            outputs: &OUTPUT_U,
             constants,
             data,
             params: &[],
@@ -429,22 +496,22 @@ mod tests {
             BinOp::Sub,
             Box::new(Resolved::Binary(
                 BinOp::Add,
-                Box::new(Resolved::Solution { site: 0, wrt: vec![0, 1] }),
+                Box::new(Resolved::Solution { output: 0, site: 0, wrt: vec![0, 1] }),
                 Box::new(Resolved::Binary(
                     BinOp::Mul,
                     Box::new(Resolved::Num(2.0)),
                     Box::new(Resolved::Data(0)),
                 )),
             )),
-            Box::new(Resolved::Solution { site: 1, wrt: vec![1, 1] }),
+            Box::new(Resolved::Solution { output: 0, site: 1, wrt: vec![1, 1] }),
         );
         assert_eq!(r, expected);
         assert_eq!(s.sites, vec![vec![Resolved::Num(0.0), Resolved::Input(1)]]);
         // The same point again is the same site; another is a new one.
         let r = s.resolve(&parse("u(0, t) - u(2*pi, t)").unwrap()).unwrap();
         let Resolved::Binary(_, a, b) = r else { panic!() };
-        assert_eq!(*a, Resolved::Solution { site: 1, wrt: vec![] });
-        assert_eq!(*b, Resolved::Solution { site: 2, wrt: vec![] });
+        assert_eq!(*a, Resolved::Solution { output: 0, site: 1, wrt: vec![] });
+        assert_eq!(*b, Resolved::Solution { output: 0, site: 2, wrt: vec![] });
     }
 
     #[test]

@@ -20,11 +20,13 @@ const ZERO_CHUNKS: usize = 16;
 /// scaled by √weight in file order.
 #[derive(Clone, Debug)]
 pub struct FileProblem {
-    /// Layer widths; the input width is the file's input count, the output width 1.
+    /// Layer widths; the input width is the file's input count, the output width its
+    /// output count.
     pub arch: Arch,
     /// Hidden-layer activation.
     pub act: Activation,
-    trial: super::Resolved,
+    /// Each output in terms of the network's outputs.
+    trial: Vec<super::Resolved>,
     terms: Vec<Term>,
     /// The file's trainable `[parameters]` with their initial values, in file order: θ's
     /// entries after the network's.
@@ -150,7 +152,7 @@ fn term_losses<'a>(rows: &'a [(String, std::ops::Range<usize>)], residual: &[f64
         .collect()
 }
 
-/// `Err` unless `arch` takes the file's inputs, has one output and can be evaluated at
+/// `Err` unless `arch` takes the file's inputs, gives its outputs and can be evaluated at
 /// `points` points at once.
 pub(super) fn check_network(file: &ProblemFile, arch: &Arch, points: usize) -> Result<()> {
     if arch.input_dim() != file.dim() {
@@ -162,8 +164,13 @@ pub(super) fn check_network(file: &ProblemFile, arch: &Arch, points: usize) -> R
             file.inputs.join(", ")
         )));
     }
-    if arch.output_dim() != 1 {
-        return Err(CliError::Invalid(format!("--arch {arch}: the output width must be 1")));
+    let m = file.outputs.len();
+    if arch.output_dim() != m {
+        let which = match m {
+            1 => String::new(),
+            _ => format!(", one per output of {} ({})", file.path.display(), file.outputs.join(", ")),
+        };
+        return Err(CliError::Invalid(format!("--arch {arch}: the output width must be {m}{which}")));
     }
     arch.check_points(points).map_err(CliError::Invalid)
 }
@@ -195,8 +202,8 @@ pub struct ExactResiduals {
 /// Each term's [`ExactResiduals`]; `None` when the file gives no exact solution.
 pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>> {
     let Some(exact) = &file.exact else { return Ok(None) };
-    let at_exact = residuals_with(file, &mut |g, inputs| exact_solution(g, exact, inputs, &[]))?;
-    let at_zero = residuals_with(file, &mut |g, inputs| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
+    let at_exact = residuals_with(file, &mut |g, inputs, k| exact_solution(g, &exact[k], inputs, &[]))?;
+    let at_zero = residuals_with(file, &mut |g, inputs, _| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
     Ok(Some(
         at_exact
             .into_iter()
@@ -210,11 +217,11 @@ pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>
 /// architecture: u is the trial with N = 0 (u ≡ 0 without a trial).
 pub fn residuals_at_zero_params(file: &ProblemFile) -> Result<Vec<Vec<f64>>> {
     let trial = &file.trial;
-    residuals_with(file, &mut |g, inputs| {
+    residuals_with(file, &mut |g, inputs, k| {
         let column = g.shape(inputs[0]);
-        let u = lower(g, trial, &mut |g, leaf| match leaf {
+        let u = lower(g, &trial[k], &mut |g, leaf| match leaf {
             Leaf::Input(i) => Ok(inputs[i]),
-            Leaf::Network => Ok(g.fill(0.0, column)),
+            Leaf::Network(_) => Ok(g.fill(0.0, column)),
             _ => Err(GraphError::Internal("a trial refers to data or to u".into())),
         })?;
         g.broadcast_to(u, column.rows, column.cols)
@@ -264,19 +271,28 @@ fn exact_solution(
     g.broadcast_to(u, column.rows, column.cols)
 }
 
-/// u = trial(N(x; θ), x) at the points whose input columns are `inputs`.
+/// Output `k` of the solution, trial_k(N(x; θ), x), at the points whose input columns are
+/// `inputs`. The network is built once per graph (equal nodes are shared), and its j-th
+/// output column is N · e_j when it has several.
 pub(super) fn network_solution(
     g: &mut Graph,
-    trial: &super::Resolved,
+    trial: &[super::Resolved],
     arch: &Arch,
     act: Activation,
     theta: NodeId,
     inputs: &[NodeId],
+    k: usize,
 ) -> Result<NodeId, GraphError> {
     let net = mlp_columns(g, arch, act, theta, inputs)?.output;
-    lower(g, trial, &mut |_, leaf| match leaf {
+    let m = arch.output_dim();
+    lower(g, &trial[k], &mut |g, leaf| match leaf {
         Leaf::Input(i) => Ok(inputs[i]),
-        Leaf::Network => Ok(net),
+        Leaf::Network(_) if m == 1 => Ok(net),
+        Leaf::Network(j) => {
+            let one = g.scalar(1.0);
+            let e_j = g.embed(one, j, m)?;
+            g.matmul(net, e_j)
+        }
         _ => Err(GraphError::Internal("a trial refers to data or to u".into())),
     })
 }
@@ -304,9 +320,9 @@ pub(super) fn term_residuals(
         let r = lower(g, &term.residual, &mut |g, leaf| match leaf {
             Leaf::Input(i) => Ok(own[i]),
             Leaf::Data(j) => Ok(data[j]),
-            Leaf::Solution { site, wrt } => sites[site].derivative(g, wrt, solution),
+            Leaf::Solution { output, site, wrt } => sites[site].derivative(g, output, wrt, solution),
             Leaf::Param(k) => param(g, k),
-            Leaf::Network => Err(GraphError::Internal("a residual refers to N".into())),
+            Leaf::Network(_) => Err(GraphError::Internal("a residual refers to N".into())),
         })?;
         let r = g.broadcast_to(r, term.count, 1)?;
         residuals.push(r);
@@ -342,7 +358,7 @@ impl LossSource for FileProblem {
             &self.terms,
             d,
             &columns,
-            &mut |g, inputs| network_solution(g, trial, arch, act, net_theta, inputs),
+            &mut |g, inputs, k| network_solution(g, trial, arch, act, net_theta, inputs, k),
             &mut param,
         )?;
         let m = self.residual_count();
@@ -434,13 +450,17 @@ impl LossSource for FileProblem {
 }
 
 /// The relative L2 error ‖u − u*‖₂ / ‖u*‖₂ of the network's solution against the exact one
-/// (`[test]`'s `exact`, else the file's) over a problem file's test points.
+/// (`[test]`'s `exact`, else the file's) over a problem file's test points: overall (every
+/// output's values stacked) and per output.
 #[derive(Clone, Debug)]
 pub struct SolutionError {
     program: Program,
     /// The network's share of θ (θ's `[parameters]` follow it and u does not use them).
     n_net: usize,
-    exact_norm: f64,
+    /// The outputs' names, in order.
+    outputs: Vec<String>,
+    /// ‖u*_k‖₂ per output k.
+    exact_norms: Vec<f64>,
     points: Vec<f64>,
 }
 
@@ -457,11 +477,13 @@ impl SolutionError {
         let data = (0..file.test_data.len())
             .map(|j| g.input(&format!("data{j}"), column))
             .collect::<Result<Vec<_>, _>>()?;
-        let u = network_solution(&mut g, &file.trial, arch, act, theta, &inputs)?;
-        let u_exact = exact_solution(&mut g, exact, &inputs, &data)?;
-        let error = g.sub(u, u_exact)?;
-        g.set_output("error", error);
-        g.set_output("exact", u_exact);
+        for (k, exact) in exact.iter().enumerate() {
+            let u = network_solution(&mut g, &file.trial, arch, act, theta, &inputs, k)?;
+            let u_exact = exact_solution(&mut g, exact, &inputs, &data)?;
+            let error = g.sub(u, u_exact)?;
+            g.set_output(&format!("error{k}"), error);
+            g.set_output(&format!("exact{k}"), u_exact);
+        }
         let mut program = Program::compile(&g.simplify()?)?;
         for i in 0..d {
             let column: Vec<f64> = file.test_points.iter().skip(i).step_by(d).copied().collect();
@@ -474,21 +496,57 @@ impl SolutionError {
         }
         program.set_input("theta", &vec![0.0; arch.param_count()])?;
         program.run();
-        let exact_norm = saddle_solvers::norm(program.output("exact")?);
+        let exact_norms = (0..exact.len())
+            .map(|k| Ok(saddle_solvers::norm(program.output(&format!("exact{k}"))?)))
+            .collect::<Result<Vec<f64>>>()?;
         let n_net = arch.param_count();
-        Ok(Some(SolutionError { program, n_net, exact_norm, points: file.test_points.clone() }))
+        let outputs = file.outputs.clone();
+        Ok(Some(SolutionError { program, n_net, outputs, exact_norms, points: file.test_points.clone() }))
     }
 
-    /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points.
+    /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points, every output's values stacked.
     pub fn rel_l2(&mut self, theta: &[f64]) -> Result<f64> {
-        Ok(saddle_solvers::norm(self.errors(theta)?) / self.exact_norm)
+        self.run(theta)?;
+        let mut error = 0.0;
+        for k in 0..self.outputs.len() {
+            error += saddle_solvers::norm(self.program.output(&format!("error{k}"))?).powi(2);
+        }
+        Ok(error.sqrt() / self.exact_norms.iter().map(|e| e * e).sum::<f64>().sqrt())
     }
 
-    /// u(θ) − u* at each test point, in the order of [`SolutionError::points`].
-    pub fn errors(&mut self, theta: &[f64]) -> Result<&[f64]> {
+    /// Each output's name and ‖u_k(θ) − u*_k‖₂ / ‖u*_k‖₂ over the test points, in order.
+    pub fn rel_l2_outputs(&mut self, theta: &[f64]) -> Result<Vec<(String, f64)>> {
+        self.run(theta)?;
+        let mut out = Vec::with_capacity(self.outputs.len());
+        for (k, name) in self.outputs.iter().enumerate() {
+            let error = saddle_solvers::norm(self.program.output(&format!("error{k}"))?);
+            out.push((name.clone(), error / self.exact_norms[k]));
+        }
+        Ok(out)
+    }
+
+    /// [`SolutionError::rel_l2_outputs`] as a JSON object (output → rel_l2) when there are
+    /// several outputs; `None` with one, whose error is `rel_l2`.
+    pub fn outputs_json(&mut self, theta: &[f64]) -> Result<Option<serde_json::Value>> {
+        if self.outputs.len() == 1 {
+            return Ok(None);
+        }
+        let map: serde_json::Map<String, serde_json::Value> =
+            self.rel_l2_outputs(theta)?.into_iter().map(|(name, e)| (name, e.into())).collect();
+        Ok(Some(serde_json::Value::Object(map)))
+    }
+
+    /// u(θ) − u* of output `k` at each test point, in the order of
+    /// [`SolutionError::points`].
+    pub fn errors(&mut self, theta: &[f64], k: usize) -> Result<&[f64]> {
+        self.run(theta)?;
+        Ok(self.program.output(&format!("error{k}"))?)
+    }
+
+    fn run(&mut self, theta: &[f64]) -> Result<()> {
         self.program.set_input("theta", theta.get(..self.n_net).unwrap_or(theta))?;
         self.program.run();
-        Ok(self.program.output("error")?)
+        Ok(())
     }
 
     /// The test points, one row of the file's inputs per point.

@@ -14,7 +14,7 @@ use crate::study::loss::LossSource;
 use crate::study::problem::{Problem, ProblemKind};
 
 /// Writes `text` as `name` in a fresh directory (with `extra` files beside it) and loads it.
-fn load(text: &str, extra: &[(&str, &str)]) -> ProblemFile {
+pub(super) fn load(text: &str, extra: &[(&str, &str)]) -> ProblemFile {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in extra {
         std::fs::write(dir.path().join(name), content).unwrap();
@@ -25,7 +25,7 @@ fn load(text: &str, extra: &[(&str, &str)]) -> ProblemFile {
 }
 
 /// The error message of loading `text`.
-fn load_error(text: &str) -> String {
+pub(super) fn load_error(text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("problem.toml");
     std::fs::write(&path, text).unwrap();
@@ -49,7 +49,7 @@ fn bundled(name: &str) -> PathBuf {
 }
 
 /// A deterministic θ of moderate size.
-fn theta(n: usize, seed: u64) -> Vec<f64> {
+pub(super) fn theta(n: usize, seed: u64) -> Vec<f64> {
     (0..n).map(|i| 0.6 * ((i as f64 + 1.0) * 0.7 + seed as f64 * 1.3).sin()).collect()
 }
 
@@ -59,7 +59,7 @@ fn rel(a: f64, b: f64) -> f64 {
 
 /// The gradient against central differences of the loss, the HVP against central differences
 /// of the gradient, and the Hessian: symmetric, and H·v equal to the HVP.
-fn check_derivatives(file: &ProblemFile, arch: &str, act: Activation) {
+pub(super) fn check_derivatives(file: &ProblemFile, arch: &str, act: Activation) {
     let problem = FileProblem::new(file, arch.parse().unwrap(), act).unwrap();
     let n = problem.param_count();
     let mut d = Derivatives::new(&problem).unwrap();
@@ -600,11 +600,11 @@ fn constants_are_expressions_of_earlier_constants() {
     let exact = file.exact.as_ref().unwrap();
     assert_eq!(
         *exact,
-        super::Resolved::Binary(
+        [super::Resolved::Binary(
             super::expr::BinOp::Mul,
             Box::new(super::Resolved::Num(nu)),
             Box::new(super::Resolved::Input(0))
-        )
+        )]
     );
     assert_eq!(worst_exact_residual(&file), 0.0);
     let constant =
