@@ -49,6 +49,14 @@ needs 18 GB.  A saddle binary that does not read problem files yet is
 reported and skipped (the JAX side still runs); ``--jax-only`` runs no saddle
 at all.
 
+The sizes pde-field and wave-field are the field's scale (Rathore et al.'s
+[2,200,200,200,1], n = 81 201): bench/poisson2d_field.toml (the same Poisson
+problem at the centres of 100 x 100 cells and the 400 edge points of the
+101 x 101 grid) and bench/wave_field.toml (on the same points over (x, t), the
+interior residual u_tt - 4 u_xx, wave.toml's operator); loss, gradient and HVPs
+only.  Every size reports each side's peak resident memory (saddle bench's
+process, and the JAX worker's, which times the same operations).
+
 The size 1m (regression [1,1000,1000,1], 1024 points, n = 1 004 001) times the
 loss, gradient and HVPs only: saddle bench skips a dense Hessian past 1 GiB
 (``hessian_s`` null), and JAX's is not timed either.
@@ -91,11 +99,20 @@ SIZES = {
     "pde-small": ("poisson2d", (2, 20, 20, 20, 1), 2700),
     "pde-large": ("poisson2d", (2, 50, 50, 50, 1), 2700),
     "1m": ("regression", (1, 1000, 1000, 1), 1024),
+    "pde-field": ("poisson2d-field", (2, 200, 200, 200, 1), 10400),
+    "wave-field": ("wave-field", (2, 200, 200, 200, 1), 10400),
 }
-# The problem file of the poisson2d sizes (saddle reads it; JAX builds the same points).
-PDE_FILE = os.path.join(REPO, "bench", "poisson2d_bench.toml")
+# The PDE problems: the problem file saddle reads, the cells per side of its interior
+# midpoints (the boundary is the edge of the (cells + 1)^2 grid) and the operator; JAX
+# builds the same points and operator.
+PDES = {
+    "poisson2d": (os.path.join(REPO, "bench", "poisson2d_bench.toml"), 50, "laplacian"),
+    "poisson2d-field": (os.path.join(REPO, "bench", "poisson2d_field.toml"), 100, "laplacian"),
+    "wave-field": (os.path.join(REPO, "bench", "wave_field.toml"), 100, "wave"),
+}
+PDE_FILE = PDES["poisson2d"][0]
 # sizes whose JAX Hessians are not timed; past 1 GiB (n > 11 585) saddle bench skips its own
-NO_JAX_HESSIAN = {"pde-large", "1m"}
+NO_JAX_HESSIAN = {"pde-large", "1m", "pde-field", "wave-field"}
 ACT = "tanh"
 HVP_CHUNK = 64           # unit vectors per vmap in the lax.map Hessian
 PDE_HVP_CHUNK = 1        # the same for the PDE sizes: one HVP at a time was the fastest
@@ -131,12 +148,12 @@ def glorot_normal(widths, seed):
     return np.concatenate(parts)
 
 
-def pde_points():
-    """bench/poisson2d_bench.toml's points: the centres of 50 x 50 cells of the unit square,
-    and the 200 points of the 51 x 51 grid on its edges."""
-    m = (np.arange(50) + 0.5) / 50
+def pde_points(cells=50):
+    """A PDE size's points: the centres of cells x cells cells of the unit square, and the
+    4·cells points of the (cells + 1) x (cells + 1) grid on its edges (bench/*.toml)."""
+    m = (np.arange(cells) + 0.5) / cells
     interior = np.stack(np.meshgrid(m, m, indexing="ij"), axis=-1).reshape(-1, 2)
-    g = np.linspace(0.0, 1.0, 51)
+    g = np.linspace(0.0, 1.0, cells + 1)
     grid = np.stack(np.meshgrid(g, g, indexing="ij"), axis=-1).reshape(-1, 2)
     on_edge = (grid == 0.0).any(axis=1) | (grid == 1.0).any(axis=1)
     return interior, grid[on_edge]
@@ -163,8 +180,9 @@ def make_loss(jax, jnp, problem, widths, X, y, laplacian="jvp"):
             return 0.5 * jnp.sum(r * r)
         return loss
 
-    if problem == "poisson2d":
-        return make_pde_loss(jax, jnp, net, laplacian)
+    if problem in PDES:
+        _, cells, operator = PDES[problem]
+        return make_pde_loss(jax, jnp, net, laplacian, cells, operator)
 
     x = X[:, 0]
     ones = jnp.ones_like(x)
@@ -182,18 +200,31 @@ def make_loss(jax, jnp, problem, widths, X, y, laplacian="jvp"):
     return loss
 
 
-def make_pde_loss(jax, jnp, net, laplacian):
+def make_pde_loss(jax, jnp, net, laplacian, cells=50, operator="laplacian"):
     """-(u_xx + u_yy) = 2 pi^2 sin(pi x) sin(pi y) inside, u = 0 on the edges (weight 1):
-    L = 1/2 sum_interior (-lap u - f)^2 + 1/2 sum_boundary u^2, u = N.
+    L = 1/2 sum_interior (-lap u - f)^2 + 1/2 sum_boundary u^2, u = N; with operator
+    "wave" (inputs x, t) the interior residual is u_tt - 4 u_xx instead (wave.toml's).
 
     laplacian "jvp": nested forward mode over the whole batch, u_i depending on point i
     alone, so jvp of jvp along e_x (then e_y) gives every u_xx(p_i) at once; "hessian":
     the trace of jax.hessian of the one-point network, vmapped over the points.
     """
-    interior, boundary = pde_points()
+    interior, boundary = pde_points(cells)
     P, B = jnp.asarray(interior), jnp.asarray(boundary)
     f = 2 * np.pi ** 2 * jnp.sin(np.pi * P[:, 0]) * jnp.sin(np.pi * P[:, 1])
     E = [jnp.zeros_like(P).at[:, k].set(1.0) for k in range(2)]
+
+    if operator == "wave":
+        def second(theta, e):
+            u = lambda Z: net(theta, Z)
+            du = lambda Z: jax.jvp(u, (Z,), (e,))[1]
+            return jax.jvp(du, (P,), (e,))[1]
+
+        def loss(theta):
+            r = second(theta, E[1]) - 4.0 * second(theta, E[0])
+            rb = net(theta, B)
+            return 0.5 * jnp.sum(r * r) + 0.5 * jnp.sum(rb * rb)
+        return loss
 
     if laplacian == "jvp":
         def lap(theta):
@@ -306,7 +337,9 @@ def worker(spec):
         if spec.get("check_dir") and (not name.startswith("hessian") or n <= HESSIAN_CHECK_MAX):
             outputs[name] = np.asarray(out)
         del out
-        emit({"op": name, "median_s": median, "runs": runs, "compile_s": compile_s})
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+        emit({"op": name, "median_s": median, "runs": runs, "compile_s": compile_s,
+              "peak_rss_bytes": peak})
     if spec.get("check_dir"):
         for name, a in outputs.items():
             np.save(os.path.join(spec["check_dir"], f"jax_{name}.npy"), a)
@@ -378,8 +411,8 @@ def run_saddle(saddle, args, what, fatal=True):
 def saddle_problem_args(size):
     """saddle's --problem (and --data / --points) arguments for one size."""
     problem, widths, points = SIZES[size]
-    if problem == "poisson2d":
-        return ["--problem", PDE_FILE]
+    if problem in PDES:
+        return ["--problem", PDES[problem][0]]
     return ["--problem", problem]
 
 
@@ -402,7 +435,7 @@ def cross_check(saddle, size, tmp):
     n = n_params(widths)
     p = lambda f: os.path.join(tmp, f)
     args = ["derivs"] + saddle_problem_args(size)
-    if problem != "poisson2d":  # a problem file names its own points
+    if problem not in PDES:  # a problem file names its own points
         X, y = bench_data(points, widths[0])
         header = (["x", "f"] if problem == "pinn"
                   else [f"x{i + 1}" for i in range(widths[0])] + ["y"])
@@ -415,7 +448,7 @@ def cross_check(saddle, size, tmp):
              "--hvp", p("v.npy"), "--hvp-out", p("hvp.npy")]
     if n <= HESSIAN_CHECK_MAX:
         args += ["--hessian-out", p("hessian.npy")]
-    out = run_saddle(saddle, args, "derivs", fatal=problem != "poisson2d")
+    out = run_saddle(saddle, args, "derivs", fatal=problem not in PDES)
     if out is None:
         return {}
     errors = {}
@@ -527,7 +560,9 @@ def main():
                              "(bench/poisson2d_bench.toml, 2700 points, [2,20,20,20,1] and "
                              "[2,50,50,50,1], the latter without JAX Hessians), 1m (regression "
                              "[1,1000,1000,1], 1024 points, n = 1 004 001, no Hessian on either "
-                             "side), or all (default)")
+                             "side), pde-field and wave-field (bench/poisson2d_field.toml and "
+                             "bench/wave_field.toml, 10 400 points, [2,200,200,200,1], n = 81 201, "
+                             "no Hessians), or all (default)")
     parser.add_argument("--saddle", default=os.path.join(REPO, "target", "release", "saddle"),
                         help="the saddle binary (default: target/release/saddle; build it with "
                              "`cargo build --release`)")
@@ -604,15 +639,15 @@ def main():
             [] if size in NO_JAX_HESSIAN else hessian_ops)
         # A problem file names its own points; a binary without problem files is skipped.
         bench_args = (["bench"] + saddle_problem_args(size) + ["--arch", arch, "--act", ACT]
-                      + ([] if problem == "poisson2d" else ["--points", str(points)])
+                      + ([] if problem in PDES else ["--points", str(points)])
                       + ["--budget", str(args.budget), "--json"])
         use_saddle = not args.jax_only
-        chunk = args.hvp_chunk or (PDE_HVP_CHUNK if problem == "poisson2d" else HVP_CHUNK)
+        chunk = args.hvp_chunk or (PDE_HVP_CHUNK if problem in PDES else HVP_CHUNK)
         with tempfile.TemporaryDirectory(prefix="saddle-jax-") as tmp:
             for r in range(args.rounds):
                 t0 = time.perf_counter()
                 if use_saddle:
-                    bench = run_saddle(saddle, bench_args, "bench", fatal=problem != "poisson2d")
+                    bench = run_saddle(saddle, bench_args, "bench", fatal=problem not in PDES)
                     use_saddle = bench is not None
                     benches += [bench] if use_saddle else []
                 t1 = time.perf_counter()
@@ -675,10 +710,13 @@ def main():
             verdict = "ok" if worst <= TOLERANCE else f"MISMATCH (> {TOLERANCE:g})"
             print(f"cross-check saddle derivs vs JAX, max relative error: {worst:.2e} {verdict}")
             print("  " + ", ".join(f"{k} {v:.1e}" for k, v in errors.items()))
-        if bench and bench.get("peak_rss_bytes") and bench["hessian_s"] is not None:
-            bound = 3 * n * n * 8 + 256 * 2**20
-            print(f"saddle bench peak memory: {bench['peak_rss_bytes'] / 2**20:.0f} MiB "
-                  f"(the issue's bound 3·n²·8 B + 256 MiB = {bound / 2**20:.0f} MiB)")
+        jax_peak = max((r.get("peak_rss_bytes") or 0 for r in jres.values()), default=0)
+        if bench and bench.get("peak_rss_bytes"):
+            same = "" if bench["hessian_s"] is None and size in NO_JAX_HESSIAN else \
+                " (saddle's includes its dense Hessian)"
+            jax_mem = f"{jax_peak / 2**20:.0f} MiB" if jax_peak else "—"
+            print(f"peak memory: saddle bench {bench['peak_rss_bytes'] / 2**20:.0f} MiB, "
+                  f"JAX worker {jax_mem}{same}")
         print(f"(wall time: saddle bench {saddle_s:.0f} s, JAX {jax_s_total:.0f} s)", flush=True)
         report["sizes"][size] = {
             "problem": problem, "arch": arch, "act": ACT, "points": points, "params": n,
