@@ -14,7 +14,7 @@ use saddle_graph::{Activation, Graph, GraphError, NodeId, Op};
 
 #[test]
 fn architecture_shows_the_registry() {
-    publish("ARCHITECTURE.md", "ops-table.md", "ops", &ops_table());
+    publish("docs/ARCHITECTURE.md", "ops-table.md", "ops", &ops_table());
 }
 
 /// A new function or activation changes the contract: CONTRACT.md and the README name

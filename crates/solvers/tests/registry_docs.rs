@@ -9,8 +9,8 @@ use saddle_solvers::{SolverKind, SolverSpec, options_table, solvers_table};
 
 #[test]
 fn docs_show_the_registry() {
-    docs::publish("solvers.md", "family-table.md", "family-table", &solvers_table());
-    docs::publish("solvers.md", "options-table.md", "options-table", &options_table());
+    docs::publish("docs/solvers.md", "family-table.md", "family-table", &solvers_table());
+    docs::publish("docs/solvers.md", "options-table.md", "options-table", &options_table());
 }
 
 #[test]

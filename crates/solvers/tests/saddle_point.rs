@@ -145,5 +145,5 @@ fn where_every_solver_ends() {
         .unwrap();
     }
     eprintln!("{table}");
-    docs::publish("solvers-results.md", "saddle-table.md", "saddle-table", &table);
+    docs::publish("docs/solvers-results.md", "saddle-table.md", "saddle-table", &table);
 }
