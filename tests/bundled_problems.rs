@@ -107,7 +107,11 @@ fn row(case: &Case) -> String {
         None => String::new(),
         Some((name, truth, tol)) => {
             let value = after["parameters"][name].as_f64().unwrap();
-            assert!((value - truth).abs() <= tol, "{}: {name} = {value}, expected {truth} ± {tol}", case.file);
+            assert!(
+                (value - truth).abs() <= tol,
+                "{}: {name} = {value}, expected {truth} ± {tol}",
+                case.file
+            );
             format!("{name} = {value:.6} (true {truth})")
         }
     };

@@ -80,3 +80,28 @@ fn on_a_terminal_each_command_prints_a_table_of_its_json() {
         assert!(matches!(saddle_cli::run(&cli).unwrap(), Output::Json(_)), "{args:?}");
     }
 }
+
+/// A reader that stops early closes the pipe: the run still succeeds, quietly, and a
+/// full disk is one `error:` line.
+#[test]
+fn a_closed_pipe_is_not_an_error_and_a_full_disk_is() {
+    let mut child = support::saddle()
+        .args(["solvers"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let out = support::saddle().args(["solvers"]).stdout(full).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with("error: writing the output to stdout:") && stderr.lines().count() == 1,
+            "{stderr}"
+        );
+    }
+}

@@ -18,8 +18,7 @@ pub fn publish(doc_name: &str, file: &str, marker: &str, table: &str) {
     let path = root.join(doc_name);
     let doc = std::fs::read_to_string(&path).unwrap();
     let (start, end) = (format!("<!-- {marker}:start -->"), format!("<!-- {marker}:end -->"));
-    let a =
-        doc.find(&start).map(|a| a + start.len()).unwrap_or_else(|| panic!("{doc_name} lacks {start}"));
+    let a = doc.find(&start).map(|a| a + start.len()).unwrap_or_else(|| panic!("{doc_name} lacks {start}"));
     let b = doc[a..].find(&end).map(|b| a + b).unwrap_or_else(|| panic!("{doc_name} lacks {end}"));
     let generated = format!("\n{table}");
     if std::env::var_os("SADDLE_UPDATE_DOCS").is_some_and(|v| v == "1") {

@@ -642,7 +642,7 @@ fn every_solver_on_every_problem() {
     let runs = run_all(&all);
     let tables = markdown_tables(&all, &runs);
     eprintln!("{tables}");
-    mgh::docs::publish("solvers-results.md", "solvers-table.md", "mgh-table", &tables);
+    mgh::docs::publish("docs/solvers-results.md", "solvers-table.md", "mgh-table", &tables);
 
     // No run may end below the lowest published minimum: MGH's values are the global minima.
     for r in &runs {

@@ -41,6 +41,12 @@ pub fn run(args: &ProblemFileArgs) -> Result<Value> {
             summary
         })
         .collect();
+    let parameters: Vec<Value> = file
+        .parameters
+        .iter()
+        .zip(&file.parameters_exact)
+        .map(|((name, initial), exact)| json!({"name": name, "initial": initial, "exact": exact}))
+        .collect();
     Ok(json!({
         "file": file.path.display().to_string(),
         "inputs": file.inputs,
@@ -49,6 +55,7 @@ pub fn run(args: &ProblemFileArgs) -> Result<Value> {
         "test_points": file.test_points.len() / file.dim(),
         "exact": file.exact.is_some(),
         "test_exact": file.test_exact.is_some(),
+        "parameters": parameters,
         "terms": terms,
     }))
 }

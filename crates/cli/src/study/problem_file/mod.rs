@@ -51,6 +51,9 @@ pub struct ProblemFile {
     /// The trainable `[parameters]` with their initial values, in file order: θ's entries
     /// after the network's.
     pub parameters: Vec<(String, f64)>,
+    /// Each parameter's true value where the file gives one (`C = { initial = 2, exact = 1
+    /// }`), in the order of `parameters`: the residuals at the exact solution use it.
+    pub parameters_exact: Vec<Option<f64>>,
     /// The residual terms, in file order.
     pub terms: Vec<Term>,
     /// Where errors against the exact solution are measured, row-major × inputs: the `[test]`
@@ -414,6 +417,7 @@ impl ProblemFile {
 
         let at = root.child("parameters");
         let mut parameters: Vec<(String, f64)> = Vec::new();
+        let mut parameters_exact: Vec<Option<f64>> = Vec::new();
         match table.get("parameters") {
             None => {}
             Some(Value::Table(t)) => {
@@ -425,9 +429,25 @@ impl ProblemFile {
                     taken.extend(parameters.iter().map(|(n, _)| n.as_str()));
                     check_name(&at, "", name, &taken, &outputs)?;
                     let names = Names { inputs: &inputs, outputs: &outputs, constants: &constants };
-                    let rule = "a parameter's initial value uses numbers, pi and constants";
-                    let v = number_expression(&at, value, &names, &[], rule)?;
-                    parameters.push((name.clone(), v));
+                    let rule = "a parameter's value uses numbers, pi and constants";
+                    let (initial, exact) = match value {
+                        Value::Table(t) => {
+                            keys_allowed(&at, t, &["initial", "exact"])?;
+                            let Some(initial) = t.get("initial") else {
+                                return Err(at.child("initial").err("missing: the initial value"));
+                            };
+                            let initial =
+                                number_expression(&at.child("initial"), initial, &names, &[], rule)?;
+                            let exact = t
+                                .get("exact")
+                                .map(|v| number_expression(&at.child("exact"), v, &names, &[], rule))
+                                .transpose()?;
+                            (initial, exact)
+                        }
+                        v => (number_expression(&at, v, &names, &[], rule)?, None),
+                    };
+                    parameters.push((name.clone(), initial));
+                    parameters_exact.push(exact);
                 }
             }
             Some(other) => {
@@ -587,6 +607,7 @@ impl ProblemFile {
             outputs,
             trial,
             parameters,
+            parameters_exact,
             exact,
             terms,
             test_points,

@@ -199,11 +199,16 @@ pub struct ExactResiduals {
     pub at_zero: Vec<f64>,
 }
 
-/// Each term's [`ExactResiduals`]; `None` when the file gives no exact solution.
+/// Each term's [`ExactResiduals`]; `None` when the file gives no exact solution. The
+/// trainable parameters take their exact values where the file gives them, else their
+/// initial ones.
 pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>> {
     let Some(exact) = &file.exact else { return Ok(None) };
-    let at_exact = residuals_with(file, &mut |g, inputs, k| exact_solution(g, &exact[k], inputs, &[]))?;
-    let at_zero = residuals_with(file, &mut |g, inputs, _| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
+    let values: Vec<f64> =
+        file.parameters.iter().zip(&file.parameters_exact).map(|((_, v), e)| e.unwrap_or(*v)).collect();
+    let at_exact =
+        residuals_with(file, &values, &mut |g, inputs, k| exact_solution(g, &exact[k], inputs, &[]))?;
+    let at_zero = residuals_with(file, &values, &mut |g, inputs, _| Ok(g.fill(0.0, g.shape(inputs[0]))))?;
     Ok(Some(
         at_exact
             .into_iter()
@@ -217,7 +222,8 @@ pub fn exact_residuals(file: &ProblemFile) -> Result<Option<Vec<ExactResiduals>>
 /// architecture: u is the trial with N = 0 (u ≡ 0 without a trial).
 pub fn residuals_at_zero_params(file: &ProblemFile) -> Result<Vec<Vec<f64>>> {
     let trial = &file.trial;
-    residuals_with(file, &mut |g, inputs, k| {
+    let initial: Vec<f64> = file.parameters.iter().map(|(_, v)| *v).collect();
+    residuals_with(file, &initial, &mut |g, inputs, k| {
         let column = g.shape(inputs[0]);
         let u = lower(g, &trial[k], &mut |g, leaf| match leaf {
             Leaf::Input(i) => Ok(inputs[i]),
@@ -228,8 +234,13 @@ pub fn residuals_at_zero_params(file: &ProblemFile) -> Result<Vec<Vec<f64>>> {
     })
 }
 
-/// Each term's residuals (unscaled), with u at every site made by `solution`.
-fn residuals_with(file: &ProblemFile, solution: &mut SolutionBuilder<'_>) -> Result<Vec<Vec<f64>>> {
+/// Each term's residuals (unscaled), with u at every site made by `solution` and the
+/// trainable parameters at `values`.
+fn residuals_with(
+    file: &ProblemFile,
+    values: &[f64],
+    solution: &mut SolutionBuilder<'_>,
+) -> Result<Vec<Vec<f64>>> {
     let d = file.dim();
     let columns = term_columns(&file.terms, d);
     let mut g = Graph::new();
@@ -237,8 +248,6 @@ fn residuals_with(file: &ProblemFile, solution: &mut SolutionBuilder<'_>) -> Res
         .iter()
         .map(|(name, v)| g.input(name, Shape::matrix(v.len(), 1)))
         .collect::<Result<Vec<_>, _>>()?;
-    // A trainable parameter takes its initial value here.
-    let values: Vec<f64> = file.parameters.iter().map(|(_, v)| *v).collect();
     let mut param = |g: &mut Graph, k: usize| Ok(g.scalar(values[k]));
     let residuals = term_residuals(&mut g, &file.terms, d, &nodes, solution, &mut param)?;
     for (k, r) in residuals.iter().enumerate() {

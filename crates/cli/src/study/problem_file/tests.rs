@@ -1153,6 +1153,13 @@ fn parameter_names_and_places_are_checked() {
         ("[parameters]\nC = \"x\"\n", "parameters.C", "'x' is an input"),
         ("[parameters]\nC = true\n", "parameters.C", "expected a number or an expression string"),
         ("parameters = 3\n", "parameters", "expected a table of initial values"),
+        ("[parameters]\nC = { exact = 1 }\n", "parameters.C.initial", "missing: the initial value"),
+        (
+            "[parameters]\nC = { initial = 1, truth = 2 }\n",
+            "parameters.C",
+            "unknown field 'truth' (expected: initial, exact)",
+        ),
+        ("[parameters]\nC = { initial = 1, exact = \"x\" }\n", "parameters.C.exact", "'x' is an input"),
         (
             "trial = \"C*N\"\n[parameters]\nC = 1\n",
             "trial",
@@ -1177,4 +1184,27 @@ fn parameter_names_and_places_are_checked() {
     .unwrap();
     let e = ProblemFile::load(&path).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("column 'C' is already taken"), "{e}");
+}
+
+/// A parameter's true value (`{ initial, exact }`) is what the residuals at the exact
+/// solution use; θ starts at the initial one.
+#[test]
+fn a_parameter_exact_value_checks_the_residuals_at_the_truth() {
+    let text = |c: &str| {
+        format!(
+            "inputs = [\"x\"]\nexact = \"sin(pi*x)\"\n[parameters]\nC = {c}\n[[terms]]\nname = \"pde\"\n\
+             residual = \"-C*u_xx - 2*pi^2*sin(pi*x)\"\npoints = {{ midpoints = {{ x = [0, 1, 5] }} }}\n"
+        )
+    };
+    let with_truth = load(&text("{ initial = 0.5, exact = \"4/2\" }"), &[]);
+    assert_eq!(with_truth.parameters, [("C".to_string(), 0.5)]);
+    assert_eq!(with_truth.parameters_exact, [Some(2.0)]);
+    assert!(worst_exact_residual(&with_truth) <= 1e-13);
+    // Without it the residuals use C = 0.5: −0.5·(−π² sin πx) − 2π² sin πx = −1.5π² sin πx,
+    // ¾ of the source 2π² sin πx (the measure is relative to the source).
+    let without = load(&text("0.5"), &[]);
+    assert_eq!(without.parameters_exact, [None]);
+    assert!((worst_exact_residual(&without) - 0.75).abs() <= 1e-14, "{}", worst_exact_residual(&without));
+    let problem = FileProblem::new(&with_truth, "1,3,1".parse().unwrap(), Activation::Tanh).unwrap();
+    assert_eq!(problem.parameters(), [("C".to_string(), 0.5)]);
 }
