@@ -186,7 +186,7 @@ fn a_misdeclared_system_is_one_error_naming_its_field() {
         ("outputs = [\"u\", \"v\"]\nexact = { u = \"x\" }\n", "exact: missing: the output 'v'"),
         (
             "outputs = [\"u\", \"v\"]\nexact = { u = \"x\", v = \"v_x\" }\n",
-            "exact.v: column 1: u may appear only in residuals",
+            "exact.v: column 1: v_x may appear only in residuals",
         ),
         ("outputs = [\"u\", \"v\"]\n[constants]\nv_max = 1\n", "constants.v_max: 'v_max' is reserved"),
         ("trial = \"N_u\"\n", "trial: column 1: N_u: with one output the network's output is N"),

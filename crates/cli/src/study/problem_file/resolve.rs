@@ -169,7 +169,7 @@ impl Scope<'_> {
             };
         }
         if let Some((output, wrt)) = self.solution_name(name, col)? {
-            self.require_solution(col)?;
+            self.require_solution(col, name)?;
             return Ok(Resolved::Solution { output, site: 0, wrt });
         }
         if Function::from_name(name).is_some() {
@@ -259,7 +259,7 @@ impl Scope<'_> {
 
     /// `dn(w)`: Σ_i n_i ∂w/∂x_i, with w an output or its derivative at the term's own points.
     fn normal_derivative(&mut self, args: &[Expr], col: usize) -> Result<Resolved, NameError> {
-        self.require_solution(col)?;
+        self.require_solution(col, "dn(...)")?;
         if args.len() != 1 {
             return Err((col, format!("dn takes one argument, found {}", args.len())));
         }
@@ -300,13 +300,19 @@ impl Scope<'_> {
         sum.ok_or_else(|| (col, "dn needs at least one input".into()))
     }
 
-    fn require_solution(&self, col: usize) -> Result<(), NameError> {
+    /// `Err` unless the solution may appear here; `what` names it in the message (`u`,
+    /// `v_x`).
+    fn require_solution(&self, col: usize, what: &str) -> Result<(), NameError> {
         if self.solution {
             Ok(())
         } else if self.network {
-            Err((col, "u is the solution this trial defines: write the trial in terms of N".into()))
+            let n = match self.outputs {
+                [_] => "N".to_string(),
+                all => all.iter().map(|o| format!("N_{o}")).collect::<Vec<_>>().join(", "),
+            };
+            Err((col, format!("{what} is the solution this trial defines: write the trial in terms of {n}")))
         } else {
-            Err((col, "u may appear only in residuals".into()))
+            Err((col, format!("{what} may appear only in residuals")))
         }
     }
 
@@ -326,7 +332,7 @@ impl Scope<'_> {
                 return self.normal_derivative(args, *name_col);
             }
             if let Some((output, wrt)) = self.solution_name(name, *name_col)? {
-                self.require_solution(*name_col)?;
+                self.require_solution(*name_col, name)?;
                 return self.shifted(output, wrt, args, col);
             }
         }
@@ -362,7 +368,7 @@ impl Scope<'_> {
 
     /// The output `d(u, x, ...)` differentiates and the inputs it differentiates by.
     fn derivative(&mut self, args: &[Expr], col: usize) -> Result<(usize, Vec<usize>), NameError> {
-        self.require_solution(col)?;
+        self.require_solution(col, "d(...)")?;
         let Some(output) = args.first().and_then(|a| self.output_named(a)) else {
             let what = match self.outputs {
                 [one] => one.clone(),

@@ -684,7 +684,7 @@ fn test_exact_from_data_columns_equals_the_closed_form() {
         ProblemFile::load(&path).map(|_| ()).unwrap_err().to_string()
     };
     assert!(bad("u", "u").contains("test.points.csv: column 'u' is reserved"), "{}", bad("u", "u"));
-    assert!(bad("v", "u_x").contains("test.exact: column 1: u may appear only in residuals"));
+    assert!(bad("v", "u_x").contains("test.exact: column 1: u_x may appear only in residuals"));
     assert!(bad("v", "w").contains("test.exact: column 1: unknown name 'w' (inputs: x, y; data: v)"));
     let missing = load_error(&format!("{inputs}{term}[test]\nexact = \"1\"\n"));
     assert!(missing.contains("test.points: missing"), "{missing}");
