@@ -794,8 +794,8 @@ pub const MAX_DRAWS_PER_POINT: usize = 100;
 
 /// The points of a `points` table.
 fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Result<PointSet> {
-    const KINDS: [&str; 8] =
-        ["grid", "midpoints", "boundary", "interior", "random", "csv", "segment", "curve"];
+    const KINDS: [&str; 9] =
+        ["grid", "midpoints", "boundary", "interior", "random", "csv", "segment", "polygon", "curve"];
     let inputs = names.inputs;
     let Value::Table(t) = spec else {
         return Err(at.err(format!("expected a table with one of: {}", KINDS.join(", "))));
@@ -856,6 +856,7 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
             PointSet { count: table.rows, points, data, normals: None }
         }
         "segment" => segment_set(&at, value, names)?,
+        "polygon" => polygon_set(&at, value, names)?,
         "curve" => curve_set(&at, value, names)?,
         _ => {
             let Value::Table(axes_table) = value else {
@@ -946,7 +947,7 @@ fn point_set(at: &At<'_>, spec: &Value, names: &Names<'_>, base: &Path) -> Resul
     }
     // Lattices and random points were filtered as they were made.
     let set = match &condition {
-        Some(c) if matches!(kind, "csv" | "segment" | "curve") => {
+        Some(c) if matches!(kind, "csv" | "segment" | "polygon" | "curve") => {
             let keep = condition_mask(c, &set.points, d)?;
             let set = set.filter(&keep, d);
             if set.count == 0 {
@@ -1140,6 +1141,52 @@ fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet
         return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
     }
     let (points, normals) = points::segment(ends[0], ends[1], n);
+    Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
+}
+
+/// `polygon = { vertices = [[x0, y0], [x1, y1], ...], n = N }` (2 inputs): N points on the
+/// closed polygon, shared among its edges by length (see [`points::polygon`]), each with
+/// its edge's normal: outward for counter-clockwise vertices.
+fn polygon_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
+    let inputs = names.inputs;
+    if inputs.len() != 2 {
+        return Err(at.err(format!("a polygon needs exactly 2 inputs, the file has {}", inputs.len())));
+    }
+    let example = "e.g. { vertices = [[0, 0], [1, 0], [1, 1], [0, 1]], n = 40 }";
+    let Value::Table(t) = value else { return Err(at.err(format!("expected a table, {example}"))) };
+    keys_allowed(at, t, &["vertices", "n"])?;
+    let vertices_at = at.child("vertices");
+    let vertices = match t.get("vertices") {
+        Some(Value::Array(items)) if items.len() >= 3 => items
+            .iter()
+            .enumerate()
+            .map(|(k, item)| {
+                let at = vertices_at.child(&k.to_string());
+                match item {
+                    Value::Array(xy) if xy.len() == 2 => {
+                        Ok([coordinate(&at, &xy[0], names)?, coordinate(&at, &xy[1], names)?])
+                    }
+                    _ => Err(at.err(format!("expected a point [{}, {}]", inputs[0], inputs[1]))),
+                }
+            })
+            .collect::<Result<Vec<[f64; 2]>>>()?,
+        Some(_) => return Err(vertices_at.err(format!("expected a list of at least 3 points, {example}"))),
+        None => return Err(vertices_at.err(format!("missing: the corners in order, {example}"))),
+    };
+    if let Some(k) = (0..vertices.len()).find(|&k| vertices[k] == vertices[(k + 1) % vertices.len()]) {
+        let next = (k + 1) % vertices.len();
+        return Err(
+            vertices_at.err(format!("vertices {k} and {next} are the same point: an edge without length"))
+        );
+    }
+    let n = match t.get("n") {
+        Some(v) => count(&at.child("n"), v, 1)?,
+        None => return Err(at.child("n").err("missing: the number of points")),
+    };
+    if n > MAX_POINTS {
+        return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
+    }
+    let (points, normals) = points::polygon(&vertices, n);
     Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
 }
 

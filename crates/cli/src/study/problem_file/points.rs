@@ -205,12 +205,62 @@ pub fn segment(from: [f64; 2], to: [f64; 2], n: usize) -> (Vec<f64>, Vec<f64>) {
     (points, normals)
 }
 
+/// The points of the closed polygon through `vertices` (in order, the last joined to the
+/// first) with their normals: `n` points shared among the edges in proportion to their
+/// lengths (largest remainders, so they add up to `n`), each edge's placed as
+/// [`segment`]'s. Outward for counter-clockwise vertices.
+pub fn polygon(vertices: &[[f64; 2]], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let edges: Vec<([f64; 2], [f64; 2])> =
+        (0..vertices.len()).map(|k| (vertices[k], vertices[(k + 1) % vertices.len()])).collect();
+    let lengths: Vec<f64> = edges.iter().map(|(a, b)| (b[0] - a[0]).hypot(b[1] - a[1])).collect();
+    let (mut points, mut normals) = (Vec::with_capacity(2 * n), Vec::with_capacity(2 * n));
+    for ((from, to), count) in edges.iter().zip(shares(&lengths, n)) {
+        let (p, q) = segment(*from, *to, count);
+        points.extend(p);
+        normals.extend(q);
+    }
+    (points, normals)
+}
+
+/// `n` split in proportion to `weights` (positive) by largest remainders: each gets the
+/// whole part of its share, and the largest fractional parts (the earlier on a tie) one
+/// more, so that the counts add up to `n`.
+fn shares(weights: &[f64], n: usize) -> Vec<usize> {
+    let total: f64 = weights.iter().sum();
+    let exact: Vec<f64> = weights.iter().map(|w| n as f64 * w / total).collect();
+    let mut counts: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&i, &j| {
+        (exact[j] - exact[j].floor()).total_cmp(&(exact[i] - exact[i].floor())).then(i.cmp(&j))
+    });
+    let missing = n.saturating_sub(counts.iter().sum());
+    for &i in order.iter().cycle().take(missing) {
+        counts[i] += 1;
+    }
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn range(lo: f64, hi: f64, count: usize) -> Axis {
         Axis::Range { lo, hi, count }
+    }
+
+    #[test]
+    fn a_polygon_shares_its_points_by_edge_length() {
+        // The unit square, counter-clockwise, 8 points: 2 per edge, normals outward.
+        let (points, normals) = polygon(&[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], 8);
+        let expect = [0.25, 0., 0.75, 0., 1., 0.25, 1., 0.75, 0.75, 1., 0.25, 1., 0., 0.75, 0., 0.25];
+        assert_eq!(points, expect);
+        let outward = [0., -1., 0., -1., 1., 0., 1., 0., 0., 1., 0., 1., -1., 0., -1., 0.];
+        assert_eq!(normals.iter().map(|v| v + 0.0).collect::<Vec<_>>(), outward);
+        // Lengths 2, 1, 1 of 4: 5 points are 2.5, 1.25, 1.25 → 2 + 1 + 1 and the largest
+        // remainder (the first) one more.
+        assert_eq!(shares(&[2.0, 1.0, 1.0], 5), [3, 1, 1]);
+        assert_eq!(shares(&[1.0, 1.0, 1.0], 2), [1, 1, 0]);
+        assert_eq!(shares(&[3.0, 1.0], 4), [3, 1]);
     }
 
     #[test]

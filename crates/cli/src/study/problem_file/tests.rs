@@ -1208,3 +1208,55 @@ fn a_parameter_exact_value_checks_the_residuals_at_the_truth() {
     let problem = FileProblem::new(&with_truth, "1,3,1".parse().unwrap(), Activation::Tanh).unwrap();
     assert_eq!(problem.parameters(), [("C".to_string(), 0.5)]);
 }
+
+/// A polygon's points share n by edge length, carry their edge's outward normal (for
+/// counter-clockwise vertices), and `dn(u)` uses it: for u = x + y, dn(u) = n_x + n_y.
+#[test]
+fn polygon_points_and_normals() {
+    let file = load(
+        r#"
+        inputs = ["x", "y"]
+        exact = "x + y"
+        [[terms]]
+        name = "edge"
+        residual = "dn(u)"
+        points = { polygon = { vertices = [[0, 0], [2, 0], [2, 1], [0, "1/1"]], n = 12 } }
+        "#,
+        &[],
+    );
+    let term = &file.terms[0];
+    assert_eq!(term.count, 12);
+    // Edges of length 2, 1, 2, 1 of 6: 4, 2, 4, 2 points at the midpoints of equal pieces.
+    let xs: Vec<f64> = term.points.iter().step_by(2).copied().collect();
+    let ys: Vec<f64> = term.points.iter().skip(1).step_by(2).copied().collect();
+    assert_eq!(xs, [0.25, 0.75, 1.25, 1.75, 2., 2., 1.75, 1.25, 0.75, 0.25, 0., 0.]);
+    assert_eq!(ys, [0., 0., 0., 0., 0.25, 0.75, 1., 1., 1., 1., 0.75, 0.25]);
+    let residuals = exact_residuals(&file).unwrap().unwrap();
+    let dn: Vec<f64> = residuals[0].at_exact.iter().map(|v| v + 0.0).collect();
+    assert_eq!(dn, [-1., -1., -1., -1., 1., 1., 1., 1., 1., 1., -1., -1.]);
+    let cases = [
+        (
+            "vertices = [[0, 0], [1, 0]], n = 4",
+            "terms[0].points.polygon.vertices: expected a list of at least 3 points",
+        ),
+        ("vertices = [[0, 0], [1, 0], [1, 0]], n = 4", "vertices 1 and 2 are the same point"),
+        (
+            "vertices = [[0, 0], [1, 0], [1]], n = 4",
+            "terms[0].points.polygon.vertices.2: expected a point [x, y]",
+        ),
+        ("vertices = [[0, 0], [1, 0], [1, 1]]", "terms[0].points.polygon.n: missing"),
+        ("vertices = [[0, 0], [1, 0], [1, 1]], n = 0", "terms[0].points.polygon.n"),
+        ("vertices = [[0, 0], [1, 0], [1, 1]], n = 3, m = 1", "unknown field 'm'"),
+    ];
+    for (spec, needle) in cases {
+        let text = format!(
+            "inputs = [\"x\", \"y\"]\n[[terms]]\nresidual = \"u\"\npoints = {{ polygon = {{ {spec} }} }}\n"
+        );
+        let e = load_error(&text);
+        assert!(e.contains(needle), "{spec}: {e}");
+    }
+    let e = load_error(
+        "inputs = [\"x\", \"y\", \"z\"]\n[[terms]]\nresidual = \"u\"\npoints = { polygon = { vertices = [[0, 0], [1, 0], [1, 1]], n = 3 } }\n",
+    );
+    assert!(e.contains("a polygon needs exactly 2 inputs, the file has 3"), "{e}");
+}
