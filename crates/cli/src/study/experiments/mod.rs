@@ -105,7 +105,10 @@ pub fn fit_streaming(
     }
     let (rel_l2, rel_l2_outputs) = match error {
         None => (None, None),
-        Some(e) => (Some(e.rel_l2(&outcome.last.x)?), e.outputs_json(&outcome.last.x)?),
+        Some(e) => {
+            let (rel_l2, outputs) = e.rel_l2_with_outputs(&outcome.last.x)?;
+            (Some(rel_l2), outputs)
+        }
     };
     let endpoint = endpoint(source, objective.derivatives(), &outcome.last.x)?;
     Ok(Fit { outcome, records: Vec::new(), endpoint, rel_l2, rel_l2_outputs })

@@ -116,8 +116,9 @@ fn errors_are_per_output_and_overall() {
     let yy: f64 = points.iter().skip(1).step_by(2).map(|y| y * y).sum();
     let overall = (xx / (xx + 4.0 * yy)).sqrt();
     assert!((error.rel_l2(&theta).unwrap() - overall).abs() <= 1e-15, "{overall}");
-    let json = error.outputs_json(&theta).unwrap().unwrap();
-    assert_eq!(json, serde_json::json!({"u": 1.0, "v": 0.0}));
+    let (stacked, json) = error.rel_l2_with_outputs(&theta).unwrap();
+    assert!((stacked - overall).abs() <= 1e-15, "{stacked} vs {overall}");
+    assert_eq!(json, Some(serde_json::json!({"u": 1.0, "v": 0.0})));
 }
 
 #[test]

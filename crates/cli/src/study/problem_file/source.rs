@@ -515,34 +515,50 @@ impl SolutionError {
 
     /// ‖u(θ) − u*‖₂ / ‖u*‖₂ over the test points, every output's values stacked.
     pub fn rel_l2(&mut self, theta: &[f64]) -> Result<f64> {
-        self.run(theta)?;
-        let mut error = 0.0;
-        for k in 0..self.outputs.len() {
-            error += saddle_solvers::norm(self.program.output(&format!("error{k}"))?).powi(2);
-        }
-        Ok(error.sqrt() / self.exact_norms.iter().map(|e| e * e).sum::<f64>().sqrt())
+        let errors = self.error_norms(theta)?;
+        Ok(self.stacked(&errors))
     }
 
     /// Each output's name and ‖u_k(θ) − u*_k‖₂ / ‖u*_k‖₂ over the test points, in order.
     pub fn rel_l2_outputs(&mut self, theta: &[f64]) -> Result<Vec<(String, f64)>> {
-        self.run(theta)?;
-        let mut out = Vec::with_capacity(self.outputs.len());
-        for (k, name) in self.outputs.iter().enumerate() {
-            let error = saddle_solvers::norm(self.program.output(&format!("error{k}"))?);
-            out.push((name.clone(), error / self.exact_norms[k]));
-        }
-        Ok(out)
+        let errors = self.error_norms(theta)?;
+        Ok(self
+            .outputs
+            .iter()
+            .zip(errors.iter().zip(&self.exact_norms))
+            .map(|(n, (e, u))| (n.clone(), e / u))
+            .collect())
     }
 
-    /// [`SolutionError::rel_l2_outputs`] as a JSON object (output → rel_l2) when there are
-    /// several outputs; `None` with one, whose error is `rel_l2`.
-    pub fn outputs_json(&mut self, theta: &[f64]) -> Result<Option<serde_json::Value>> {
-        if self.outputs.len() == 1 {
-            return Ok(None);
-        }
-        let map: serde_json::Map<String, serde_json::Value> =
-            self.rel_l2_outputs(theta)?.into_iter().map(|(name, e)| (name, e.into())).collect();
-        Ok(Some(serde_json::Value::Object(map)))
+    /// [`SolutionError::rel_l2`] and, with several outputs, [`SolutionError::rel_l2_outputs`]
+    /// as a JSON object (output → rel_l2) from one evaluation; `None` with one output,
+    /// whose error is the first.
+    pub fn rel_l2_with_outputs(&mut self, theta: &[f64]) -> Result<(f64, Option<serde_json::Value>)> {
+        let errors = self.error_norms(theta)?;
+        let per_output = (self.outputs.len() > 1).then(|| {
+            let map: serde_json::Map<String, serde_json::Value> = self
+                .outputs
+                .iter()
+                .zip(errors.iter().zip(&self.exact_norms))
+                .map(|(n, (e, u))| (n.clone(), (e / u).into()))
+                .collect();
+            serde_json::Value::Object(map)
+        });
+        Ok((self.stacked(&errors), per_output))
+    }
+
+    /// ‖u_k(θ) − u*_k‖₂ for each output k, from one run of the program.
+    fn error_norms(&mut self, theta: &[f64]) -> Result<Vec<f64>> {
+        self.run(theta)?;
+        (0..self.outputs.len())
+            .map(|k| Ok(saddle_solvers::norm(self.program.output(&format!("error{k}"))?)))
+            .collect()
+    }
+
+    /// The stacked relative error from each output's error norm.
+    fn stacked(&self, errors: &[f64]) -> f64 {
+        let error: f64 = errors.iter().map(|e| e * e).sum();
+        error.sqrt() / self.exact_norms.iter().map(|e| e * e).sum::<f64>().sqrt()
     }
 
     /// u(θ) − u* of output `k` at each test point, in the order of
