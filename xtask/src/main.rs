@@ -34,17 +34,19 @@ enum Task {
         /// Write into this directory instead of docs/figures (tables go to OUT/tables.md).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Run only these experiments (F1, F2-F4, F5,F7, F6, F8, F9, F9t, F10, F11; repeat the
-        /// flag for several); the tables of the others keep their text in
+        /// Run only these experiments (F1, F2-F4, F5,F7, F6, F8, F9, F9t, F10, F11, F12; repeat
+        /// the flag for several); the tables of the others keep their text in
         /// docs/REPRODUCTION.md.
         #[arg(long, value_name = "FIGURES")]
         only: Vec<String>,
-        /// With --only F10: run only this problem (convection, reaction or wave) and write
-        /// its results to OUT/f10/PROBLEM.json, so the problems can run as separate jobs.
-        #[arg(long, value_name = "PROBLEM", conflicts_with = "merge")]
+        /// With --only F10 or --only F12: run only this part and write its results to OUT/f10/
+        /// or OUT/f12/, so the parts can run as separate jobs. F10's parts are its problems
+        /// (convection, reaction, wave), F12's its sizes (sine-128, sine-256, poisson-64,
+        /// poisson-128).
+        #[arg(long, value_name = "PART", conflicts_with = "merge")]
         shard: Option<String>,
-        /// With --only F10: make F10's figure and tables from OUT/f10/*.json (written by
-        /// --shard runs) instead of running the problems.
+        /// With --only F10 or --only F12: make the figure and tables from the parts in OUT/f10/
+        /// or OUT/f12/ (written by --shard runs) instead of running them.
         #[arg(long)]
         merge: bool,
     },
@@ -61,12 +63,19 @@ fn run_figures(
     if let Some(unknown) = only.iter().find(|o| !ids.contains(&o.as_str())) {
         anyhow::bail!("--only {unknown}: no such experiment (known: {})", ids.join(", "));
     }
-    if (shard.is_some() || merge) && only != ["F10"] {
-        anyhow::bail!("--shard and --merge apply to F10 alone: add --only F10");
-    }
-    let problems: Vec<&str> = figures::RECIPES.iter().map(|r| r.name).collect();
-    if let Some(name) = shard.as_deref().filter(|name| !problems.contains(name)) {
-        anyhow::bail!("--shard {name}: no such problem (known: {})", problems.join(", "));
+    if shard.is_some() || merge {
+        let parts = match only.as_slice() {
+            [id] => figures::shards(id),
+            _ => None,
+        };
+        let Some(parts) = parts else {
+            anyhow::bail!(
+                "--shard and --merge apply to one sharded experiment: add --only F10 or --only F12"
+            );
+        };
+        if let Some(name) = shard.as_deref().filter(|name| !parts.contains(name)) {
+            anyhow::bail!("--shard {name}: no such part of {} (known: {})", only[0], parts.join(", "));
+        }
     }
     let steps: Vec<_> =
         figures::STEPS.iter().filter(|s| only.is_empty() || only.contains(&s.0.to_string())).collect();

@@ -1,12 +1,13 @@
 //! `cargo xtask figures --quick` end to end: every figure and CSV is produced, the CSVs
 //! hold finite numbers, F5's shares can be recomputed from its JSON lines, F9 and F10
-//! hold every solver and stage of the field's problems, and F11's split adds up.
+//! hold every solver and stage of the field's problems, F11's split adds up, and F12's
+//! shares can be recomputed from its shards' JSON lines.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-const STEMS: [&str; 13] = [
+const STEMS: [&str; 14] = [
     "f1_linear_vs_network",
     "f2_solvers",
     "f3_spectra",
@@ -20,6 +21,7 @@ const STEMS: [&str; 13] = [
     "f9_time",
     "f10_field",
     "f11_curvature",
+    "f12_scale",
 ];
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -27,6 +29,23 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let header = reader.headers().unwrap().iter().map(String::from).collect();
     let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
     (header, rows)
+}
+
+/// Runs and category counts per (`field`, solver) of a sweep's JSON lines.
+#[allow(clippy::type_complexity)]
+fn tally(
+    lines: &str,
+    field: &str,
+) -> (HashMap<(String, String), usize>, HashMap<(String, String, String), usize>) {
+    let mut counts: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut runs: HashMap<(String, String), usize> = HashMap::new();
+    for line in lines.lines() {
+        let run: serde_json::Value = serde_json::from_str(line).unwrap();
+        let key = (run[field].as_str().unwrap().to_string(), run["solver"].as_str().unwrap().to_string());
+        *runs.entry(key.clone()).or_default() += 1;
+        *counts.entry((key.0, key.1, run["category"].as_str().unwrap().to_string())).or_default() += 1;
+    }
+    (runs, counts)
 }
 
 #[test]
@@ -80,14 +99,7 @@ fn quick_figures_are_complete_finite_and_consistent() {
 
     // F5's shares, recomputed from the runs' JSON lines.
     let lines = std::fs::read_to_string(out.path().join("f5_runs.jsonl")).unwrap();
-    let mut counts: HashMap<(String, String, String), usize> = HashMap::new();
-    let mut runs: HashMap<(String, String), usize> = HashMap::new();
-    for line in lines.lines() {
-        let run: serde_json::Value = serde_json::from_str(line).unwrap();
-        let key = (run["arch"].as_str().unwrap().to_string(), run["solver"].as_str().unwrap().to_string());
-        *runs.entry(key.clone()).or_default() += 1;
-        *counts.entry((key.0, key.1, run["category"].as_str().unwrap().to_string())).or_default() += 1;
-    }
+    let (runs, counts) = tally(&lines, "arch");
     let (header, rows) = read_csv(&out.path().join("f5_shares.csv"));
     assert_eq!(rows.len(), runs.len());
     for row in &rows {
@@ -98,6 +110,33 @@ fn quick_figures_are_complete_finite_and_consistent() {
                 counts.get(&(key.0.clone(), key.1.clone(), category.clone())).copied().unwrap_or(0);
             let share: f64 = row[col].parse().unwrap();
             assert!((share - expected as f64 / runs[&key] as f64).abs() < 1e-15, "{key:?} {category}");
+        }
+    }
+
+    // F12's shares, recomputed from its four shards' JSON lines; every size has its solvers.
+    let (header, rows) = read_csv(&out.path().join("f12_scale.csv"));
+    assert_eq!(header[..4], ["size", "n", "solver (budget)", "runs"]);
+    let categories = ["fitted", "minimum", "degenerate", "saddle", "not_converged"];
+    assert_eq!(header[4..9], categories);
+    for (size, solvers) in [
+        ("sine-128", &["newton-minres(max_products=2000):4", "lbfgs:4"][..]),
+        ("sine-256", &["newton-minres(max_products=2000):4", "lbfgs:4"]),
+        ("poisson-64", &["newton-minres(max_products=500):4", "newton-pinv:4", "lm:4", "bfgs:4", "lbfgs:4"]),
+        ("poisson-128", &["newton-minres(max_products=300):4", "lbfgs:4"]),
+    ] {
+        let lines = std::fs::read_to_string(out.path().join(format!("f12/{size}.jsonl"))).unwrap();
+        let (runs, counts) = tally(&lines, "problem");
+        let mine: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == size).collect();
+        assert_eq!(mine.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(), solvers, "f12 {size}");
+        for row in mine {
+            let key = runs.keys().find(|k| k.1 == row[2]).unwrap().clone();
+            assert_eq!(row[3].parse::<usize>().unwrap(), 2);
+            assert_eq!(runs[&key], 2);
+            for (col, category) in categories.iter().enumerate() {
+                let expected = counts.get(&(key.0.clone(), key.1.clone(), category.to_string())).copied();
+                let share: f64 = row[4 + col].parse().unwrap();
+                assert_eq!(share, expected.unwrap_or(0) as f64 / 2.0, "f12 {size} {key:?} {category}");
+            }
         }
     }
 
@@ -153,24 +192,31 @@ fn quick_figures_are_complete_finite_and_consistent() {
 #[test]
 fn an_unknown_experiment_is_one_error_line() {
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["figures", "--quick", "--only", "F12", "--out", "unused"])
+        .args(["figures", "--quick", "--only", "F13", "--out", "unused"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().filter(|l| l.starts_with("error:")).count(), 1, "{stderr}");
-    assert!(stderr.contains("--only F12") && stderr.contains("F11"), "{stderr}");
+    assert!(stderr.contains("--only F13") && stderr.contains("F12"), "{stderr}");
     assert!(!std::path::Path::new("unused").exists());
 }
 
 #[test]
-fn f10_shards_are_checked_before_any_run() {
+fn shards_are_checked_before_any_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let cases: [(&[&str], &[&str]); 3] = [
-        (&["--shard", "reaction"], &["--only F10"]),
-        (&["--only", "F10", "--shard", "heat"], &["--shard heat", "convection, reaction, wave"]),
+    let cases: [(&[&str], &[&str]); 7] = [
+        (&["--shard", "reaction"], &["--only F10 or --only F12"]),
+        (&["--only", "F9", "--merge"], &["--only F10 or --only F12"]),
+        (&["--only", "F10", "--only", "F12", "--merge"], &["--only F10 or --only F12"]),
+        (&["--only", "F10", "--shard", "heat"], &["--shard heat", "F10", "convection, reaction, wave"]),
         (&["--only", "F10", "--merge"], &["convection.json", "--shard convection"]),
+        (
+            &["--only", "F12", "--shard", "wave"],
+            &["--shard wave", "sine-128, sine-256, poisson-64, poisson-128"],
+        ),
+        (&["--only", "F12", "--merge"], &["sine-128.jsonl", "--only F12 --shard sine-128"]),
     ];
     for (args, needles) in cases {
         let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -200,4 +246,33 @@ fn a_bad_output_directory_is_one_error_line() {
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
     assert!(errors[0].contains("inside-a-file"), "{stderr}");
+}
+
+#[test]
+fn reproduction_md_holds_the_f12_tables_of_the_committed_shards() {
+    // `--merge` from docs/figures/f12 (copied, so nothing in the repository is written)
+    // must give REPRODUCTION.md's f12 and f12_newton tables, row for row.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out.path().join("f12")).unwrap();
+    for size in ["sine-128", "sine-256", "poisson-64", "poisson-128"] {
+        let name = format!("{size}.jsonl");
+        std::fs::copy(root.join("docs/figures/f12").join(&name), out.path().join("f12").join(&name)).unwrap();
+    }
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["figures", "--only", "F12", "--merge", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tables = std::fs::read_to_string(out.path().join("tables.md")).unwrap();
+    let doc = std::fs::read_to_string(root.join("docs/REPRODUCTION.md")).unwrap();
+    for name in ["f12", "f12_newton"] {
+        let made =
+            tables.split(&format!("## {name}\n\n")).nth(1).unwrap().split("\n\n").next().unwrap().trim();
+        let marker = format!("<!-- table:{name} -->\n");
+        let published = doc.split(&marker).nth(1).unwrap().split("<!-- /table -->").next().unwrap().trim();
+        assert_eq!(published, made, "docs/REPRODUCTION.md's table {name} is stale: rerun --only F12 --merge");
+        assert!(made.lines().count() >= 6, "{name}: {made}");
+    }
 }

@@ -33,9 +33,11 @@ pub struct Settings {
     pub quick: bool,
     /// Where figures, CSVs and run records go.
     pub out: PathBuf,
-    /// F10 only: run this one problem and write its shard, nothing else.
+    /// F10 and F12 only: run this one part (a problem, a size) and write its shard, nothing
+    /// else.
     pub shard: Option<String>,
-    /// F10 only: make the figure and tables from the shards in OUT/f10 instead of running.
+    /// F10 and F12 only: make the figure and tables from the shards in OUT/f10 or OUT/f12
+    /// instead of running.
     pub merge: bool,
 }
 
