@@ -35,7 +35,7 @@ pub const STEPS: [(&str, &str, Generator); 10] = [
     ("F9t", "ENGD's 2-D Poisson at equal wall time", field::f9_time),
     ("F10", "Rathore et al.'s problems and where L-BFGS stalls", rathore::f10),
     ("F11", "where the curvature at the end points comes from", curvature::f11),
-    ("F12", "exact Newton at 10⁴–10⁵ parameters", scale::f12),
+    ("F12", "Newton with capped MINRES-QLP solves at 10⁴–10⁵ parameters", scale::f12),
 ];
 
 /// The experiments that run as shards (`--shard NAME`, then `--merge`), with their shards' names.

@@ -1,6 +1,6 @@
-//! F12 (claim 2 at the field's scale): exact Newton by MINRES-QLP on exact HVPs
-//! (`newton-minres`) beside lm, bfgs and lbfgs from the same ten seeds, at 4,417 to 66,561
-//! parameters. Each size is a shard: `--shard NAME` writes OUT/f12/NAME.jsonl, the lines
+//! F12 (claim 2 at the field's scale): Newton by MINRES-QLP on exact HVPs
+//! (`newton-minres`, each solve capped at a stated number of HVPs) beside lm, bfgs and
+//! lbfgs from the same ten seeds, at 4,417 to 66,561 parameters. Each size is a shard: `--shard NAME` writes OUT/f12/NAME.jsonl, the lines
 //! `saddle sweep` writes for the same plan, and `--merge` makes the figure and tables from
 //! the four files.
 
@@ -270,8 +270,8 @@ fn outputs(s: &Settings, report: &mut Report, sizes: &[(&Size, Vec<End>)]) -> an
     report.csv(&s.out, "f12_scale.csv", &csv);
     report.table("f12", &table);
     report.table("f12_newton", &newton);
-    let title = "F12  Where exact Newton (newton-minres) and the safeguarded solvers end at 10⁴–10⁵ parameters\n\
-                 (stationary: ‖∇L‖ ≤ 1e-6; fitted: ‖r‖ ≤ 1e-3‖target‖)";
+    let title = "F12  Where Newton with capped MINRES-QLP solves (newton-minres) and the safeguarded\n\
+                 solvers end at 10⁴–10⁵ parameters (stationary: ‖∇L‖ ≤ 1e-6; fitted: ‖r‖ ≤ 1e-3‖target‖)";
     report.figure(&s.out, "f12_scale", &figure(title, panels, 2))
 }
 
