@@ -17,7 +17,7 @@ use saddle_graph::{Activation, Arch};
 use saddle_solvers::{Control, Method, SolverKind};
 
 use crate::plot::{Axes, Figure, Panel, Scale, Series};
-use crate::report::{Table, short};
+use crate::report::{Report, Table, short};
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -46,6 +46,27 @@ impl Settings {
     pub fn pick<T>(&self, full: T, quick: T) -> T {
         if self.quick { quick } else { full }
     }
+}
+
+/// A shard's text: with `--merge` read from OUT/`figure`/`file`, else made by `make` and
+/// staged there. `part` and `id` (e.g. `wave`, `F10`) name the command that makes it.
+pub fn shard_text(
+    s: &Settings,
+    report: &mut Report,
+    (id, figure, part, file): (&str, &str, &str, &str),
+    make: impl FnOnce() -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    let path = s.out.join(figure).join(file);
+    if s.merge {
+        return std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!("{}: {e} (make it with --only {id} --shard {part})", path.display())
+        });
+    }
+    let text = make()?;
+    let dir = path.parent().expect("OUT/figure");
+    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
+    report.file(path, text.clone().into_bytes());
+    Ok(text)
 }
 
 /// The seed of the single-start regression figures (F1–F4): the one the README's main

@@ -6,13 +6,14 @@
 //! the three), so the problems can run as separate jobs.
 
 use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use saddle_solvers::ChainSpec;
 
-use super::common::{FieldProblem, History, Settings, axes, category, figure, median, sampled, split_of};
+use super::common::{
+    FieldProblem, History, Settings, axes, category, figure, median, sampled, shard_text, split_of,
+};
 use crate::plot::{Mark, Scale, Series};
 use crate::report::{Report, Table, num, short, tally};
 
@@ -266,11 +267,6 @@ pub struct Shard {
     pub seeds: Vec<SeedRun>,
 }
 
-/// Where a problem's shard lives.
-pub fn shard_path(out: &Path, problem: &str) -> PathBuf {
-    out.join("f10").join(format!("{problem}.json"))
-}
-
 fn spec(text: &str) -> anyhow::Result<ChainSpec> {
     text.parse().map_err(anyhow::Error::msg)
 }
@@ -356,20 +352,12 @@ pub fn f10(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         if s.shard.as_deref().is_some_and(|only| only != recipe.name) {
             continue;
         }
-        let path = shard_path(&s.out, recipe.name);
-        let shard = if s.merge {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                anyhow::anyhow!("{}: {e} (make it with --only F10 --shard {})", path.display(), recipe.name)
-            })?;
-            serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        } else {
-            let shard = run_shard(recipe, &budget)?;
-            let dir = path.parent().expect("OUT/f10");
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
-            report.file(path, serde_json::to_vec(&shard)?);
-            shard
-        };
+        let file = format!("{}.json", recipe.name);
+        let text = shard_text(s, report, ("F10", "f10", recipe.name, &file), || {
+            Ok(serde_json::to_string(&run_shard(recipe, &budget)?)?)
+        })?;
+        let shard: Shard = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", s.out.join("f10").join(&file).display()))?;
         shards.push(shard);
     }
     if s.shard.is_some() {

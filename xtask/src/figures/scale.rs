@@ -4,7 +4,7 @@
 //! `saddle sweep` writes for the same plan, and `--merge` makes the figure and tables from
 //! the four files.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use saddle_cli::study::experiments::Category;
 use saddle_cli::study::experiments::sweep::{self, Plan, Shard};
@@ -13,7 +13,7 @@ use saddle_graph::Activation;
 use saddle_solvers::{ChainSpec, Control};
 use serde::Deserialize;
 
-use super::common::{Settings, arch, figure, median, progress, root, study_data};
+use super::common::{Settings, arch, figure, median, progress, root, shard_text, study_data};
 use crate::plot::{Bars, Panel};
 use crate::report::{Report, Table, num, short};
 
@@ -132,11 +132,6 @@ struct Evals {
     hvp: u64,
 }
 
-/// Where a size's shard lives.
-pub fn shard_path(out: &Path, name: &str) -> PathBuf {
-    out.join("f12").join(format!("{name}.jsonl"))
-}
-
 fn parse(path: &Path, text: &str) -> anyhow::Result<Vec<End>> {
     text.lines()
         .enumerate()
@@ -154,12 +149,8 @@ pub fn f12(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
         if s.shard.as_deref().is_some_and(|only| only != size.name) {
             continue;
         }
-        let path = shard_path(&s.out, size.name);
-        let text = if s.merge {
-            std::fs::read_to_string(&path).map_err(|e| {
-                anyhow::anyhow!("{}: {e} (make it with --only F12 --shard {})", path.display(), size.name)
-            })?
-        } else {
+        let file = format!("{}.jsonl", size.name);
+        let text = shard_text(s, report, ("F12", "f12", size.name, &file), || {
             let plan = size.plan(s)?;
             let bar = progress(plan.runs().len() as u64, &format!("  {} runs", size.name));
             let mut results = sweep::run(&plan, Shard::ALL, &|| bar.inc(1))?;
@@ -169,13 +160,9 @@ pub fn f12(s: &Settings, report: &mut Report) -> anyhow::Result<()> {
             for r in &mut results {
                 r.problem = size.problem_name();
             }
-            let text = sweep::json_lines(&results);
-            let dir = path.parent().expect("OUT/f12");
-            std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", dir.display()))?;
-            report.file(path.clone(), text.clone().into_bytes());
-            text
-        };
+            Ok(sweep::json_lines(&results))
+        })?;
+        let path = s.out.join("f12").join(&file);
         sizes.push((size, parse(&path, &text)?));
     }
     if s.shard.is_some() {

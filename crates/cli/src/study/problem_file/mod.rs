@@ -1107,12 +1107,30 @@ fn random_where(at: &At<'_>, c: &Resolved, axes: &[Axis], n: usize, seed: u64) -
     Ok(kept)
 }
 
-/// `segment = { from = [x0, y0], to = [x1, y1], n = N }` (2 inputs): see [`points::segment`].
-fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
+/// The two inputs of a point kind that lies in the plane (`what`, e.g. "a segment").
+fn plane<'a>(at: &At<'_>, names: &Names<'a>, what: &str) -> Result<&'a [String]> {
     let inputs = names.inputs;
     if inputs.len() != 2 {
-        return Err(at.err(format!("a segment needs exactly 2 inputs, the file has {}", inputs.len())));
+        return Err(at.err(format!("{what} needs exactly 2 inputs, the file has {}", inputs.len())));
     }
+    Ok(inputs)
+}
+
+/// A point kind's `n`: at least 1, at most [`MAX_POINTS`].
+fn point_count(at: &At<'_>, t: &toml::Table) -> Result<usize> {
+    let n = match t.get("n") {
+        Some(v) => count(&at.child("n"), v, 1)?,
+        None => return Err(at.child("n").err("missing: the number of points")),
+    };
+    if n > MAX_POINTS {
+        return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
+    }
+    Ok(n)
+}
+
+/// `segment = { from = [x0, y0], to = [x1, y1], n = N }` (2 inputs): see [`points::segment`].
+fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
+    let inputs = plane(at, names, "a segment")?;
     let Value::Table(t) = value else {
         return Err(at.err("expected a table, e.g. { from = [-1, -1], to = [-1, 1], n = 50 }"));
     };
@@ -1133,13 +1151,7 @@ fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet
     if ends[0] == ends[1] {
         return Err(at.child("to").err("the segment has no length: from and to are the same point"));
     }
-    let n = match t.get("n") {
-        Some(v) => count(&at.child("n"), v, 1)?,
-        None => return Err(at.child("n").err("missing: the number of points")),
-    };
-    if n > MAX_POINTS {
-        return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
-    }
+    let n = point_count(at, t)?;
     let (points, normals) = points::segment(ends[0], ends[1], n);
     Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
 }
@@ -1148,10 +1160,7 @@ fn segment_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet
 /// closed polygon, shared among its edges by length (see [`points::polygon`]), each with
 /// its edge's normal: outward for counter-clockwise vertices.
 fn polygon_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
-    let inputs = names.inputs;
-    if inputs.len() != 2 {
-        return Err(at.err(format!("a polygon needs exactly 2 inputs, the file has {}", inputs.len())));
-    }
+    let inputs = plane(at, names, "a polygon")?;
     let example = "e.g. { vertices = [[0, 0], [1, 0], [1, 1], [0, 1]], n = 40 }";
     let Value::Table(t) = value else { return Err(at.err(format!("expected a table, {example}"))) };
     keys_allowed(at, t, &["vertices", "n"])?;
@@ -1179,13 +1188,7 @@ fn polygon_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet
             vertices_at.err(format!("vertices {k} and {next} are the same point: an edge without length"))
         );
     }
-    let n = match t.get("n") {
-        Some(v) => count(&at.child("n"), v, 1)?,
-        None => return Err(at.child("n").err("missing: the number of points")),
-    };
-    if n > MAX_POINTS {
-        return Err(at.child("n").err(format!("{n} points is more than the limit of {MAX_POINTS}")));
-    }
+    let n = point_count(at, t)?;
     let (points, normals) = points::polygon(&vertices, n);
     Ok(PointSet { count: n, points, data: Vec::new(), normals: Some(normals) })
 }
@@ -1195,10 +1198,7 @@ fn polygon_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet
 /// [a, b]; the normal is (y', −x')/|(x', y')|, the derivatives exact (by the graph's
 /// transforms): outward for a counter-clockwise curve.
 fn curve_set(at: &At<'_>, value: &Value, names: &Names<'_>) -> Result<PointSet> {
-    let inputs = names.inputs;
-    if inputs.len() != 2 {
-        return Err(at.err(format!("a curve needs exactly 2 inputs, the file has {}", inputs.len())));
-    }
+    let inputs = plane(at, names, "a curve")?;
     let example = "e.g. { x = \"cos(s)\", y = \"sin(s)\", s = [0, \"2*pi\", 200] }";
     let Value::Table(t) = value else { return Err(at.err(format!("expected a table, {example}"))) };
     let params: Vec<&String> = t.keys().filter(|k| !inputs.contains(k)).collect();

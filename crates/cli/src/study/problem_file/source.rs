@@ -522,12 +522,7 @@ impl SolutionError {
     /// Each output's name and ‖u_k(θ) − u*_k‖₂ / ‖u*_k‖₂ over the test points, in order.
     pub fn rel_l2_outputs(&mut self, theta: &[f64]) -> Result<Vec<(String, f64)>> {
         let errors = self.error_norms(theta)?;
-        Ok(self
-            .outputs
-            .iter()
-            .zip(errors.iter().zip(&self.exact_norms))
-            .map(|(n, (e, u))| (n.clone(), e / u))
-            .collect())
+        Ok(self.ratios(&errors))
     }
 
     /// [`SolutionError::rel_l2`] and, with several outputs, [`SolutionError::rel_l2_outputs`]
@@ -536,12 +531,8 @@ impl SolutionError {
     pub fn rel_l2_with_outputs(&mut self, theta: &[f64]) -> Result<(f64, Option<serde_json::Value>)> {
         let errors = self.error_norms(theta)?;
         let per_output = (self.outputs.len() > 1).then(|| {
-            let map: serde_json::Map<String, serde_json::Value> = self
-                .outputs
-                .iter()
-                .zip(errors.iter().zip(&self.exact_norms))
-                .map(|(n, (e, u))| (n.clone(), (e / u).into()))
-                .collect();
+            let map: serde_json::Map<String, serde_json::Value> =
+                self.ratios(&errors).into_iter().map(|(name, e)| (name, e.into())).collect();
             serde_json::Value::Object(map)
         });
         Ok((self.stacked(&errors), per_output))
@@ -552,6 +543,15 @@ impl SolutionError {
         self.run(theta)?;
         (0..self.outputs.len())
             .map(|k| Ok(saddle_solvers::norm(self.program.output(&format!("error{k}"))?)))
+            .collect()
+    }
+
+    /// Each output's name and relative error from its error norm.
+    fn ratios(&self, errors: &[f64]) -> Vec<(String, f64)> {
+        self.outputs
+            .iter()
+            .zip(errors.iter().zip(&self.exact_norms))
+            .map(|(n, (e, u))| (n.clone(), e / u))
             .collect()
     }
 
